@@ -1,0 +1,165 @@
+package duckdb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/deardiary/deardiary-go/core"
+)
+
+// newID returns a UUIDv7 in text form. Time-ordered ids let DuckDB's zone maps
+// find rows without an index.
+func newID() string {
+	return uuid.Must(uuid.NewV7()).String()
+}
+
+type scanner interface {
+	Scan(dest ...any) error
+}
+
+// storedTime reads a stored timestamp. Rows written by other tools may hold
+// text we cannot read; such a value reads as unset rather than failing a list.
+func storedTime(s string) time.Time {
+	t, err := core.ParseTime(s)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
+
+// nowText is the current time as stored.
+func (s *Store) nowText() string { return core.FormatTime(s.now()) }
+
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// getOne runs a single-row query; no row is a NOT_FOUND for kind and id.
+func getOne[T any](ctx context.Context, q querier, scan func(scanner) (*T, error), kind, id, query string, args ...any) (*T, error) {
+	v, err := scan(q.QueryRowContext(ctx, query, args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, core.NotFound(kind, id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading %s %q: %w", kind, id, err)
+	}
+	return v, nil
+}
+
+// list runs a query and scans every row.
+func list[T any](ctx context.Context, q querier, scan func(scanner) (*T, error), query string, args ...any) ([]*T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// listPage returns one page of `SELECT <columns> FROM <from> ORDER BY <order>`
+// and the number of rows without the page, read in one transaction.
+func listPage[T any](ctx context.Context, s *Store, scan func(scanner) (*T, error), columns, from, order string, page core.Page, args ...any) ([]*T, int, error) {
+	var (
+		items []*T
+		total int
+	)
+	err := s.read(ctx, func(q querier) error {
+		if err := q.QueryRowContext(ctx, "SELECT count(*) FROM "+from, args...).Scan(&total); err != nil {
+			return err
+		}
+		query := "SELECT " + columns + " FROM " + from + " ORDER BY " + order
+		if page.Limit > 0 {
+			query += fmt.Sprintf(" LIMIT %d", page.Limit)
+		}
+		if page.Offset > 0 {
+			query += fmt.Sprintf(" OFFSET %d", page.Offset)
+		}
+		var err error
+		items, err = list(ctx, q, scan, query, args...)
+		return err
+	})
+	return items, total, err
+}
+
+// exists reports whether a row with the given id is in table.
+func exists(ctx context.Context, q querier, table, id string) (bool, error) {
+	var n int
+	err := q.QueryRowContext(ctx, "SELECT count(*) FROM "+table+" WHERE id = ?", id).Scan(&n)
+	return n > 0, err
+}
+
+// placeholders returns "?, ?, ?" for n values.
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+func anySlice[T any](xs []T) []any {
+	out := make([]any, len(xs))
+	for i, x := range xs {
+		out[i] = x
+	}
+	return out
+}
+
+// changes collects the SET clause of a partial update.
+type changes struct {
+	cols []string
+	args []any
+}
+
+func (c *changes) set(col string, v any) {
+	c.cols = append(c.cols, col+" = ?")
+	c.args = append(c.args, v)
+}
+
+func (c *changes) empty() bool { return len(c.cols) == 0 }
+
+// apply runs UPDATE table SET ... WHERE id = ?; nothing to set is a no-op.
+func (c *changes) apply(ctx context.Context, q querier, table, id string) error {
+	if c.empty() {
+		return nil
+	}
+	_, err := q.ExecContext(ctx, "UPDATE "+table+" SET "+strings.Join(c.cols, ", ")+" WHERE id = ?", append(c.args, id)...)
+	return fold(err)
+}
+
+// fold turns a constraint violation the store did not foresee into a typed
+// error; other driver errors pass through as internal.
+func fold(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "violates unique constraint"), strings.Contains(msg, "violates primary key constraint"):
+		return &core.Error{Code: core.EConflict, Message: "an entity with these values already exists", Err: err}
+	case strings.Contains(msg, "CHECK constraint failed"), strings.Contains(msg, "NOT NULL constraint failed"):
+		return &core.Error{Code: core.EInvalid, Message: "a value is missing or out of range", Err: err}
+	}
+	return err
+}
+
+// requireText fails with EInvalid when a required text field is empty.
+func requireText(field, value string) error {
+	if strings.TrimSpace(value) == "" {
+		return core.Invalid("%s must not be empty", field)
+	}
+	return nil
+}

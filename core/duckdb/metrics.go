@@ -1,0 +1,334 @@
+package duckdb
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/deardiary/deardiary-go/core"
+)
+
+const metricColumns = `id, iteration_id, key, value, step, recorded_at`
+
+func scanMetric(r scanner) (*core.Metric, error) {
+	var (
+		m  core.Metric
+		at string
+	)
+	if err := r.Scan(&m.ID, &m.IterationID, &m.Key, &m.Value, &m.Step, &at); err != nil {
+		return nil, err
+	}
+	m.RecordedAt = storedTime(at)
+	return &m, nil
+}
+
+func getMetric(ctx context.Context, q querier, id string) (*core.Metric, error) {
+	return getOne(ctx, q, scanMetric, "metric", id, `SELECT `+metricColumns+` FROM metric WHERE id = ?`, id)
+}
+
+// GetMetric implements core.MetricService.
+func (s *Store) GetMetric(ctx context.Context, id string) (*core.Metric, error) {
+	return getMetric(ctx, s.db, id)
+}
+
+// ListMetrics implements core.MetricService.
+func (s *Store) ListMetrics(ctx context.Context, f core.MetricFilter) ([]*core.Metric, int, error) {
+	return listPage(ctx, s, scanMetric, metricColumns, `metric WHERE iteration_id = ? AND (? = '' OR key = ?)`,
+		`step, recorded_at, rowid`, f.Page, f.IterationID, f.Key, f.Key)
+}
+
+func checkMetric(key string, value float64) error {
+	if err := requireText("metric key", key); err != nil {
+		return err
+	}
+	if math.IsNaN(value) || math.IsInf(value, 0) {
+		return core.Invalid("metric %q: value %v is not a finite number", key, value)
+	}
+	return nil
+}
+
+// LogMetric implements core.MetricService.
+func (s *Store) LogMetric(ctx context.Context, iterationID string, m core.MetricInput) (string, error) {
+	ids, err := s.LogMetrics(ctx, iterationID, core.MetricBatch{Metrics: []core.MetricInput{m}})
+	if err != nil {
+		return "", err
+	}
+	return ids[0], nil
+}
+
+// LogMetrics implements core.MetricService. Everything that does not need the
+// database (validation, ids, timestamps) happens before the write is queued;
+// the writer only assigns automatic steps and appends.
+func (s *Store) LogMetrics(ctx context.Context, iterationID string, b core.MetricBatch) ([]string, error) {
+	now := core.FormatTime(s.now())
+	if b.RecordedAt != nil {
+		now = core.FormatTime(*b.RecordedAt)
+	}
+	rows := make([]metricRow, len(b.Metrics))
+	auto := make([]bool, len(b.Metrics))
+	ids := make([]string, len(b.Metrics))
+	for i, m := range b.Metrics {
+		if err := checkMetric(m.Key, m.Value); err != nil {
+			return nil, err
+		}
+		ids[i] = newID()
+		r := metricRow{id: ids[i], iterationID: iterationID, key: m.Key, value: m.Value, recordedAt: now}
+		switch {
+		case m.Step != nil:
+			r.step = *m.Step
+		case b.Step != nil:
+			r.step = *b.Step
+		default:
+			auto[i] = true
+		}
+		if m.RecordedAt != nil {
+			r.recordedAt = core.FormatTime(*m.RecordedAt)
+		}
+		rows[i] = r
+	}
+	err := s.write(ctx, func(t *tx) error {
+		if _, err := runningIteration(t, iterationID, invalidRef); err != nil {
+			return err
+		}
+		for i, r := range rows {
+			if auto[i] {
+				last, ok, err := t.lastStep(seriesKey{iterationID, r.key})
+				if err != nil {
+					return err
+				}
+				if r.step = 0; ok {
+					r.step = last + 1
+				}
+			}
+			t.appendMetric(r)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ids, nil
+}
+
+// UpdateMetric implements core.MetricService.
+func (s *Store) UpdateMetric(ctx context.Context, id string, upd core.MetricUpdate) error {
+	var c changes
+	if upd.Key != nil {
+		if err := requireText("metric key", *upd.Key); err != nil {
+			return err
+		}
+		c.set("key", *upd.Key)
+	}
+	if upd.Value != nil {
+		if err := checkMetric("value", *upd.Value); err != nil {
+			return err
+		}
+		c.set("value", *upd.Value)
+	}
+	if upd.Step != nil {
+		c.set("step", *upd.Step)
+	}
+	if upd.RecordedAt != nil {
+		c.set("recorded_at", core.FormatTime(*upd.RecordedAt))
+	}
+	return s.write(ctx, func(t *tx) error {
+		m, err := getMetric(t.ctx, t, id)
+		if err != nil {
+			return err
+		}
+		if _, err := runningIteration(t, m.IterationID, invalidRef); err != nil {
+			return err
+		}
+		if c.empty() {
+			return nil
+		}
+		if err := c.apply(t.ctx, t, "metric", id); err != nil {
+			return err
+		}
+		if err := resummarise(t, m.IterationID, m.Key); err != nil {
+			return err
+		}
+		if upd.Key != nil && *upd.Key != m.Key {
+			return resummarise(t, m.IterationID, *upd.Key)
+		}
+		return nil
+	})
+}
+
+// DeleteMetric implements core.MetricService.
+func (s *Store) DeleteMetric(ctx context.Context, id string) error {
+	return s.write(ctx, func(t *tx) error {
+		m, err := getMetric(t.ctx, t, id)
+		if err != nil {
+			return err
+		}
+		if _, err := runningIteration(t, m.IterationID, invalidRef); err != nil {
+			return err
+		}
+		if _, err := t.ExecContext(t.ctx, `DELETE FROM metric WHERE id = ?`, id); err != nil {
+			return err
+		}
+		return resummarise(t, m.IterationID, m.Key)
+	})
+}
+
+// summarySelect computes summaries from the points themselves. rowid breaks
+// ties of (step, recorded_at) in favour of the later point, as the writer does.
+const summarySelect = `SELECT iteration_id, key, count(*), min(value), max(value),
+	arg_max(value, (step, recorded_at, rowid)), max(step), arg_max(recorded_at, (step, recorded_at, rowid))
+	FROM metric WHERE %s GROUP BY iteration_id, key`
+
+// resummarise recomputes one series' summary after its points changed by SQL.
+func resummarise(t *tx, iterationID, key string) error {
+	if err := t.flushSummaries(); err != nil {
+		return err
+	}
+	t.forgetSeries(seriesKey{iterationID, key})
+	return execAll(t, []any{iterationID, key},
+		`DELETE FROM metric_summary WHERE iteration_id = ? AND key = ?`,
+		`INSERT INTO metric_summary `+fmt.Sprintf(summarySelect, `iteration_id = ? AND key = ?`),
+	)
+}
+
+// summaryIsCurrent reports whether metric_summary exists and counts as many
+// points as the metric table holds.
+func (s *Store) summaryIsCurrent(ctx context.Context) (bool, error) {
+	var tables int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM information_schema.tables
+		WHERE table_schema = 'main' AND table_name = 'metric_summary'`).Scan(&tables); err != nil || tables == 0 {
+		return false, err
+	}
+	var points, summarised int64
+	err := s.db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM metric), (SELECT COALESCE(sum(count), 0) FROM metric_summary)`).
+		Scan(&points, &summarised)
+	return points == summarised, err
+}
+
+// refreshSummaries rebuilds metric_summary when it disagrees with the points,
+// as it does after DearDiary.jl or an older version wrote to the file.
+func (s *Store) refreshSummaries(ctx context.Context) error {
+	current, err := s.summaryIsCurrent(ctx)
+	if err != nil || current {
+		return err
+	}
+	return s.rebuildSummaries(ctx)
+}
+
+func (s *Store) rebuildSummaries(ctx context.Context) error {
+	t, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer t.Rollback()
+	if _, err := t.ExecContext(ctx, `DELETE FROM metric_summary`); err != nil {
+		return err
+	}
+	if _, err := t.ExecContext(ctx, `INSERT INTO metric_summary `+fmt.Sprintf(summarySelect, "true")); err != nil {
+		return fmt.Errorf("cannot rebuild metric summaries: %w", err)
+	}
+	return t.Commit()
+}
+
+// MetricHistory implements core.MetricService.
+func (s *Store) MetricHistory(ctx context.Context, q core.HistoryQuery) ([]core.Series, error) {
+	if err := requireText("metric key", q.Key); err != nil {
+		return nil, err
+	}
+	bySeries := map[string][]core.Point{}
+	err := forChunks(q.IterationIDs, func(ids []string) error {
+		rows, err := s.db.QueryContext(ctx, `SELECT iteration_id, step, value, recorded_at FROM metric
+			WHERE key = ? AND iteration_id IN (`+placeholders(len(ids))+`) ORDER BY iteration_id, step, recorded_at, rowid`,
+			append([]any{q.Key}, anySlice(ids)...)...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var (
+				id string
+				p  core.Point
+				at string
+			)
+			if err := rows.Scan(&id, &p.Step, &p.Value, &at); err != nil {
+				return err
+			}
+			p.RecordedAt = storedTime(at)
+			bySeries[id] = append(bySeries[id], p)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := []core.Series{}
+	for _, id := range q.IterationIDs {
+		points, ok := bySeries[id]
+		if !ok {
+			continue
+		}
+		delete(bySeries, id) // an id listed twice yields one series
+		out = append(out, core.Series{IterationID: id, Key: q.Key, Points: core.Downsample(points, q.MaxPoints)})
+	}
+	return out, nil
+}
+
+// idChunk bounds the ids bound into one IN list.
+const idChunk = 1000
+
+func forChunks(ids []string, fn func([]string) error) error {
+	for start := 0; start < len(ids); start += idChunk {
+		if err := fn(ids[start:min(start+idChunk, len(ids))]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// MetricSummaries implements core.MetricService.
+func (s *Store) MetricSummaries(ctx context.Context, f core.SummaryFilter) ([]core.MetricSummary, error) {
+	if f.ExperimentID == "" && len(f.IterationIDs) == 0 {
+		return nil, core.Invalid("name an experiment or iterations to summarise")
+	}
+	var out []core.MetricSummary
+	query := func(where string, args ...any) error {
+		sel := `SELECT iteration_id, key, count, min_value, max_value, last_value, last_step FROM metric_summary WHERE ` + where
+		if !s.summaries {
+			sel = `SELECT iteration_id, key, count, min_value, max_value, last_value, last_step FROM (` +
+				fmt.Sprintf(summarySelect, where) + `) AS s(iteration_id, key, count, min_value, max_value, last_value, last_step, last_recorded_at)`
+		}
+		rows, err := s.db.QueryContext(ctx, sel+` ORDER BY iteration_id, key`, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var m core.MetricSummary
+			if err := rows.Scan(&m.IterationID, &m.Key, &m.Count, &m.Min, &m.Max, &m.Last, &m.LastStep); err != nil {
+				return err
+			}
+			out = append(out, m)
+		}
+		return rows.Err()
+	}
+	var err error
+	switch {
+	case len(f.IterationIDs) == 0:
+		err = query(`iteration_id IN (SELECT id FROM iteration WHERE experiment_id = ?)`, f.ExperimentID)
+	default:
+		err = forChunks(f.IterationIDs, func(ids []string) error {
+			where, args := `iteration_id IN (`+placeholders(len(ids))+`)`, anySlice(ids)
+			if f.ExperimentID != "" {
+				where += ` AND iteration_id IN (SELECT id FROM iteration WHERE experiment_id = ?)`
+				args = append(args, f.ExperimentID)
+			}
+			return query(where, args...)
+		})
+	}
+	if err != nil {
+		return nil, err
+	}
+	if out == nil {
+		out = []core.MetricSummary{}
+	}
+	return out, nil
+}

@@ -1,0 +1,256 @@
+// Package duckdb is the Tracker on an embedded DuckDB file: DearDiary's offline
+// mode, and the storage behind the ddd daemon.
+//
+// One process owns a database file. Within it, all writes go through a single
+// writer goroutine that groups concurrent writes into shared transactions
+// (group commit); each write is acknowledged only after its transaction
+// commits. Reads run concurrently on their own connections.
+package duckdb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/duckdb/duckdb-go/v2"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/deardiary/deardiary-go/core"
+)
+
+// Store implements core.Tracker on a DuckDB file.
+type Store struct {
+	db        *sql.DB
+	path      string
+	cfg       config
+	w         *writer       // nil when read-only
+	artifacts artifactStore // where new resource bytes go
+	// summaries is true when metric_summary is current; otherwise (a
+	// read-only file that was never migrated or is stale) summaries are
+	// computed from the metric table.
+	summaries bool
+}
+
+var _ core.Tracker = (*Store)(nil)
+
+// ErrLocked is wrapped by Open's error when another process holds the file.
+var ErrLocked = errors.New("database file is locked by another process")
+
+type config struct {
+	readOnly        bool
+	artifactBackend string
+	artifactRoot    string
+	bcryptCost      int
+	now             func() time.Time
+}
+
+// Option configures Open.
+type Option func(*config)
+
+// ReadOnly opens the file without writing to it: no migrations, no seeding,
+// and every write method fails with EInvalid. Several read-only processes may
+// share a file; none can while another process writes it.
+func ReadOnly() Option { return func(c *config) { c.readOnly = true } }
+
+// WithArtifacts chooses where new resource bytes go: core.BackendInline (the
+// default) or core.BackendFilesystem under root. Existing resources are always
+// read from the backend they were written to.
+func WithArtifacts(backend, root string) Option {
+	return func(c *config) { c.artifactBackend, c.artifactRoot = backend, root }
+}
+
+// WithBcryptCost sets the cost of password hashes (tests use bcrypt.MinCost).
+func WithBcryptCost(cost int) Option { return func(c *config) { c.bcryptCost = cost } }
+
+// WithClock replaces time.Now for every timestamp the store writes.
+func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
+
+// configFromEnv reads DEARDIARY_ARTIFACT_BACKEND and DEARDIARY_ARTIFACT_FS_ROOT;
+// empty values mean unset.
+func configFromEnv() config {
+	return config{
+		artifactBackend: os.Getenv("DEARDIARY_ARTIFACT_BACKEND"),
+		artifactRoot:    os.Getenv("DEARDIARY_ARTIFACT_FS_ROOT"),
+		bcryptCost:      bcrypt.DefaultCost,
+		now:             time.Now,
+	}
+}
+
+// Open opens or creates the DearDiary database at path (":memory:" for a
+// private in-memory one), applies pending migrations, seeds the default admin
+// and starts the writer. A file written by DearDiary.jl 0.9.1 opens as it is.
+// Settings come from DEARDIARY_ARTIFACT_* in the environment, then opts.
+func Open(path string, opts ...Option) (*Store, error) {
+	cfg := configFromEnv()
+	for _, opt := range opts {
+		opt(&cfg)
+	}
+	if path == "" {
+		return nil, core.Invalid("no database path given")
+	}
+	memory := path == ":memory:"
+	if memory {
+		cfg.readOnly = false
+	}
+	artifacts, err := newArtifactStore(cfg.artifactBackend, cfg.artifactRoot)
+	if err != nil {
+		return nil, err
+	}
+	if !memory {
+		if cfg.readOnly {
+			if _, err := os.Stat(path); err != nil {
+				return nil, fmt.Errorf("cannot open %s: %w", path, err)
+			}
+		} else if dir := filepath.Dir(path); dir != "" {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return nil, fmt.Errorf("cannot create the directory of %s: %w", path, err)
+			}
+		}
+	}
+	dsn := path
+	if memory {
+		dsn = ""
+	} else if cfg.readOnly {
+		dsn += "?access_mode=read_only"
+	}
+	connector, err := duckdb.NewConnector(dsn, nil)
+	if err != nil {
+		return nil, openError(path, err)
+	}
+	s := &Store{db: sql.OpenDB(connector), path: path, cfg: cfg, artifacts: artifacts}
+	if err := s.init(context.Background()); err != nil {
+		s.db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// openError explains the two failures a user meets: a file another process
+// holds, and a file that is not a DuckDB database.
+func openError(path string, err error) error {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "Could not set lock"), strings.Contains(msg, "Conflicting lock"):
+		holder := ""
+		if i := strings.Index(msg, "(PID "); i >= 0 {
+			if j := strings.Index(msg[i:], ")"); j > 0 {
+				holder = " " + msg[i:i+j+1]
+			}
+		}
+		return fmt.Errorf("%w: %s is in use by another process%s; if ddd serves it, connect to the daemon instead", ErrLocked, path, holder)
+	case strings.Contains(msg, "not a valid DuckDB database"), strings.Contains(msg, "Unable to open database"):
+		return fmt.Errorf("%s is not a DuckDB database file: %w", path, err)
+	}
+	return fmt.Errorf("cannot open %s: %w", path, err)
+}
+
+func (s *Store) init(ctx context.Context) error {
+	if err := s.db.PingContext(ctx); err != nil {
+		return openError(s.path, err)
+	}
+	if err := s.checkIsDearDiary(ctx); err != nil {
+		return err
+	}
+	if s.cfg.readOnly {
+		fresh, err := s.summaryIsCurrent(ctx)
+		if err != nil {
+			return err
+		}
+		s.summaries = fresh
+		return nil
+	}
+	if err := migrate(ctx, s.db, s.now()); err != nil {
+		return err
+	}
+	if err := s.seedDefaultUser(ctx); err != nil {
+		return err
+	}
+	if err := s.refreshSummaries(ctx); err != nil {
+		return err
+	}
+	s.summaries = true
+	w, err := startWriter(ctx, s.db)
+	if err != nil {
+		return err
+	}
+	s.w = w
+	return nil
+}
+
+// checkIsDearDiary refuses a DuckDB file that holds other tables, so Open never
+// adds DearDiary's tables to somebody else's database.
+func (s *Store) checkIsDearDiary(ctx context.Context) error {
+	var tables, ours int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*), count(*) FILTER (WHERE table_name IN ('schema_migrations', 'user', 'iteration'))
+		FROM information_schema.tables WHERE table_schema = 'main'`).Scan(&tables, &ours)
+	if err != nil {
+		return fmt.Errorf("cannot read the schema of %s: %w", s.path, err)
+	}
+	switch {
+	case tables > 0 && ours == 0:
+		return core.Invalid("%s is a DuckDB file but not a DearDiary database", s.path)
+	case tables == 0 && s.cfg.readOnly:
+		return core.Invalid("%s is not a DearDiary database (it has no tables)", s.path)
+	}
+	return nil
+}
+
+// seedDefaultUser adds the default admin unless it exists; a password changed
+// since survives. It checks first so an open does not pay for a bcrypt hash.
+func (s *Store) seedDefaultUser(ctx context.Context) error {
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM "user" WHERE username = ?`, core.DefaultUsername).Scan(&n); err != nil {
+		return fmt.Errorf("cannot look for the default user: %w", err)
+	}
+	if n > 0 {
+		return nil
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(core.DefaultUsername), s.cfg.bcryptCost)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.ExecContext(ctx, `INSERT INTO "user" (id, first_name, last_name, username, password, created_date, is_admin)
+		VALUES (?, 'Default User', '', ?, ?, ?, 1) ON CONFLICT DO NOTHING`,
+		newID(), core.DefaultUsername, string(hash), core.FormatTime(s.now()))
+	if err != nil {
+		return fmt.Errorf("cannot seed the default user: %w", err)
+	}
+	return nil
+}
+
+// Path returns the database path given to Open.
+func (s *Store) Path() string { return s.path }
+
+// Close finishes every queued write, then closes the database.
+func (s *Store) Close() error {
+	if s.w != nil {
+		s.w.close()
+	}
+	return s.db.Close()
+}
+
+func (s *Store) now() time.Time { return s.cfg.now() }
+
+// write runs fn in the writer's transaction and returns once it committed.
+func (s *Store) write(ctx context.Context, fn func(tx *tx) error) error {
+	if s.w == nil {
+		return core.Invalid("the database %s is open read-only", s.path)
+	}
+	return s.w.do(ctx, fn)
+}
+
+// read runs fn in a transaction of its own, so the queries it makes see one
+// consistent state.
+func (s *Store) read(ctx context.Context, fn func(q querier) error) error {
+	t, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer t.Rollback()
+	return fn(t)
+}

@@ -1,0 +1,338 @@
+package duckdb
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/duckdb/duckdb-go/v2"
+)
+
+// querier is what read helpers need; *sql.Tx, *sql.DB and *tx provide it, so
+// the same helper serves reads and the writer's transactions.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// iterState is what writes need to know about an iteration: whether it
+// exists, where it belongs and whether it is locked.
+type iterState struct {
+	exists       bool
+	experimentID string
+	ended        bool
+}
+
+type seriesKey struct{ iteration, key string }
+
+// maxCacheEntries bounds the writer's memory; past it the cache starts over.
+const maxCacheEntries = 1 << 18
+
+// cache holds the committed facts that hot writes (logging metrics) would
+// otherwise query on every call. Only the writer changes the database, so the
+// cache is exact: every change to what it holds goes through a transaction
+// that updates it on commit.
+type cache struct {
+	iters map[string]iterState
+	steps map[seriesKey]int64 // largest step of a series
+}
+
+func newCache() cache {
+	return cache{iters: map[string]iterState{}, steps: map[seriesKey]int64{}}
+}
+
+// tx is the writer's transaction. Metric points are buffered and written with
+// the DuckDB Appender, and their summary changes are merged, when the
+// transaction next queries or commits. Cached facts it learns or changes live
+// in its own maps until commit, so a rollback leaves the cache untouched.
+type tx struct {
+	ctx      context.Context
+	conn     *sql.Conn
+	cache    *cache
+	err      error // set when a flush failed: the transaction is lost
+	rows     []metricRow
+	deltas   map[seriesKey]*seriesDelta
+	iters    map[string]iterState
+	steps    map[seriesKey]int64
+	forget   bool // a cascade deleted iterations: distrust the cache
+	onCommit []func()
+}
+
+func newTx(ctx context.Context, conn *sql.Conn, c *cache) *tx {
+	return &tx{
+		ctx:    ctx,
+		conn:   conn,
+		cache:  c,
+		deltas: map[seriesKey]*seriesDelta{},
+		iters:  map[string]iterState{},
+		steps:  map[seriesKey]int64{},
+	}
+}
+
+func (t *tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if err := t.flushRows(); err != nil {
+		return nil, err
+	}
+	return t.conn.ExecContext(ctx, query, args...)
+}
+
+func (t *tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if err := t.flushRows(); err != nil {
+		return nil, err
+	}
+	return t.conn.QueryContext(ctx, query, args...)
+}
+
+// QueryRowContext runs the query even when a flush failed; t.err then fails
+// the write that made the query.
+func (t *tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	_ = t.flushRows()
+	return t.conn.QueryRowContext(ctx, query, args...)
+}
+
+// afterCommit runs fn once the transaction committed, such as removing the
+// bytes of a deleted resource.
+func (t *tx) afterCommit(fn func()) { t.onCommit = append(t.onCommit, fn) }
+
+func (t *tx) commit() error {
+	if err := t.flushRows(); err != nil {
+		t.rollback()
+		return err
+	}
+	if err := t.flushSummaries(); err != nil {
+		t.rollback()
+		return err
+	}
+	if _, err := t.conn.ExecContext(t.ctx, "COMMIT"); err != nil {
+		t.rollback()
+		return fmt.Errorf("commit failed: %w", err)
+	}
+	t.applyToCache()
+	for _, fn := range t.onCommit {
+		fn()
+	}
+	return nil
+}
+
+func (t *tx) rollback() {
+	_, _ = t.conn.ExecContext(t.ctx, "ROLLBACK")
+}
+
+func (t *tx) applyToCache() {
+	c := t.cache
+	if t.forget || len(c.iters)+len(t.iters) > maxCacheEntries || len(c.steps)+len(t.steps) > maxCacheEntries {
+		*c = newCache()
+	}
+	for id, st := range t.iters {
+		c.iters[id] = st
+	}
+	for k, step := range t.steps {
+		if step == unknownStep {
+			delete(c.steps, k)
+		} else {
+			c.steps[k] = step
+		}
+	}
+}
+
+// iteration returns what the writer knows of an iteration, from this
+// transaction, the cache, or the database, in that order.
+func (t *tx) iteration(id string) (iterState, error) {
+	if st, ok := t.iters[id]; ok {
+		return st, nil
+	}
+	if !t.forget {
+		if st, ok := t.cache.iters[id]; ok {
+			return st, nil
+		}
+	}
+	var st iterState
+	var end sql.NullString
+	err := t.QueryRowContext(t.ctx, `SELECT experiment_id, end_date FROM iteration WHERE id = ?`, id).Scan(&st.experimentID, &end)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return st, err
+	default:
+		st.exists = true
+		st.ended = end.String != ""
+	}
+	t.iters[id] = st
+	return st, nil
+}
+
+// setIteration records a change the transaction made to an iteration.
+func (t *tx) setIteration(id string, st iterState) { t.iters[id] = st }
+
+// forgetIterations is called by cascades that delete iterations wholesale.
+func (t *tx) forgetIterations() {
+	t.forget = true
+	clear(t.iters)
+	clear(t.steps)
+}
+
+// Step sentinels in the step maps: unknownStep marks a series whose largest
+// step must be read again; emptySeries one known to have no points yet.
+const (
+	unknownStep = -1 << 63
+	emptySeries = unknownStep + 1
+)
+
+// cachedStep returns the largest step of a series as far as this transaction
+// and the cache know it, without asking the database.
+func (t *tx) cachedStep(k seriesKey) (int64, bool) {
+	if step, ok := t.steps[k]; ok {
+		return step, step != unknownStep
+	}
+	if t.forget {
+		return 0, false
+	}
+	step, ok := t.cache.steps[k]
+	return step, ok
+}
+
+// lastStep returns the largest step of a series, and false when it has none.
+func (t *tx) lastStep(k seriesKey) (int64, bool, error) {
+	step, known := t.cachedStep(k)
+	if !known {
+		if err := t.flushSummaries(); err != nil {
+			return 0, false, err
+		}
+		err := t.QueryRowContext(t.ctx, `SELECT last_step FROM metric_summary WHERE iteration_id = ? AND key = ?`, k.iteration, k.key).Scan(&step)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			step = emptySeries
+		case err != nil:
+			return 0, false, err
+		}
+		t.steps[k] = step
+	}
+	if step == emptySeries {
+		return 0, false, nil
+	}
+	return step, true, nil
+}
+
+// forgetSeries marks a series changed by SQL, so its largest step is read again.
+func (t *tx) forgetSeries(k seriesKey) { t.steps[k] = unknownStep }
+
+type metricRow struct {
+	id, iterationID, key string
+	value                float64
+	step                 int64
+	recordedAt           string
+}
+
+// appendMetric buffers a point; it reaches the table at the next flush.
+func (t *tx) appendMetric(r metricRow) {
+	t.rows = append(t.rows, r)
+	k := seriesKey{r.iterationID, r.key}
+	d := t.deltas[k]
+	if d == nil {
+		d = &seriesDelta{}
+		t.deltas[k] = d
+	}
+	d.add(r)
+	if step, known := t.cachedStep(k); known {
+		t.steps[k] = max(step, r.step)
+	} else {
+		t.steps[k] = unknownStep
+	}
+}
+
+var appendColumns = []string{"id", "iteration_id", "key", "value", "step", "recorded_at"}
+
+// flushRows writes the buffered points with one Appender.
+func (t *tx) flushRows() error {
+	if t.err != nil || len(t.rows) == 0 {
+		return t.err
+	}
+	rows := t.rows
+	t.rows = t.rows[:0]
+	err := t.conn.Raw(func(dc any) error {
+		a, err := duckdb.NewAppenderWithColumns(dc.(driver.Conn), "", "", "metric", appendColumns)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if err := a.AppendRow(r.id, r.iterationID, r.key, r.value, r.step, r.recordedAt); err != nil {
+				_ = a.Clear()
+				_ = a.Close()
+				return err
+			}
+		}
+		return a.Close()
+	})
+	if err != nil {
+		t.err = fmt.Errorf("cannot append metrics: %w", err)
+	}
+	return t.err
+}
+
+// seriesDelta is what a transaction adds to one series' summary.
+type seriesDelta struct {
+	count          int64
+	min, max       float64
+	lastValue      float64
+	lastStep       int64
+	lastRecordedAt string
+}
+
+func (d *seriesDelta) add(r metricRow) {
+	if d.count == 0 {
+		*d = seriesDelta{count: 1, min: r.value, max: r.value, lastValue: r.value, lastStep: r.step, lastRecordedAt: r.recordedAt}
+		return
+	}
+	d.count++
+	d.min = min(d.min, r.value)
+	d.max = max(d.max, r.value)
+	if r.step > d.lastStep || (r.step == d.lastStep && r.recordedAt >= d.lastRecordedAt) {
+		d.lastValue, d.lastStep, d.lastRecordedAt = r.value, r.step, r.recordedAt
+	}
+}
+
+// summaryUpsert merges deltas into metric_summary. Later points win ties, as
+// they would in a fresh rebuild ordered by insertion.
+const summaryUpsert = `INSERT INTO metric_summary
+	(iteration_id, key, count, min_value, max_value, last_value, last_step, last_recorded_at) VALUES %s
+	ON CONFLICT (iteration_id, key) DO UPDATE SET
+		count = count + excluded.count,
+		min_value = least(min_value, excluded.min_value),
+		max_value = greatest(max_value, excluded.max_value),
+		last_value = CASE WHEN (excluded.last_step, excluded.last_recorded_at) >= (last_step, last_recorded_at)
+			THEN excluded.last_value ELSE last_value END,
+		last_recorded_at = CASE WHEN (excluded.last_step, excluded.last_recorded_at) >= (last_step, last_recorded_at)
+			THEN excluded.last_recorded_at ELSE last_recorded_at END,
+		last_step = greatest(last_step, excluded.last_step)`
+
+// summaryChunk bounds the rows (8 parameters each) of one upsert statement.
+const summaryChunk = 256
+
+func (t *tx) flushSummaries() error {
+	if err := t.flushRows(); err != nil || len(t.deltas) == 0 {
+		return err
+	}
+	keys := make([]seriesKey, 0, len(t.deltas))
+	for k := range t.deltas {
+		keys = append(keys, k)
+	}
+	for start := 0; start < len(keys); start += summaryChunk {
+		chunk := keys[start:min(start+summaryChunk, len(keys))]
+		args := make([]any, 0, 8*len(chunk))
+		for _, k := range chunk {
+			d := t.deltas[k]
+			args = append(args, k.iteration, k.key, d.count, d.min, d.max, d.lastValue, d.lastStep, d.lastRecordedAt)
+		}
+		values := strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?),", len(chunk)), ",")
+		if _, err := t.conn.ExecContext(t.ctx, fmt.Sprintf(summaryUpsert, values), args...); err != nil {
+			t.err = fmt.Errorf("cannot update metric summaries: %w", err)
+			return t.err
+		}
+	}
+	clear(t.deltas)
+	return nil
+}

@@ -1,0 +1,167 @@
+package duckdb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"sync"
+
+	"github.com/deardiary/deardiary-go/core"
+)
+
+// maxGroup bounds how many queued writes share one transaction, so one commit
+// never holds a long queue of callers hostage to a slow write.
+const maxGroup = 512
+
+var errClosed = core.Errorf(core.EInternal, "the database is closed")
+
+type writeOp struct {
+	ctx  context.Context
+	fn   func(*tx) error
+	done chan error
+}
+
+// writer owns the one connection that writes. Callers hand it closures; it
+// runs whatever has queued up since its last commit in one transaction (group
+// commit), which makes read-then-write steps such as auto-assigned metric
+// steps race-free and turns thousands of small writes into a few commits.
+type writer struct {
+	ctx   context.Context // writes finish even when a caller gives up
+	conn  *sql.Conn
+	ops   chan *writeOp // unbuffered: a send succeeds only when the loop takes it
+	quit  chan struct{}
+	done  chan struct{}
+	once  sync.Once
+	cache cache
+}
+
+func startWriter(ctx context.Context, db *sql.DB) (*writer, error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	w := &writer{
+		ctx:   context.WithoutCancel(ctx),
+		conn:  conn,
+		ops:   make(chan *writeOp),
+		quit:  make(chan struct{}),
+		done:  make(chan struct{}),
+		cache: newCache(),
+	}
+	go w.loop()
+	return w, nil
+}
+
+// do queues fn and waits for the commit that acknowledges it. Once queued, fn
+// runs even if ctx ends meanwhile, so its outcome is always reported.
+func (w *writer) do(ctx context.Context, fn func(*tx) error) error {
+	op := &writeOp{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	select {
+	case w.ops <- op:
+	case <-w.quit:
+		return errClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return <-op.done
+}
+
+// close stops taking writes, finishes those already queued and releases the
+// connection.
+func (w *writer) close() {
+	w.once.Do(func() { close(w.quit) })
+	<-w.done
+}
+
+func (w *writer) loop() {
+	defer close(w.done)
+	defer w.conn.Close()
+	for {
+		var first *writeOp
+		select {
+		case first = <-w.ops:
+		case <-w.quit:
+			for {
+				select {
+				case op := <-w.ops:
+					w.runGroup([]*writeOp{op})
+				default:
+					return
+				}
+			}
+		}
+		group := []*writeOp{first}
+	drain:
+		for len(group) < maxGroup {
+			select {
+			case op := <-w.ops:
+				group = append(group, op)
+			default:
+				break drain
+			}
+		}
+		w.runGroup(group)
+	}
+}
+
+// runGroup commits the group's writes together. A write that fails is answered
+// with its error and dropped, and the others run again without it: it saw the
+// writes queued before it, exactly as if each had committed alone. When the
+// commit itself fails, the culprit is unknown, so each write runs alone.
+func (w *writer) runGroup(group []*writeOp) {
+	pending := group[:0]
+	for _, op := range group {
+		if err := op.ctx.Err(); err != nil {
+			op.done <- err
+			continue
+		}
+		pending = append(pending, op)
+	}
+	for len(pending) > 0 {
+		t, err := w.begin()
+		if err != nil {
+			for _, op := range pending {
+				op.done <- err
+			}
+			return
+		}
+		failed := -1
+		var opErr error
+		for i, op := range pending {
+			if opErr = op.fn(t); opErr == nil {
+				opErr = t.err // a failed flush poisons the transaction
+			}
+			if opErr != nil {
+				failed = i
+				break
+			}
+		}
+		if failed >= 0 {
+			t.rollback()
+			pending[failed].done <- opErr
+			pending = append(pending[:failed], pending[failed+1:]...)
+			continue
+		}
+		if err := t.commit(); err != nil {
+			if len(pending) == 1 {
+				pending[0].done <- err
+				return
+			}
+			for _, op := range pending {
+				w.runGroup([]*writeOp{op})
+			}
+			return
+		}
+		for _, op := range pending {
+			op.done <- nil
+		}
+		return
+	}
+}
+
+func (w *writer) begin() (*tx, error) {
+	if _, err := w.conn.ExecContext(w.ctx, "BEGIN TRANSACTION"); err != nil {
+		return nil, errors.Join(errors.New("cannot begin a transaction"), err)
+	}
+	return newTx(w.ctx, w.conn, &w.cache), nil
+}

@@ -1,0 +1,140 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"time"
+)
+
+// Capturer records the environment of the running process (toolchain, git
+// state, lock files) for an iteration. The snapshot package provides one;
+// core itself does no I/O. A Capturer should not fail a run: WithIteration
+// ignores its error.
+type Capturer interface {
+	CaptureIteration(ctx context.Context, t Tracker, iterationID string) error
+}
+
+// DefaultCapturer is used by WithIteration when no WithCapturer option is
+// given. It is nil unless a capture package installs one.
+var DefaultCapturer Capturer
+
+type iterationConfig struct {
+	parentID string
+	notes    string
+	snapshot *bool
+	capturer Capturer
+}
+
+// IterationOption configures WithIteration.
+type IterationOption func(*iterationConfig)
+
+// WithParent makes the iteration a child of the given iteration.
+func WithParent(iterationID string) IterationOption {
+	return func(c *iterationConfig) { c.parentID = iterationID }
+}
+
+// WithNotes sets the new iteration's notes.
+func WithNotes(notes string) IterationOption {
+	return func(c *iterationConfig) { c.notes = notes }
+}
+
+// WithSnapshot forces environment capture on or off. By default driver
+// iterations (no parent) are captured and children are not.
+func WithSnapshot(on bool) IterationOption {
+	return func(c *iterationConfig) { c.snapshot = &on }
+}
+
+// WithCapturer sets the Capturer, overriding DefaultCapturer.
+func WithCapturer(cp Capturer) IterationOption {
+	return func(c *iterationConfig) { c.capturer = cp }
+}
+
+// finaliseAttempts bounds the retries of the final status write, so a brief
+// outage of a daemon does not leave a RUNNING row behind.
+const finaliseAttempts = 4
+
+// WithIteration creates an iteration of the experiment, captures its
+// environment (see WithSnapshot), and runs fn. It then ends the iteration:
+// SUCCEEDED when fn returns nil; KILLED when fn returns a context cancellation;
+// FAILED otherwise, with the error text as the error message. A panic in fn is
+// recorded as FAILED with its value and stack, then re-raised.
+//
+// If the iteration cannot be created, fn does not run. WithIteration returns
+// fn's error, joined with the error of the final status write if that failed
+// too. If fn ended the iteration itself, that ending stands.
+func WithIteration(ctx context.Context, t Tracker, experimentID string, fn func(ctx context.Context, it *Iteration) error, opts ...IterationOption) error {
+	cfg := iterationConfig{capturer: DefaultCapturer}
+	for _, opt := range opts {
+		opt(&cfg)
+	}
+	id, err := t.CreateIteration(ctx, IterationCreate{ExperimentID: experimentID, ParentID: cfg.parentID, Notes: cfg.notes})
+	if err != nil {
+		return fmt.Errorf("could not create an iteration of experiment %q: %w", experimentID, err)
+	}
+	capture := cfg.parentID == ""
+	if cfg.snapshot != nil {
+		capture = *cfg.snapshot
+	}
+	if capture && cfg.capturer != nil {
+		_ = cfg.capturer.CaptureIteration(ctx, t, id)
+	}
+
+	var fnErr error
+	it, err := t.GetIteration(ctx, id)
+	if err != nil {
+		fnErr = fmt.Errorf("could not read back iteration %q: %w", id, err)
+	} else {
+		var panicked any
+		fnErr, panicked = runGuarded(ctx, it, fn)
+		if panicked != nil {
+			_ = finalise(ctx, t, id, fnErr)
+			panic(panicked)
+		}
+	}
+	if err := finalise(ctx, t, id, fnErr); err != nil {
+		return errors.Join(fnErr, fmt.Errorf("could not record the end of iteration %q: %w", id, err))
+	}
+	return fnErr
+}
+
+// runGuarded calls fn and turns a panic into an error describing it, returning
+// the panic value too so the caller can re-raise it after recording.
+func runGuarded(ctx context.Context, it *Iteration, fn func(context.Context, *Iteration) error) (err error, panicked any) {
+	defer func() {
+		if r := recover(); r != nil {
+			panicked = r
+			err = fmt.Errorf("panic: %v\n\n%s", r, debug.Stack())
+		}
+	}()
+	return fn(ctx, it), nil
+}
+
+// finalise records how the run ended. It uses a context that outlives a
+// cancelled ctx, since a cancelled run must still be recorded as KILLED.
+func finalise(ctx context.Context, t Tracker, id string, fnErr error) error {
+	ctx = context.WithoutCancel(ctx)
+	status, message := IterationSucceeded, ""
+	switch {
+	case errors.Is(fnErr, context.Canceled):
+		status, message = IterationKilled, fnErr.Error()
+	case fnErr != nil:
+		status, message = IterationFailed, fnErr.Error()
+	}
+	var err error
+	for attempt := range finaliseAttempts {
+		if attempt > 0 {
+			time.Sleep(time.Duration(attempt) * 250 * time.Millisecond)
+		}
+		end := time.Now()
+		err = t.UpdateIteration(ctx, id, IterationUpdate{Status: &status, EndDate: &end, ErrorMessage: &message})
+		if err == nil || errors.Is(err, ErrIterationLocked) {
+			return nil
+		}
+		if code := ErrorCode(err); code != EInternal {
+			return err // a definite answer such as NOT_FOUND: retrying cannot help
+		}
+	}
+	return err
+}
