@@ -1,0 +1,68 @@
+package trackertest
+
+import "github.com/deardiary/deardiary-go/core"
+
+func init() {
+	register("Parameters",
+		testCase{"TypedValuesBecomeText", func(h *H) {
+			_, _, it := h.Run()
+			for _, c := range []struct {
+				value any
+				want  string
+			}{{"adam", "adam"}, {0.01, "0.01"}, {32.55, "32.55"}, {1e-3, "0.001"}, {1e-5, "1.0e-5"}, {3.0, "3.0"}, {32, "32"}, {int64(-4), "-4"}, {true, "true"}} {
+				id := h.MustID(h.Tracker.CreateParameter(h.Ctx, it, "k", c.value))
+				p, err := h.Tracker.GetParameter(h.Ctx, id)
+				h.Must(err)
+				Equal(h, "stored value", p.Value, c.want)
+				Equal(h, "iteration", p.IterationID, it)
+			}
+		}},
+		testCase{"CreateRejectsBadInput", func(h *H) {
+			_, _, it := h.Run()
+			_, err := h.Tracker.CreateParameter(h.Ctx, "00000000-0000-0000-0000-000000000000", "lr", 0.1)
+			h.Code(err, core.EInvalid)
+			_, err = h.Tracker.CreateParameter(h.Ctx, it, "", "x")
+			h.Code(err, core.EInvalid)
+			_, err = h.Tracker.CreateParameter(h.Ctx, it, "k", "")
+			h.Code(err, core.EInvalid)
+			_, err = h.Tracker.CreateParameter(h.Ctx, it, "k", []string{"a"})
+			h.Code(err, core.EInvalid)
+			_, total, err := h.Tracker.ListParameters(h.Ctx, core.ParameterFilter{IterationID: it})
+			h.Must(err)
+			Equal(h, "parameters", total, 0)
+		}},
+		testCase{"ListInLoggingOrder", func(h *H) {
+			_, _, it := h.Run()
+			for _, k := range []string{"optimizer", "lr", "batch_size", "lr"} { // keys may repeat
+				h.MustID(h.Tracker.CreateParameter(h.Ctx, it, k, "v"))
+			}
+			all, total, err := h.Tracker.ListParameters(h.Ctx, core.ParameterFilter{IterationID: it})
+			h.Must(err)
+			Equal(h, "total", total, 4)
+			Equal(h, "order", fmtSlice(ids(all, func(p *core.Parameter) string { return p.Key })), "[optimizer lr batch_size lr]")
+			page, total, err := h.Tracker.ListParameters(h.Ctx, core.ParameterFilter{IterationID: it, Page: core.Page{Limit: 1, Offset: 1}})
+			h.Must(err)
+			Equal(h, "paged total", total, 4)
+			Equal(h, "page", page[0].Key, "lr")
+		}},
+		testCase{"UpdateAndDelete", func(h *H) {
+			_, _, it := h.Run()
+			id := h.MustID(h.Tracker.CreateParameter(h.Ctx, it, "lr", 0.01))
+			h.Must(h.Tracker.UpdateParameter(h.Ctx, id, core.ParameterUpdate{Value: 0.001}))
+			p, err := h.Tracker.GetParameter(h.Ctx, id)
+			h.Must(err)
+			Equal(h, "value", p.Value, "0.001")
+			Equal(h, "key kept", p.Key, "lr")
+			h.Must(h.Tracker.UpdateParameter(h.Ctx, id, core.ParameterUpdate{Key: new("batch_size"), Value: "64"}))
+			h.Must(h.Tracker.UpdateParameter(h.Ctx, id, core.ParameterUpdate{}))
+			p, err = h.Tracker.GetParameter(h.Ctx, id)
+			h.Must(err)
+			Equal(h, "renamed", p.Key+"="+p.Value, "batch_size=64")
+			h.Code(h.Tracker.UpdateParameter(h.Ctx, id, core.ParameterUpdate{Value: ""}), core.EInvalid)
+			h.Code(h.Tracker.UpdateParameter(h.Ctx, "9999", core.ParameterUpdate{Value: "x"}), core.ENotFound)
+			h.Must(h.Tracker.DeleteParameter(h.Ctx, id))
+			Gone(h, "deleted parameter", func() (*core.Parameter, error) { return h.Tracker.GetParameter(h.Ctx, id) })
+			h.Code(h.Tracker.DeleteParameter(h.Ctx, id), core.ENotFound)
+		}},
+	)
+}
