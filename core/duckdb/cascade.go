@@ -40,6 +40,7 @@ func deleteIterations(t *tx, where string, args ...any) error {
 		"DELETE FROM parameter WHERE iteration_id IN ("+ids+")",
 		"DELETE FROM metric WHERE iteration_id IN ("+ids+")",
 		"DELETE FROM metric_summary WHERE iteration_id IN ("+ids+")",
+		"DELETE FROM metric_summary_delta WHERE iteration_id IN ("+ids+")",
 		"DELETE FROM iteration_tag WHERE iteration_id IN ("+ids+")",
 		"DELETE FROM model_version WHERE iteration_id IN ("+ids+")",
 		"UPDATE iteration SET parent_iteration_id = NULL WHERE parent_iteration_id IN ("+ids+") AND NOT ("+where+")",

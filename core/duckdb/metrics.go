@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/deardiary/deardiary-go/core"
 )
@@ -172,63 +173,6 @@ func (s *Store) DeleteMetric(ctx context.Context, id string) error {
 	})
 }
 
-// summarySelect computes summaries from the points themselves. rowid breaks
-// ties of (step, recorded_at) in favour of the later point, as the writer does.
-const summarySelect = `SELECT iteration_id, key, count(*), min(value), max(value),
-	arg_max(value, (step, recorded_at, rowid)), max(step), arg_max(recorded_at, (step, recorded_at, rowid))
-	FROM metric WHERE %s GROUP BY iteration_id, key`
-
-// resummarise recomputes one series' summary after its points changed by SQL.
-func resummarise(t *tx, iterationID, key string) error {
-	if err := t.flushSummaries(); err != nil {
-		return err
-	}
-	t.forgetSeries(seriesKey{iterationID, key})
-	return execAll(t, []any{iterationID, key},
-		`DELETE FROM metric_summary WHERE iteration_id = ? AND key = ?`,
-		`INSERT INTO metric_summary `+fmt.Sprintf(summarySelect, `iteration_id = ? AND key = ?`),
-	)
-}
-
-// summaryIsCurrent reports whether metric_summary exists and counts as many
-// points as the metric table holds.
-func (s *Store) summaryIsCurrent(ctx context.Context) (bool, error) {
-	var tables int
-	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM information_schema.tables
-		WHERE table_schema = 'main' AND table_name = 'metric_summary'`).Scan(&tables); err != nil || tables == 0 {
-		return false, err
-	}
-	var points, summarised int64
-	err := s.db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM metric), (SELECT COALESCE(sum(count), 0) FROM metric_summary)`).
-		Scan(&points, &summarised)
-	return points == summarised, err
-}
-
-// refreshSummaries rebuilds metric_summary when it disagrees with the points,
-// as it does after DearDiary.jl or an older version wrote to the file.
-func (s *Store) refreshSummaries(ctx context.Context) error {
-	current, err := s.summaryIsCurrent(ctx)
-	if err != nil || current {
-		return err
-	}
-	return s.rebuildSummaries(ctx)
-}
-
-func (s *Store) rebuildSummaries(ctx context.Context) error {
-	t, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer t.Rollback()
-	if _, err := t.ExecContext(ctx, `DELETE FROM metric_summary`); err != nil {
-		return err
-	}
-	if _, err := t.ExecContext(ctx, `INSERT INTO metric_summary `+fmt.Sprintf(summarySelect, "true")); err != nil {
-		return fmt.Errorf("cannot rebuild metric summaries: %w", err)
-	}
-	return t.Commit()
-}
-
 // MetricHistory implements core.MetricService.
 func (s *Store) MetricHistory(ctx context.Context, q core.HistoryQuery) ([]core.Series, error) {
 	if err := requireText("metric key", q.Key); err != nil {
@@ -291,19 +235,27 @@ func (s *Store) MetricSummaries(ctx context.Context, f core.SummaryFilter) ([]co
 	}
 	var out []core.MetricSummary
 	query := func(where string, args ...any) error {
-		sel := `SELECT iteration_id, key, count, min_value, max_value, last_value, last_step FROM metric_summary WHERE ` + where
+		// Without current summary tables (a read-only file that was never
+		// migrated, or is stale) the summaries come from the points.
+		from := `(SELECT * FROM metric_summary WHERE ` + where + ` UNION ALL SELECT * FROM metric_summary_delta WHERE ` + where + `)`
+		args = append(args, args...)
 		if !s.summaries {
-			sel = `SELECT iteration_id, key, count, min_value, max_value, last_value, last_step FROM (` +
-				fmt.Sprintf(summarySelect, where) + `) AS s(iteration_id, key, count, min_value, max_value, last_value, last_step, last_recorded_at)`
+			from = `(` + fmt.Sprintf(summaryFromPoints, where) + `)`
+			args = args[:len(args)/2]
 		}
-		rows, err := s.db.QueryContext(ctx, sel+` ORDER BY iteration_id, key`, args...)
+		rows, err := s.db.QueryContext(ctx, `SELECT `+summaryFold+` FROM `+from+
+			` AS s(`+strings.Join(summaryColumns, ", ")+`) GROUP BY iteration_id, key ORDER BY iteration_id, key`, args...)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var m core.MetricSummary
-			if err := rows.Scan(&m.IterationID, &m.Key, &m.Count, &m.Min, &m.Max, &m.Last, &m.LastStep); err != nil {
+			var (
+				m   core.MetricSummary
+				at  string
+				seq int64
+			)
+			if err := rows.Scan(&m.IterationID, &m.Key, &m.Count, &m.Min, &m.Max, &m.Last, &m.LastStep, &at, &seq); err != nil {
 				return err
 			}
 			out = append(out, m)

@@ -21,6 +21,12 @@ type migration struct {
 	version int64
 	name    string
 	sql     string
+	run     func(context.Context, *sql.Tx) error // for migrations SQL alone cannot express
+}
+
+// codeMigrations are the migrations written in Go.
+var codeMigrations = []migration{
+	{version: 4, name: "drop_foreign_keys", run: dropForeignKeys},
 }
 
 // migrations returns the embedded migrations ordered by version. A file is
@@ -44,6 +50,7 @@ func migrations() ([]migration, error) {
 		}
 		out = append(out, migration{version: version, name: name, sql: string(body)})
 	}
+	out = append(out, codeMigrations...)
 	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
 	return out, nil
 }
@@ -90,7 +97,11 @@ func applyMigration(ctx context.Context, db *sql.DB, m migration, now time.Time)
 		return err
 	}
 	defer t.Rollback()
-	if _, err := t.ExecContext(ctx, m.sql); err != nil {
+	if m.run != nil {
+		if err := m.run(ctx, t); err != nil {
+			return err
+		}
+	} else if _, err := t.ExecContext(ctx, m.sql); err != nil {
 		return err
 	}
 	if _, err := t.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,

@@ -157,7 +157,7 @@ func (s *Store) init(ctx context.Context) error {
 		return err
 	}
 	if s.cfg.readOnly {
-		fresh, err := s.summaryIsCurrent(ctx)
+		fresh, err := summaryState(ctx, s.db)
 		if err != nil {
 			return err
 		}
@@ -170,7 +170,7 @@ func (s *Store) init(ctx context.Context) error {
 	if err := s.seedDefaultUser(ctx); err != nil {
 		return err
 	}
-	if err := s.refreshSummaries(ctx); err != nil {
+	if err := refreshSummaries(ctx, s.db); err != nil {
 		return err
 	}
 	s.summaries = true

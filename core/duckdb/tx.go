@@ -6,7 +6,6 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/duckdb/duckdb-go/v2"
 )
@@ -39,6 +38,10 @@ const maxCacheEntries = 1 << 18
 type cache struct {
 	iters map[string]iterState
 	steps map[seriesKey]int64 // largest step of a series
+	// seq is the last sequence number given to summary rows; deltaRows counts
+	// the rows waiting in metric_summary_delta for compaction.
+	seq       int64
+	deltaRows int64
 }
 
 func newCache() cache {
@@ -60,6 +63,8 @@ type tx struct {
 	steps    map[seriesKey]int64
 	forget   bool // a cascade deleted iterations: distrust the cache
 	onCommit []func()
+	// summary rows this transaction appended, and their sequence numbers
+	flushes, deltaRows int64
 }
 
 func newTx(ctx context.Context, conn *sql.Conn, c *cache) *tx {
@@ -124,8 +129,10 @@ func (t *tx) rollback() {
 
 func (t *tx) applyToCache() {
 	c := t.cache
+	c.seq += t.flushes
+	c.deltaRows += t.deltaRows
 	if t.forget || len(c.iters)+len(t.iters) > maxCacheEntries || len(c.steps)+len(t.steps) > maxCacheEntries {
-		*c = newCache()
+		c.iters, c.steps = map[string]iterState{}, map[seriesKey]int64{}
 	}
 	for id, st := range t.iters {
 		c.iters[id] = st
@@ -202,12 +209,13 @@ func (t *tx) lastStep(k seriesKey) (int64, bool, error) {
 		if err := t.flushSummaries(); err != nil {
 			return 0, false, err
 		}
-		err := t.QueryRowContext(t.ctx, `SELECT last_step FROM metric_summary WHERE iteration_id = ? AND key = ?`, k.iteration, k.key).Scan(&step)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			step = emptySeries
-		case err != nil:
+		var last sql.NullInt64
+		if err := t.QueryRowContext(t.ctx, `SELECT max(last_step) FROM (`+summaryRows+`)`, k.iteration, k.key, k.iteration, k.key).Scan(&last); err != nil {
 			return 0, false, err
+		}
+		step = emptySeries
+		if last.Valid {
+			step = last.Int64
 		}
 		t.steps[k] = step
 	}
@@ -253,19 +261,9 @@ func (t *tx) flushRows() error {
 	}
 	rows := t.rows
 	t.rows = t.rows[:0]
-	err := t.conn.Raw(func(dc any) error {
-		a, err := duckdb.NewAppenderWithColumns(dc.(driver.Conn), "", "", "metric", appendColumns)
-		if err != nil {
-			return err
-		}
-		for _, r := range rows {
-			if err := a.AppendRow(r.id, r.iterationID, r.key, r.value, r.step, r.recordedAt); err != nil {
-				_ = a.Clear()
-				_ = a.Close()
-				return err
-			}
-		}
-		return a.Close()
+	err := t.appendRows("metric", appendColumns, len(rows), func(i int) []driver.Value {
+		r := rows[i]
+		return []driver.Value{r.id, r.iterationID, r.key, r.value, r.step, r.recordedAt}
 	})
 	if err != nil {
 		t.err = fmt.Errorf("cannot append metrics: %w", err)
@@ -273,66 +271,20 @@ func (t *tx) flushRows() error {
 	return t.err
 }
 
-// seriesDelta is what a transaction adds to one series' summary.
-type seriesDelta struct {
-	count          int64
-	min, max       float64
-	lastValue      float64
-	lastStep       int64
-	lastRecordedAt string
-}
-
-func (d *seriesDelta) add(r metricRow) {
-	if d.count == 0 {
-		*d = seriesDelta{count: 1, min: r.value, max: r.value, lastValue: r.value, lastStep: r.step, lastRecordedAt: r.recordedAt}
-		return
-	}
-	d.count++
-	d.min = min(d.min, r.value)
-	d.max = max(d.max, r.value)
-	if r.step > d.lastStep || (r.step == d.lastStep && r.recordedAt >= d.lastRecordedAt) {
-		d.lastValue, d.lastStep, d.lastRecordedAt = r.value, r.step, r.recordedAt
-	}
-}
-
-// summaryUpsert merges deltas into metric_summary. Later points win ties, as
-// they would in a fresh rebuild ordered by insertion.
-const summaryUpsert = `INSERT INTO metric_summary
-	(iteration_id, key, count, min_value, max_value, last_value, last_step, last_recorded_at) VALUES %s
-	ON CONFLICT (iteration_id, key) DO UPDATE SET
-		count = count + excluded.count,
-		min_value = least(min_value, excluded.min_value),
-		max_value = greatest(max_value, excluded.max_value),
-		last_value = CASE WHEN (excluded.last_step, excluded.last_recorded_at) >= (last_step, last_recorded_at)
-			THEN excluded.last_value ELSE last_value END,
-		last_recorded_at = CASE WHEN (excluded.last_step, excluded.last_recorded_at) >= (last_step, last_recorded_at)
-			THEN excluded.last_recorded_at ELSE last_recorded_at END,
-		last_step = greatest(last_step, excluded.last_step)`
-
-// summaryChunk bounds the rows (8 parameters each) of one upsert statement.
-const summaryChunk = 256
-
-func (t *tx) flushSummaries() error {
-	if err := t.flushRows(); err != nil || len(t.deltas) == 0 {
-		return err
-	}
-	keys := make([]seriesKey, 0, len(t.deltas))
-	for k := range t.deltas {
-		keys = append(keys, k)
-	}
-	for start := 0; start < len(keys); start += summaryChunk {
-		chunk := keys[start:min(start+summaryChunk, len(keys))]
-		args := make([]any, 0, 8*len(chunk))
-		for _, k := range chunk {
-			d := t.deltas[k]
-			args = append(args, k.iteration, k.key, d.count, d.min, d.max, d.lastValue, d.lastStep, d.lastRecordedAt)
+// appendRows writes n rows to table with one DuckDB Appender.
+func (t *tx) appendRows(table string, columns []string, n int, row func(i int) []driver.Value) error {
+	return t.conn.Raw(func(dc any) error {
+		a, err := duckdb.NewAppenderWithColumns(dc.(driver.Conn), "", "", table, columns)
+		if err != nil {
+			return err
 		}
-		values := strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?),", len(chunk)), ",")
-		if _, err := t.conn.ExecContext(t.ctx, fmt.Sprintf(summaryUpsert, values), args...); err != nil {
-			t.err = fmt.Errorf("cannot update metric summaries: %w", err)
-			return t.err
+		for i := range n {
+			if err := a.AppendRow(row(i)...); err != nil {
+				_ = a.Clear()
+				_ = a.Close()
+				return err
+			}
 		}
-	}
-	clear(t.deltas)
-	return nil
+		return a.Close()
+	})
 }

@@ -48,6 +48,12 @@ func startWriter(ctx context.Context, db *sql.DB) (*writer, error) {
 		done:  make(chan struct{}),
 		cache: newCache(),
 	}
+	if err := conn.QueryRowContext(ctx, `SELECT
+		greatest((SELECT COALESCE(max(last_seq), 0) FROM metric_summary), (SELECT COALESCE(max(last_seq), 0) FROM metric_summary_delta)),
+		(SELECT count(*) FROM metric_summary_delta)`).Scan(&w.cache.seq, &w.cache.deltaRows); err != nil {
+		conn.Close()
+		return nil, err
+	}
 	go w.loop()
 	return w, nil
 }
@@ -76,6 +82,13 @@ func (w *writer) close() {
 func (w *writer) loop() {
 	defer close(w.done)
 	defer w.conn.Close()
+	// Fold pending summary rows at close, so a file at rest is compact. A
+	// failure here loses nothing: the deltas stay and are read as they are.
+	defer func() {
+		if w.cache.deltaRows > 0 {
+			_ = w.compact()
+		}
+	}()
 	for {
 		var first *writeOp
 		select {
@@ -101,6 +114,9 @@ func (w *writer) loop() {
 			}
 		}
 		w.runGroup(group)
+		if w.cache.deltaRows >= compactAt {
+			_ = w.compact() // on failure the deltas stay, still correct, and are folded next time
+		}
 	}
 }
 

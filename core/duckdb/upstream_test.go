@@ -1,0 +1,237 @@
+package duckdb_test
+
+import (
+	"context"
+	"database/sql"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/deardiary/deardiary-go/core"
+	"github.com/deardiary/deardiary-go/core/duckdb"
+)
+
+// upstreamFile writes a database the way DearDiary.jl 0.9.1 does: its
+// baseline schema with foreign keys, v4 ids from DuckDB's uuid(), naive local
+// timestamps without milliseconds, BIGINT booleans. It returns the file and
+// the ids the tests look for.
+func upstreamFile(t *testing.T) (string, map[string]string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "deardiary.db")
+	schema, err := os.ReadFile("../../testdata/upstream/deardiary-0.9.1-schema.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("duckdb", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(string(schema)); err != nil {
+		t.Fatal(err)
+	}
+	hash, _ := bcrypt.GenerateFromPassword([]byte("default"), bcrypt.MinCost)
+	ids := map[string]string{}
+	insert := func(name, query string, args ...any) {
+		t.Helper()
+		var id string
+		if err := db.QueryRow(query+" RETURNING id", args...).Scan(&id); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		ids[name] = id
+	}
+	insert("user", `INSERT INTO "user" (first_name, last_name, username, password, created_date, is_admin)
+		VALUES ('Default User', '', 'default', ?, '2026-06-30T09:15:02.31', 1)`, string(hash))
+	insert("project", `INSERT INTO project (name, created_date) VALUES ('Iris', '2026-06-30T09:16:00')`)
+	insert("permission", `INSERT INTO user_permission (user_id, project_id) VALUES (?, ?)`, ids["user"], ids["project"])
+	insert("experiment", `INSERT INTO experiment (project_id, status_id, name, created_date) VALUES (?, 1, 'IrisClassifier', '2026-06-30T09:17:00')`, ids["project"])
+	insert("driver", `INSERT INTO iteration (experiment_id, created_date, status_id, julia_version, git_sha, git_dirty, entrypoint, project_toml, manifest_toml)
+		VALUES (?, '2026-06-30T09:18:00', 1, '1.11.5', 'c0df1b0c0df1b0c0df1b0c0df1b0c0df1b0c0df1', 1, 'train.jl', '[deps]', '# manifest')`, ids["experiment"])
+	insert("child", `INSERT INTO iteration (experiment_id, created_date, status_id, parent_iteration_id) VALUES (?, '2026-06-30T09:18:01.5', 1, ?)`,
+		ids["experiment"], ids["driver"])
+	insert("done", `INSERT INTO iteration (experiment_id, created_date, end_date, status_id, error_message) VALUES (?, '2026-06-30T09:18:02', '2026-06-30T09:30:00', 3, 'OutOfMemoryError()')`,
+		ids["experiment"])
+	insert("parameter", `INSERT INTO parameter (iteration_id, key, value) VALUES (?, 'learning_rate', '0.01')`, ids["child"])
+	for i, v := range []float64{0.9, 0.5, 0.25} {
+		insert("metric", `INSERT INTO metric (iteration_id, key, value, step, recorded_at) VALUES (?, 'loss', ?, ?, ?)`,
+			ids["child"], v, i, time.Date(2026, 6, 30, 9, 19, i, 0, time.UTC).Format("2006-01-02T15:04:05"))
+	}
+	insert("resource", `INSERT INTO resource (experiment_id, name, data, created_date, backend, uri, size_bytes, content_hash)
+		VALUES (?, 'weights', 'hello'::BLOB, '2026-06-30T09:20:00', 'inline', '', 5, '2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824')`, ids["experiment"])
+	insert("tag", `INSERT INTO tag (value) VALUES ('baseline')`)
+	insert("iteration_tag", `INSERT INTO iteration_tag (iteration_id, tag_id) VALUES (?, ?)`, ids["child"], ids["tag"])
+	insert("model", `INSERT INTO model (project_id, name, created_date) VALUES (?, 'iris', '2026-06-30T09:21:00')`, ids["project"])
+	insert("version", `INSERT INTO model_version (model_id, version, iteration_id, resource_id, stage_id, created_date)
+		VALUES (?, 1, ?, ?, 3, '2026-06-30T09:22:00')`, ids["model"], ids["child"], ids["resource"])
+	return path, ids
+}
+
+func TestOpensUpstreamFile(t *testing.T) {
+	path, ids := upstreamFile(t)
+	ctx := context.Background()
+
+	// Read-only first: nothing is migrated, summaries come from the points.
+	ro, err := duckdb.Open(path, duckdb.ReadOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sums, err := ro.MetricSummaries(ctx, core.SummaryFilter{IterationIDs: []string{ids["child"]}})
+	if err != nil || len(sums) != 1 || sums[0].Last != 0.25 || sums[0].Count != 3 {
+		t.Fatalf("read-only summaries = %+v, %v", sums, err)
+	}
+	if _, err := ro.CreateProject(ctx, core.ProjectCreate{Name: "x"}); core.ErrorCode(err) != core.EInvalid {
+		t.Fatalf("a write to a read-only store: %v", err)
+	}
+	ro.Close()
+
+	s, err := duckdb.Open(path, duckdb.WithBcryptCost(bcrypt.MinCost))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Authenticate(ctx, "default", "default"); err != nil {
+		t.Fatalf("upstream's default user: %v", err)
+	}
+	projects, err := s.ListProjects(ctx, core.ProjectFilter{})
+	if err != nil || len(projects) != 1 || projects[0].Name != "Iris" {
+		t.Fatalf("projects = %v, %v", projects, err)
+	}
+	its, total, err := s.ListIterations(ctx, core.IterationFilter{ExperimentID: ids["experiment"]})
+	if err != nil || total != 3 {
+		t.Fatalf("iterations = %v (%d), %v", its, total, err)
+	}
+	driver, child, done := its[0], its[1], its[2]
+	if driver.ID != ids["driver"] || child.ParentID != ids["driver"] {
+		t.Fatalf("tree: driver %+v child %+v", driver, child)
+	}
+	if want := time.Date(2026, 6, 30, 9, 18, 1, 500_000_000, time.UTC); !child.CreatedDate.Equal(want) {
+		t.Errorf("naive timestamp read as %v, want %v", child.CreatedDate, want)
+	}
+	env := driver.Environment
+	if env.JuliaVersion != "1.11.5" || !env.GitDirty || env.Entrypoint != "train.jl" || env.ManifestTOML != "# manifest" {
+		t.Errorf("environment = %+v", env)
+	}
+	if done.Status != core.IterationFailed || !done.Ended() || done.ErrorMessage != "OutOfMemoryError()" {
+		t.Errorf("ended iteration = %+v", done)
+	}
+	params, _, err := s.ListParameters(ctx, core.ParameterFilter{IterationID: ids["child"]})
+	if err != nil || len(params) != 1 || params[0].Value != "0.01" {
+		t.Fatalf("parameters = %v, %v", params, err)
+	}
+	sums, err = s.MetricSummaries(ctx, core.SummaryFilter{ExperimentID: ids["experiment"]})
+	if err != nil || len(sums) != 1 || sums[0].Last != 0.25 || sums[0].Min != 0.25 || sums[0].Count != 3 {
+		t.Fatalf("summaries = %+v, %v", sums, err)
+	}
+	r, err := s.OpenResource(ctx, ids["resource"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := io.ReadAll(r)
+	r.Close()
+	if string(data) != "hello" {
+		t.Fatalf("resource bytes = %q", data)
+	}
+	tags, err := s.ListTags(ctx, core.KindIteration, ids["child"])
+	if err != nil || len(tags) != 1 || tags[0].Value != "baseline" {
+		t.Fatalf("tags = %v, %v", tags, err)
+	}
+	v, err := s.GetModelVersion(ctx, ids["version"])
+	if err != nil || v.Stage != core.StageProduction || v.ResourceID != ids["resource"] {
+		t.Fatalf("version = %+v, %v", v, err)
+	}
+
+	// Writes: the series continues, new rows sit beside upstream's.
+	id, err := s.LogMetric(ctx, ids["child"], core.MetricInput{Key: "loss", Value: 0.1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := s.GetMetric(ctx, id)
+	if err != nil || m.Step != 3 {
+		t.Fatalf("next auto step = %+v, %v", m, err)
+	}
+	if _, err := s.CreateParameter(ctx, ids["driver"], "epochs", 10); err != nil {
+		t.Fatal(err)
+	}
+	v2, err := s.CreateModelVersion(ctx, core.ModelVersionCreate{ModelID: ids["model"], IterationID: ids["driver"]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.UpdateModelVersion(ctx, v2, core.ModelVersionUpdate{Stage: new(core.StageProduction)}); err != nil {
+		t.Fatal(err)
+	}
+	if old, _ := s.GetModelVersion(ctx, ids["version"]); old.Stage != core.StageArchived {
+		t.Fatalf("upstream's production version was not archived: %+v", old)
+	}
+	// Upstream's foreign keys made this fail half-way; the store dropped them.
+	if err := s.DeleteIteration(ctx, ids["driver"]); err != nil {
+		t.Fatalf("delete a driver whose child has data: %v", err)
+	}
+	if err := s.DeleteProject(ctx, ids["project"]); err != nil {
+		t.Fatalf("delete the whole project: %v", err)
+	}
+}
+
+// TestUpstreamKeepsWorkingOnOurFiles runs upstream's own SQL against a file
+// this store wrote: its inserts rely on DEFAULT uuid() and its reads on the
+// column names, and the store notices points written behind its back.
+func TestUpstreamKeepsWorkingOnOurFiles(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "deardiary.db")
+	s, err := duckdb.Open(path, duckdb.WithBcryptCost(bcrypt.MinCost))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := s.CreateProject(ctx, core.ProjectCreate{Name: "P"})
+	e, _ := s.CreateExperiment(ctx, core.ExperimentCreate{ProjectID: p, Name: "E"})
+	it, err := s.CreateIteration(ctx, core.IterationCreate{ExperimentID: e})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.LogMetric(ctx, it, core.MetricInput{Key: "loss", Value: 1}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	db, err := sql.Open("duckdb", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var metricID string
+	if err := db.QueryRow(`INSERT INTO metric (iteration_id, key, value, step, recorded_at) VALUES (?, 'loss', 0.5, 1, '2026-07-01T10:00:00') RETURNING id`, it).Scan(&metricID); err != nil {
+		t.Fatalf("upstream's metric insert: %v", err)
+	}
+	var iterID string
+	if err := db.QueryRow(`INSERT INTO iteration (experiment_id, created_date, status_id) VALUES (?, '2026-07-01T10:00:00', 1) RETURNING id`, e).Scan(&iterID); err != nil {
+		t.Fatalf("upstream's iteration insert: %v", err)
+	}
+	var dirty int64
+	var name string
+	if err := db.QueryRow(`SELECT git_dirty, (SELECT name FROM experiment WHERE id = ?) FROM iteration WHERE id = ?`, e, it).Scan(&dirty, &name); err != nil || name != "E" {
+		t.Fatalf("upstream's reads: %v", err)
+	}
+	db.Close()
+
+	s, err = duckdb.Open(path, duckdb.WithBcryptCost(bcrypt.MinCost))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	sums, err := s.MetricSummaries(ctx, core.SummaryFilter{IterationIDs: []string{it}})
+	if err != nil || len(sums) != 1 || sums[0].Count != 2 || sums[0].Last != 0.5 {
+		t.Fatalf("summaries after an upstream write = %+v, %v", sums, err)
+	}
+	if got, err := s.GetIteration(ctx, iterID); err != nil || got.Status != core.IterationRunning {
+		t.Fatalf("upstream's iteration = %+v, %v", got, err)
+	}
+	id, err := s.LogMetric(ctx, it, core.MetricInput{Key: "loss", Value: 0.4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := s.GetMetric(ctx, id); m.Step != 2 {
+		t.Fatalf("auto step after an upstream write = %d, want 2", m.Step)
+	}
+}
