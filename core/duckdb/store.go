@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
@@ -30,6 +31,7 @@ type Store struct {
 	cfg       config
 	w         *writer       // nil when read-only
 	artifacts artifactStore // where new resource bytes go
+	release   func()        // gives the path back to openFiles
 	// summaries is true when metric_summary is current; otherwise (a
 	// read-only file that was never migrated or is stale) summaries are
 	// computed from the metric table.
@@ -38,8 +40,40 @@ type Store struct {
 
 var _ core.Tracker = (*Store)(nil)
 
-// ErrLocked is wrapped by Open's error when another process holds the file.
-var ErrLocked = errors.New("database file is locked by another process")
+// ErrLocked is wrapped by Open's error when another process holds the file,
+// or this process already has it open.
+var ErrLocked = errors.New("database file is locked")
+
+// openFiles holds the files this process has open for writing: a second
+// Store on the same file would bring a second writer, and the single writer is
+// what keeps steps and version numbers unique.
+var openFiles = struct {
+	sync.Mutex
+	paths map[string]bool
+}{paths: map[string]bool{}}
+
+// claim registers path as open for writing, and returns the function that
+// releases it.
+func claim(path string) (func(), error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	if resolved, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = resolved
+	}
+	openFiles.Lock()
+	defer openFiles.Unlock()
+	if openFiles.paths[abs] {
+		return nil, fmt.Errorf("%w: %s is already open in this process; share its Store", ErrLocked, path)
+	}
+	openFiles.paths[abs] = true
+	return func() {
+		openFiles.Lock()
+		delete(openFiles.paths, abs)
+		openFiles.Unlock()
+	}, nil
+}
 
 type config struct {
 	readOnly        bool
@@ -47,6 +81,7 @@ type config struct {
 	artifactRoot    string
 	bcryptCost      int
 	now             func() time.Time
+	compactAt       int64 // delta summary rows that trigger a compaction
 }
 
 // Option configures Open.
@@ -78,6 +113,7 @@ func configFromEnv() config {
 		artifactRoot:    os.Getenv("DEARDIARY_ARTIFACT_FS_ROOT"),
 		bcryptCost:      bcrypt.DefaultCost,
 		now:             time.Now,
+		compactAt:       compactAt,
 	}
 }
 
@@ -112,6 +148,12 @@ func Open(path string, opts ...Option) (*Store, error) {
 			}
 		}
 	}
+	release := func() {}
+	if !memory && !cfg.readOnly {
+		if release, err = claim(path); err != nil {
+			return nil, err
+		}
+	}
 	dsn := path
 	if memory {
 		dsn = ""
@@ -120,11 +162,13 @@ func Open(path string, opts ...Option) (*Store, error) {
 	}
 	connector, err := duckdb.NewConnector(dsn, nil)
 	if err != nil {
+		release()
 		return nil, openError(path, err)
 	}
-	s := &Store{db: sql.OpenDB(connector), path: path, cfg: cfg, artifacts: artifacts}
+	s := &Store{db: sql.OpenDB(connector), path: path, cfg: cfg, artifacts: artifacts, release: release}
 	if err := s.init(context.Background()); err != nil {
 		s.db.Close()
+		release()
 		return nil, err
 	}
 	return s, nil
@@ -174,7 +218,7 @@ func (s *Store) init(ctx context.Context) error {
 		return err
 	}
 	s.summaries = true
-	w, err := startWriter(ctx, s.db)
+	w, err := startWriter(ctx, s.db, s.cfg.compactAt)
 	if err != nil {
 		return err
 	}
@@ -231,7 +275,9 @@ func (s *Store) Close() error {
 	if s.w != nil {
 		s.w.close()
 	}
-	return s.db.Close()
+	err := s.db.Close()
+	s.release()
+	return err
 }
 
 func (s *Store) now() time.Time { return s.cfg.now() }

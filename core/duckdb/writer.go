@@ -33,20 +33,23 @@ type writer struct {
 	done  chan struct{}
 	once  sync.Once
 	cache cache
+	// compactAt is how many delta summary rows wait before they are folded.
+	compactAt int64
 }
 
-func startWriter(ctx context.Context, db *sql.DB) (*writer, error) {
+func startWriter(ctx context.Context, db *sql.DB, compactAt int64) (*writer, error) {
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return nil, err
 	}
 	w := &writer{
-		ctx:   context.WithoutCancel(ctx),
-		conn:  conn,
-		ops:   make(chan *writeOp),
-		quit:  make(chan struct{}),
-		done:  make(chan struct{}),
-		cache: newCache(),
+		ctx:       context.WithoutCancel(ctx),
+		conn:      conn,
+		ops:       make(chan *writeOp),
+		quit:      make(chan struct{}),
+		done:      make(chan struct{}),
+		cache:     newCache(),
+		compactAt: compactAt,
 	}
 	if err := conn.QueryRowContext(ctx, `SELECT
 		greatest((SELECT COALESCE(max(last_seq), 0) FROM metric_summary), (SELECT COALESCE(max(last_seq), 0) FROM metric_summary_delta)),
@@ -114,7 +117,7 @@ func (w *writer) loop() {
 			}
 		}
 		w.runGroup(group)
-		if w.cache.deltaRows >= compactAt {
+		if w.cache.deltaRows >= w.compactAt {
 			_ = w.compact() // on failure the deltas stay, still correct, and are folded next time
 		}
 	}
@@ -125,7 +128,7 @@ func (w *writer) loop() {
 // writes queued before it, exactly as if each had committed alone. When the
 // commit itself fails, the culprit is unknown, so each write runs alone.
 func (w *writer) runGroup(group []*writeOp) {
-	pending := group[:0]
+	pending := make([]*writeOp, 0, len(group))
 	for _, op := range group {
 		if err := op.ctx.Err(); err != nil {
 			op.done <- err
