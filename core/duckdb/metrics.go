@@ -111,6 +111,18 @@ func (s *Store) LogMetrics(ctx context.Context, iterationID string, b core.Metri
 	return ids, nil
 }
 
+// changeableMetric returns a metric point whose iteration is still running.
+func changeableMetric(t *tx, id string) (*core.Metric, error) {
+	m, err := getMetric(t.ctx, t, id)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := runningIteration(t, m.IterationID, invalidRef); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
 // UpdateMetric implements core.MetricService.
 func (s *Store) UpdateMetric(ctx context.Context, id string, upd core.MetricUpdate) error {
 	var c changes
@@ -133,11 +145,8 @@ func (s *Store) UpdateMetric(ctx context.Context, id string, upd core.MetricUpda
 		c.set("recorded_at", core.FormatTime(*upd.RecordedAt))
 	}
 	return s.write(ctx, func(t *tx) error {
-		m, err := getMetric(t.ctx, t, id)
+		m, err := changeableMetric(t, id)
 		if err != nil {
-			return err
-		}
-		if _, err := runningIteration(t, m.IterationID, invalidRef); err != nil {
 			return err
 		}
 		if c.empty() {
@@ -159,11 +168,8 @@ func (s *Store) UpdateMetric(ctx context.Context, id string, upd core.MetricUpda
 // DeleteMetric implements core.MetricService.
 func (s *Store) DeleteMetric(ctx context.Context, id string) error {
 	return s.write(ctx, func(t *tx) error {
-		m, err := getMetric(t.ctx, t, id)
+		m, err := changeableMetric(t, id)
 		if err != nil {
-			return err
-		}
-		if _, err := runningIteration(t, m.IterationID, invalidRef); err != nil {
 			return err
 		}
 		if _, err := t.ExecContext(t.ctx, `DELETE FROM metric WHERE id = ?`, id); err != nil {

@@ -53,6 +53,17 @@ func (s *Store) CreateParameter(ctx context.Context, iterationID, key string, va
 	return id, nil
 }
 
+// changeableParameter checks that a parameter exists and its iteration is
+// still running.
+func changeableParameter(t *tx, id string) error {
+	p, err := getParameter(t.ctx, t, id)
+	if err != nil {
+		return err
+	}
+	_, err = runningIteration(t, p.IterationID, invalidRef)
+	return err
+}
+
 // UpdateParameter implements core.ParameterService.
 func (s *Store) UpdateParameter(ctx context.Context, id string, upd core.ParameterUpdate) error {
 	var c changes
@@ -70,11 +81,7 @@ func (s *Store) UpdateParameter(ctx context.Context, id string, upd core.Paramet
 		c.set("value", text)
 	}
 	return s.write(ctx, func(t *tx) error {
-		p, err := getParameter(t.ctx, t, id)
-		if err != nil {
-			return err
-		}
-		if _, err := runningIteration(t, p.IterationID, invalidRef); err != nil {
+		if err := changeableParameter(t, id); err != nil {
 			return err
 		}
 		return c.apply(t.ctx, t, "parameter", id)
@@ -84,14 +91,10 @@ func (s *Store) UpdateParameter(ctx context.Context, id string, upd core.Paramet
 // DeleteParameter implements core.ParameterService.
 func (s *Store) DeleteParameter(ctx context.Context, id string) error {
 	return s.write(ctx, func(t *tx) error {
-		p, err := getParameter(t.ctx, t, id)
-		if err != nil {
+		if err := changeableParameter(t, id); err != nil {
 			return err
 		}
-		if _, err := runningIteration(t, p.IterationID, invalidRef); err != nil {
-			return err
-		}
-		_, err = t.ExecContext(t.ctx, `DELETE FROM parameter WHERE id = ?`, id)
+		_, err := t.ExecContext(t.ctx, `DELETE FROM parameter WHERE id = ?`, id)
 		return err
 	})
 }

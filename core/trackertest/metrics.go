@@ -7,24 +7,28 @@ import (
 	"github.com/deardiary/deardiary-go/core"
 )
 
-func steps(h *H, iteration, key string) []int64 {
+// series returns the points of one key (all keys for "") in list order.
+func series(h *H, iteration, key string) []*core.Metric {
 	h.Helper()
 	ms, _, err := h.Tracker.ListMetrics(h.Ctx, core.MetricFilter{IterationID: iteration, Key: key})
 	h.Must(err)
-	out := make([]int64, len(ms))
-	for i, m := range ms {
-		out[i] = m.Step
+	return ms
+}
+
+func steps(h *H, iteration, key string) []int64 {
+	h.Helper()
+	var out []int64
+	for _, m := range series(h, iteration, key) {
+		out = append(out, m.Step)
 	}
 	return out
 }
 
 func values(h *H, iteration, key string) []float64 {
 	h.Helper()
-	ms, _, err := h.Tracker.ListMetrics(h.Ctx, core.MetricFilter{IterationID: iteration, Key: key})
-	h.Must(err)
-	out := make([]float64, len(ms))
-	for i, m := range ms {
-		out[i] = m.Value
+	var out []float64
+	for _, m := range series(h, iteration, key) {
+		out = append(out, m.Value)
 	}
 	return out
 }
