@@ -19,6 +19,7 @@ type Tracker interface {
 	ResourceService
 	TagService
 	ModelService
+	SnapshotService
 
 	// Close releases the tracker. Writes acknowledged before Close are durable.
 	Close() error

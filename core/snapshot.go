@@ -1,0 +1,174 @@
+package core
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"path"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Snapshot records the environment that produced an iteration: the
+// toolchains, the git state (with the uncommitted diff, so a dirty run can be
+// re-applied) and every lock or manifest file, verbatim. The snapshot package
+// captures and restores them; a Tracker stores them.
+type Snapshot struct {
+	IterationID string
+	CapturedAt  time.Time
+	// Runtime is the main language of the run (go, julia, python, rust, node)
+	// and RuntimeVersion its version; Runtimes lists every toolchain found.
+	Runtime        string
+	RuntimeVersion string
+	Runtimes       []Runtime
+	// Root is the project directory captured (the git root, or the directory
+	// given); file paths are relative to it.
+	Root       string
+	Entrypoint string
+	Git        GitState
+	Files      []SnapshotFile
+	// Notes say why a probe found nothing, e.g. "git: not a repository".
+	Notes []string
+}
+
+// Runtime is a toolchain and its version.
+type Runtime struct {
+	Name    string
+	Version string
+}
+
+// GitState is the state of the project's repository at capture.
+type GitState struct {
+	Commit    string // 40 hex; empty without a repository or commit
+	Dirty     bool   // tracked files differ from the commit
+	Diff      []byte // `git diff --binary HEAD`: what `git apply` needs to redo the changes
+	Untracked []string
+	Branch    string
+	Remote    string // credentials removed
+}
+
+// SnapshotFile is one captured file, byte for byte.
+type SnapshotFile struct {
+	Path      string // slash-separated, relative to the root
+	Ecosystem string // go, julia, python, rust, node
+	Size      int64
+	SHA256    string // of the file on disk, also when skipped
+	Content   []byte
+	// Skipped says why Content is empty, e.g. "too large (20.0 MiB > 16 MiB)".
+	Skipped string
+}
+
+// SnapshotService stores snapshots.
+type SnapshotService interface {
+	// SaveSnapshot stores the snapshot of an iteration, replacing any earlier
+	// one; an ended iteration may still be given one. Julia captures also
+	// fill the iteration's upstream columns (see Snapshot.Upstream).
+	// ENotFound for a missing iteration, EInvalid for an unsafe file path.
+	SaveSnapshot(ctx context.Context, iterationID string, s *Snapshot) error
+	// GetSnapshot returns the whole snapshot of an iteration, files included.
+	// An iteration captured by DearDiary.jl (upstream columns only) reads as
+	// a Julia snapshot of its Project.toml and Manifest.toml. ENotFound for a
+	// missing iteration or one without a snapshot.
+	GetSnapshot(ctx context.Context, iterationID string) (*Snapshot, error)
+}
+
+// File returns the captured file at path, or nil.
+func (s *Snapshot) File(path string) *SnapshotFile {
+	for i := range s.Files {
+		if s.Files[i].Path == path {
+			return &s.Files[i]
+		}
+	}
+	return nil
+}
+
+// Upstream returns the iteration columns DearDiary.jl reads. The git fields
+// and entrypoint are filled for every snapshot; the Julia fields only when
+// Julia's Project and Manifest were captured.
+func (s *Snapshot) Upstream() EnvironmentSnapshot {
+	env := EnvironmentSnapshot{GitSHA: s.Git.Commit, GitDirty: s.Git.Dirty, Entrypoint: s.Entrypoint}
+	for _, r := range s.Runtimes {
+		if r.Name == "julia" {
+			env.JuliaVersion = r.Version
+		}
+	}
+	if f := s.juliaFile(juliaProjectNames); f != nil {
+		env.ProjectTOML = string(f.Content)
+	}
+	if f := s.juliaFile(juliaManifestNames); f != nil {
+		env.ManifestTOML = string(f.Content)
+	}
+	return env
+}
+
+var (
+	juliaProjectNames  = []string{"JuliaProject.toml", "Project.toml"}
+	juliaManifestNames = []string{"JuliaManifest.toml", "Manifest.toml"}
+)
+
+// juliaFile returns the first captured top-level file with one of names, in
+// Julia's order of preference, or a versioned Manifest-vX.Y.toml for manifests.
+func (s *Snapshot) juliaFile(names []string) *SnapshotFile {
+	for _, name := range names {
+		if f := s.File(name); f != nil && f.Skipped == "" {
+			return f
+		}
+	}
+	if slices.Equal(names, juliaManifestNames) {
+		for i := range s.Files {
+			f := &s.Files[i]
+			if !strings.Contains(f.Path, "/") && strings.HasPrefix(f.Path, "Manifest-v") && path.Ext(f.Path) == ".toml" && f.Skipped == "" {
+				return f
+			}
+		}
+	}
+	return nil
+}
+
+// SnapshotFromUpstream turns the columns DearDiary.jl captured into a Julia
+// snapshot, or returns nil when it captured no environment (upstream's
+// restore requires the manifest).
+func SnapshotFromUpstream(iterationID string, env EnvironmentSnapshot) *Snapshot {
+	if env.ManifestTOML == "" {
+		return nil
+	}
+	s := &Snapshot{
+		IterationID:    iterationID,
+		Runtime:        "julia",
+		RuntimeVersion: env.JuliaVersion,
+		Runtimes:       []Runtime{{Name: "julia", Version: env.JuliaVersion}},
+		Entrypoint:     env.Entrypoint,
+		Git:            GitState{Commit: env.GitSHA, Dirty: env.GitDirty},
+		Notes:          []string{"captured by DearDiary.jl: Project.toml and Manifest.toml only"},
+	}
+	for _, f := range []struct{ name, text string }{{"Project.toml", env.ProjectTOML}, {"Manifest.toml", env.ManifestTOML}} {
+		s.Files = append(s.Files, NewSnapshotFile(f.name, "julia", []byte(f.text)))
+	}
+	return s
+}
+
+// NewSnapshotFile describes a captured file's content.
+func NewSnapshotFile(path, ecosystem string, content []byte) SnapshotFile {
+	return SnapshotFile{Path: path, Ecosystem: ecosystem, Size: int64(len(content)), SHA256: SHA256Hex(content), Content: content}
+}
+
+// SHA256Hex returns the lowercase hex sha256 of b.
+func SHA256Hex(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// CheckSnapshotPath fails with EInvalid unless p is a clean, relative,
+// slash-separated path that stays inside the directory it is relative to: no
+// leading "/", no "..", no empty or "." parts, no backslashes or NULs.
+func CheckSnapshotPath(p string) error {
+	bad := p == "" || strings.HasPrefix(p, "/") || strings.ContainsAny(p, "\\\x00") || path.Clean(p) != p
+	for part := range strings.SplitSeq(p, "/") {
+		bad = bad || part == ".." || part == "." || part == ""
+	}
+	if bad || (len(p) >= 2 && p[1] == ':') {
+		return Invalid("snapshot file path %q is not a clean relative path inside the project", p)
+	}
+	return nil
+}
