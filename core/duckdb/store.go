@@ -22,6 +22,9 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/deardiary/deardiary-go/core"
+	// Installs core.DefaultCapturer, so WithIteration captures the
+	// environment of driver iterations with no import in training code.
+	_ "github.com/deardiary/deardiary-go/snapshot"
 )
 
 // Store implements core.Tracker on a DuckDB file.

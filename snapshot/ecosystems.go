@@ -1,0 +1,104 @@
+package snapshot
+
+import (
+	"context"
+	"path"
+	"regexp"
+	"runtime"
+	"strings"
+)
+
+// An ecosystem is a language whose dependency files a snapshot keeps.
+type ecosystem struct {
+	name string
+	// owns reports whether a file name (no directory) belongs to it.
+	owns func(name string) bool
+	// command prints the toolchain's version; versionPattern finds the
+	// version in what it prints.
+	command        []string
+	versionPattern *regexp.Regexp
+}
+
+func names(list ...string) func(string) bool {
+	return func(name string) bool {
+		for _, n := range list {
+			if n == name {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+var semver = regexp.MustCompile(`\d+\.\d+(\.\d+)?([-+.][0-9A-Za-z.]+)?`)
+
+// ecosystems, in the order a snapshot lists them and picks its main runtime
+// when nothing else says which it is.
+var ecosystems = []ecosystem{
+	{
+		name: "julia",
+		owns: func(name string) bool {
+			return names("Project.toml", "JuliaProject.toml", "Manifest.toml", "JuliaManifest.toml")(name) ||
+				(strings.HasPrefix(name, "Manifest-v") && path.Ext(name) == ".toml")
+		},
+		command: []string{"julia", "--version"}, versionPattern: semver,
+	},
+	{
+		name: "python",
+		owns: func(name string) bool {
+			return names("pyproject.toml", "uv.lock", "poetry.lock", "Pipfile", "Pipfile.lock", "environment.yml", "environment.yaml")(name) ||
+				(strings.HasPrefix(name, "requirements") && path.Ext(name) == ".txt")
+		},
+		command: []string{"python3", "--version"}, versionPattern: semver,
+	},
+	{
+		name: "go", owns: names("go.mod", "go.sum", "go.work", "go.work.sum"),
+		// The running program's Go is the one that matters; see goVersion.
+	},
+	{
+		name: "rust", owns: names("Cargo.toml", "Cargo.lock", "rust-toolchain", "rust-toolchain.toml"),
+		command: []string{"rustc", "--version"}, versionPattern: semver,
+	},
+	{
+		name: "node", owns: names("package.json", "package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml"),
+		command: []string{"node", "--version"}, versionPattern: semver,
+	},
+}
+
+func ecosystemOf(name string) string {
+	for _, e := range ecosystems {
+		if e.owns(name) {
+			return e.name
+		}
+	}
+	return ""
+}
+
+// goVersion is this program's Go, without the "go" prefix as upstream writes
+// Julia's version ("1.26.8").
+func goVersion() string { return strings.TrimPrefix(runtime.Version(), "go") }
+
+// juliaManifestVersion reads julia_version from a Manifest, for machines
+// where julia is not on PATH.
+var juliaManifestVersion = regexp.MustCompile(`(?m)^julia_version\s*=\s*"([^"]+)"`)
+
+// toolchainVersion asks an ecosystem's toolchain for its version.
+func toolchainVersion(ctx context.Context, e ecosystem) (string, string) {
+	if e.name == "go" {
+		return goVersion(), ""
+	}
+	out, err := run(ctx, "", e.command...)
+	if err != nil {
+		return "", e.name + ": " + describe(e.command[0], err)
+	}
+	if v := e.versionPattern.FindString(out); v != "" {
+		return v, ""
+	}
+	return "", e.name + ": cannot read a version in " + strings.TrimSpace(out)
+}
+
+// byExtension maps an entrypoint's extension to its runtime.
+var byExtension = map[string]string{
+	".jl": "julia", ".py": "python", ".ipynb": "python", ".go": "go", ".rs": "rust",
+	".js": "node", ".mjs": "node", ".cjs": "node", ".ts": "node",
+}

@@ -1,0 +1,305 @@
+package snapshot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/deardiary/deardiary-go/core"
+)
+
+// PatchName is the file a restore writes the uncommitted diff to.
+const PatchName = "uncommitted.patch"
+
+// RestoreOptions tune Restore.
+type RestoreOptions struct {
+	// Force lets a restore write into an existing directory and replace
+	// files there.
+	Force bool
+}
+
+// Result says what a restore wrote and what to run next.
+type Result struct {
+	Dir            string
+	Runtime        string
+	RuntimeVersion string
+	Commit         string
+	Dirty          bool
+	Entrypoint     string
+	Files          []string // written, relative to Dir
+	Skipped        []string // captured without content (too large)
+	Patch          string   // path of uncommitted.patch, "" when the run was clean
+	Next           []Step
+}
+
+// Step is a command to run after a restore, and why.
+type Step struct {
+	Command string
+	Why     string
+}
+
+// Restore writes a snapshot's files, byte for byte, into
+// <depot>/iteration_<id>, plus the uncommitted diff as uncommitted.patch when
+// the run was dirty. It checks every file's sha256 after writing, refuses
+// paths that would land outside the directory, and refuses existing files
+// unless opts.Force. Files are written to a staging directory first and moved
+// into place only when all are good, so an error leaves nothing half-written.
+// An empty depot means a new temporary directory.
+func Restore(snap *core.Snapshot, depot string, opts RestoreOptions) (*Result, error) {
+	if err := restorable(snap); err != nil {
+		return nil, err
+	}
+	if depot == "" {
+		var err error
+		if depot, err = os.MkdirTemp("", "deardiary-restore-"); err != nil {
+			return nil, err
+		}
+	}
+	if err := os.MkdirAll(depot, 0o755); err != nil {
+		return nil, fmt.Errorf("cannot create %s: %w", depot, err)
+	}
+	target := filepath.Join(depot, "iteration_"+snap.IterationID)
+	res := &Result{Dir: target, Runtime: snap.Runtime, RuntimeVersion: snap.RuntimeVersion, Commit: snap.Git.Commit,
+		Dirty: snap.Git.Dirty, Entrypoint: snap.Entrypoint}
+	files := map[string][]byte{}
+	for _, f := range snap.Files {
+		if f.Skipped != "" {
+			res.Skipped = append(res.Skipped, f.Path)
+			continue
+		}
+		if core.SHA256Hex(f.Content) != f.SHA256 {
+			return nil, core.Invalid("snapshot file %s does not match its recorded sha256", f.Path)
+		}
+		files[f.Path] = f.Content
+		res.Files = append(res.Files, f.Path)
+	}
+	if snap.Git.Dirty && len(snap.Git.Diff) > 0 {
+		files[PatchName] = snap.Git.Diff
+		res.Files = append(res.Files, PatchName)
+		res.Patch = filepath.Join(target, PatchName)
+	}
+	if err := checkTarget(target, res.Files, opts.Force); err != nil {
+		return nil, err
+	}
+	staging, err := os.MkdirTemp(depot, ".iteration_"+snap.IterationID+"-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(staging) // empty after a successful move
+	for _, rel := range res.Files {
+		if err := writeVerified(filepath.Join(staging, filepath.FromSlash(rel)), files[rel]); err != nil {
+			return nil, err
+		}
+	}
+	if err := moveInto(staging, target, res.Files); err != nil {
+		return nil, err
+	}
+	res.Next = nextSteps(snap, res)
+	return res, nil
+}
+
+// restorable checks what a snapshot asks to write before anything is written.
+func restorable(snap *core.Snapshot) error {
+	if snap == nil {
+		return core.Invalid("no snapshot to restore")
+	}
+	if err := core.CheckSnapshotPath("iteration_" + snap.IterationID); err != nil || strings.Contains(snap.IterationID, "/") {
+		return core.Invalid("iteration id %q cannot name a directory", snap.IterationID)
+	}
+	content := snap.Git.Dirty && len(snap.Git.Diff) > 0
+	for _, f := range snap.Files {
+		if err := core.CheckSnapshotPath(f.Path); err != nil {
+			return err
+		}
+		if f.Path == PatchName {
+			return core.Invalid("snapshot has a file named %s, which a restore writes the diff to", PatchName)
+		}
+		content = content || f.Skipped == ""
+	}
+	if !content {
+		return core.Invalid("the snapshot of iteration %q holds no files to restore", snap.IterationID)
+	}
+	return nil
+}
+
+// checkTarget refuses to restore through symlinks or over existing files.
+func checkTarget(target string, files []string, force bool) error {
+	info, err := os.Lstat(target)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return err
+	case !info.IsDir():
+		return core.Invalid("%s exists and is not a directory", target)
+	}
+	entries, err := os.ReadDir(target)
+	if err != nil {
+		return err
+	}
+	if len(entries) > 0 && !force {
+		return core.Errorf(core.EConflict, "%s already exists and is not empty; restore elsewhere or force", target)
+	}
+	for _, rel := range files {
+		// Every directory on the way must be a real one inside target.
+		parts := strings.Split(rel, "/")
+		for i := range parts {
+			p := filepath.Join(append([]string{target}, parts[:i+1]...)...)
+			info, err := os.Lstat(p)
+			if errors.Is(err, fs.ErrNotExist) {
+				break
+			}
+			if err != nil {
+				return err
+			}
+			if info.Mode()&fs.ModeSymlink != 0 {
+				return core.Invalid("%s is a symlink; a restore does not write through links", p)
+			}
+			if i < len(parts)-1 && !info.IsDir() {
+				return core.Invalid("%s is in the way of %s", p, rel)
+			}
+		}
+	}
+	return nil
+}
+
+// writeVerified writes a new file and reads it back to check its bytes.
+func writeVerified(path string, content []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(content)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	back, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if core.SHA256Hex(back) != core.SHA256Hex(content) {
+		return fmt.Errorf("%s reads back different from what was written", path)
+	}
+	return nil
+}
+
+// moveInto moves the staged files into target: the whole directory when
+// target does not exist yet, file by file otherwise.
+func moveInto(staging, target string, files []string) error {
+	if _, err := os.Lstat(target); errors.Is(err, fs.ErrNotExist) {
+		return os.Rename(staging, target)
+	}
+	for _, rel := range files {
+		dst := filepath.Join(target, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return err
+		}
+		if err := os.Rename(filepath.Join(staging, filepath.FromSlash(rel)), dst); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// nextSteps lists the commands that rebuild each ecosystem's environment from
+// the restored files.
+func nextSteps(snap *core.Snapshot, res *Result) []Step {
+	dir := quote(res.Dir)
+	has := func(name string) bool { return slices.Contains(res.Files, name) }
+	hasPrefix := func(prefix, ext string) string {
+		for _, f := range res.Files {
+			if !strings.Contains(f, "/") && strings.HasPrefix(f, prefix) && strings.HasSuffix(f, ext) {
+				return f
+			}
+		}
+		return ""
+	}
+	var steps []Step
+	if snap.Git.Commit != "" {
+		where := "in a clone of the project"
+		if snap.Git.Remote != "" {
+			where = "in a clone of " + snap.Git.Remote
+		}
+		steps = append(steps, Step{"git checkout " + snap.Git.Commit, where + ", to get the code of the run"})
+		if res.Patch != "" {
+			steps = append(steps, Step{"git apply " + quote(res.Patch), "in the same clone, to redo the uncommitted changes"})
+		}
+	}
+	if has("Project.toml") || has("JuliaProject.toml") {
+		steps = append(steps, Step{"julia --project=" + dir + " -e 'using Pkg; Pkg.instantiate()'", "installs the Julia packages of the Manifest"})
+	}
+	switch {
+	case has("uv.lock"):
+		steps = append(steps, Step{"cd " + dir + " && uv sync --frozen", "installs the Python packages of uv.lock"})
+	case has("poetry.lock"):
+		steps = append(steps, Step{"cd " + dir + " && poetry install --no-root", "installs the Python packages of poetry.lock"})
+	case has("Pipfile.lock"):
+		steps = append(steps, Step{"cd " + dir + " && pipenv sync", "installs the Python packages of Pipfile.lock"})
+	case hasPrefix("requirements", ".txt") != "":
+		f := hasPrefix("requirements", ".txt")
+		steps = append(steps, Step{"pip install -r " + quote(filepath.Join(res.Dir, f)), "installs the Python packages of " + f})
+	}
+	if has("environment.yml") || has("environment.yaml") {
+		f := "environment.yml"
+		if !has(f) {
+			f = "environment.yaml"
+		}
+		steps = append(steps, Step{"conda env create -f " + quote(filepath.Join(res.Dir, f)), "creates the conda environment"})
+	}
+	if has("go.mod") {
+		steps = append(steps, Step{"cd " + dir + " && go mod download", "fetches the Go modules of go.sum"})
+	}
+	if has("Cargo.lock") {
+		steps = append(steps, Step{"cd " + dir + " && cargo fetch --locked", "fetches the crates of Cargo.lock"})
+	}
+	switch {
+	case has("package-lock.json") || has("npm-shrinkwrap.json"):
+		steps = append(steps, Step{"cd " + dir + " && npm ci", "installs the Node packages of package-lock.json"})
+	case has("yarn.lock"):
+		steps = append(steps, Step{"cd " + dir + " && yarn install --frozen-lockfile", "installs the Node packages of yarn.lock"})
+	case has("pnpm-lock.yaml"):
+		steps = append(steps, Step{"cd " + dir + " && pnpm install --frozen-lockfile", "installs the Node packages of pnpm-lock.yaml"})
+	}
+	if snap.Entrypoint != "" {
+		runtime := strings.TrimSpace(snap.Runtime + " " + snap.RuntimeVersion)
+		why := "the run's entrypoint"
+		if runtime != "" {
+			why += ", with " + runtime
+		}
+		steps = append(steps, Step{snap.Entrypoint, why})
+	}
+	return steps
+}
+
+// quote makes a path safe to paste into a POSIX shell.
+func quote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r == '/' || r == '.' || r == '_' || r == '-' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// RestoreIteration reads an iteration's snapshot from a tracker (a local
+// file or a daemon) and restores it locally. An iteration without a captured
+// environment is a NOT_FOUND error saying so.
+func RestoreIteration(ctx context.Context, t core.Tracker, iterationID, depot string, opts RestoreOptions) (*Result, error) {
+	snap, err := t.GetSnapshot(ctx, iterationID)
+	if err != nil {
+		return nil, err
+	}
+	snap.IterationID = iterationID
+	return Restore(snap, depot, opts)
+}

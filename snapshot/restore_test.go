@@ -1,0 +1,286 @@
+package snapshot_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/deardiary/deardiary-go/core"
+	"github.com/deardiary/deardiary-go/core/duckdb"
+	"github.com/deardiary/deardiary-go/snapshot"
+)
+
+func run(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
+func writeFiles(t *testing.T, dir string, files map[string][]byte) {
+	t.Helper()
+	for name, b := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func store(t *testing.T) (*duckdb.Store, string) {
+	t.Helper()
+	s, err := duckdb.Open(":memory:", duckdb.WithBcryptCost(bcrypt.MinCost))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	ctx := context.Background()
+	p, _ := s.CreateProject(ctx, core.ProjectCreate{Name: "p"})
+	e, err := s.CreateExperiment(ctx, core.ExperimentCreate{ProjectID: p, Name: "e"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, e
+}
+
+// awkward are files that break naive text handling.
+var awkward = map[string][]byte{
+	"Project.toml":     []byte("\ufeff[deps]\r\nFlux = \"587475ba-b771-5e3f-ad9e-33799f191a9c\"\r\n"),
+	"requirements.txt": []byte("numpy==2.1.3\nlatin1-caf\xe9==1.0"), // not UTF-8, no trailing newline
+	"pyproject.toml":   {},
+	"go.mod":           []byte("module x\n\ngo 1.26\n"),
+}
+
+// TestRoundTripThroughStore captures a dirty repository, stores the snapshot,
+// reads it back and restores it: every file comes back byte for byte, and the
+// patch applied to the commit reproduces the working tree exactly.
+func TestRoundTripThroughStore(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	run(t, dir, "git", "init", "-q", "-b", "main")
+	run(t, dir, "git", "config", "user.email", "a@example.com")
+	run(t, dir, "git", "config", "user.name", "A")
+	manifest := bytes.Repeat([]byte("[[deps.Flux]]\r\nversion = \"0.14.25\"\n"), 10<<20/36) // about 10 MB
+	files := map[string][]byte{"Manifest.toml": manifest, "train.jl": []byte("lr = 0.1\n"), "model.bin": {0, 1, 2, 3, 255}}
+	for k, v := range awkward {
+		files[k] = v
+	}
+	writeFiles(t, dir, files)
+	run(t, dir, "git", "add", "-A")
+	run(t, dir, "git", "commit", "-q", "-m", "baseline")
+	commit := strings.TrimSpace(run(t, dir, "git", "rev-parse", "HEAD"))
+	// Uncommitted work: text and binary changes, a deletion, a staged file.
+	writeFiles(t, dir, map[string][]byte{"train.jl": []byte("lr = 0.01\nepochs = 3\n"), "model.bin": {9, 9, 9},
+		"Manifest.toml": append(manifest, "# edited\n"...), "data/new.csv": []byte("a,b\n1,2\n")})
+	os.Remove(filepath.Join(dir, "go.mod"))
+	run(t, dir, "git", "add", "data/new.csv")
+
+	s, e := store(t)
+	it, err := s.CreateIteration(ctx, core.IterationCreate{ExperimentID: e})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := (snapshot.Capturer{Dir: dir, Options: snapshot.Options{Entrypoint: "train.jl"}}).CaptureIteration(ctx, s, it); err != nil {
+		t.Fatal(err)
+	}
+	depot := t.TempDir()
+	res, err := snapshot.RestoreIteration(ctx, s, it, depot, snapshot.RestoreOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Dir != filepath.Join(depot, "iteration_"+it) || res.Commit != commit || !res.Dirty || res.Entrypoint != "train.jl" || res.Runtime != "julia" {
+		t.Fatalf("result = %+v", res)
+	}
+	for _, name := range []string{"Project.toml", "requirements.txt", "pyproject.toml", "Manifest.toml"} {
+		got, err := os.ReadFile(filepath.Join(res.Dir, name))
+		want, _ := os.ReadFile(filepath.Join(dir, name))
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%s differs after the round trip (%d bytes, want %d)", name, len(got), len(want))
+		}
+	}
+	if _, err := os.Stat(filepath.Join(res.Dir, "go.mod")); err == nil {
+		t.Error("go.mod was deleted before the capture, yet restored")
+	}
+
+	// A clone at the commit plus the patch is the dirty tree, file for file.
+	clone := t.TempDir()
+	run(t, clone, "git", "clone", "-q", dir, ".")
+	run(t, clone, "git", "checkout", "-q", res.Commit)
+	run(t, clone, "git", "apply", res.Patch)
+	for _, name := range []string{"train.jl", "model.bin", "Manifest.toml", "data/new.csv", "Project.toml"} {
+		got, _ := os.ReadFile(filepath.Join(clone, name))
+		want, _ := os.ReadFile(filepath.Join(dir, name))
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s after git apply differs from the captured working tree", name)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(clone, "go.mod")); !errors.Is(err, os.ErrNotExist) {
+		t.Error("the deletion of go.mod was not re-applied")
+	}
+	var commands []string
+	for _, step := range res.Next {
+		commands = append(commands, step.Command)
+	}
+	joined := strings.Join(commands, "\n")
+	for _, want := range []string{"git checkout " + commit, "git apply " + res.Patch, "julia --project=" + res.Dir,
+		"pip install -r " + filepath.Join(res.Dir, "requirements.txt"), "train.jl"} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("next steps lack %q:\n%s", want, joined)
+		}
+	}
+}
+
+func sample(id string, files ...core.SnapshotFile) *core.Snapshot {
+	return &core.Snapshot{IterationID: id, Runtime: "python", Files: files}
+}
+
+func TestRestoreRefusesEscapes(t *testing.T) {
+	for _, p := range []string{"../evil.txt", "/etc/evil", "a/../../evil", "C:/evil", "a\\..\\evil"} {
+		depot := t.TempDir()
+		_, err := snapshot.Restore(sample("1", core.NewSnapshotFile("ok.txt", "", []byte("x")), core.NewSnapshotFile(p, "", []byte("x"))),
+			depot, snapshot.RestoreOptions{Force: true})
+		if core.ErrorCode(err) != core.EInvalid {
+			t.Fatalf("path %q: error %v", p, err)
+		}
+		if entries, _ := os.ReadDir(depot); len(entries) != 0 {
+			t.Fatalf("path %q: something was written", p)
+		}
+		if _, err := os.Stat(filepath.Join(filepath.Dir(depot), "evil.txt")); err == nil {
+			t.Fatal("a file escaped the depot")
+		}
+	}
+	if _, err := snapshot.Restore(sample("../x", core.NewSnapshotFile("a", "", nil)), t.TempDir(), snapshot.RestoreOptions{}); core.ErrorCode(err) != core.EInvalid {
+		t.Fatalf("an iteration id with a slash: %v", err)
+	}
+}
+
+func TestRestoreRefusesSymlinks(t *testing.T) {
+	depot, outside := t.TempDir(), t.TempDir()
+	target := filepath.Join(depot, "iteration_1")
+	os.MkdirAll(target, 0o755)
+	if err := os.Symlink(outside, filepath.Join(target, "lib")); err != nil {
+		t.Fatal(err)
+	}
+	_, err := snapshot.Restore(sample("1", core.NewSnapshotFile("lib/requirements.txt", "python", []byte("x"))), depot, snapshot.RestoreOptions{Force: true})
+	if core.ErrorCode(err) != core.EInvalid || !strings.Contains(err.Error(), "symlink") {
+		t.Fatalf("restore through a symlink: %v", err)
+	}
+	if entries, _ := os.ReadDir(outside); len(entries) != 0 {
+		t.Fatal("a file was written through the symlink")
+	}
+	os.Remove(filepath.Join(target, "lib"))
+	os.Remove(target)
+	os.Symlink(outside, target)
+	if _, err := snapshot.Restore(sample("1", core.NewSnapshotFile("a.txt", "", []byte("x"))), depot, snapshot.RestoreOptions{Force: true}); err == nil {
+		t.Fatal("restored into a target that is a symlink")
+	}
+}
+
+func TestRestoreRefusesExistingUnlessForced(t *testing.T) {
+	depot := t.TempDir()
+	snap := sample("7", core.NewSnapshotFile("requirements.txt", "python", []byte("numpy==2\n")))
+	if _, err := snapshot.Restore(snap, depot, snapshot.RestoreOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := snapshot.Restore(snap, depot, snapshot.RestoreOptions{})
+	if core.ErrorCode(err) != core.EConflict {
+		t.Fatalf("second restore: %v", err)
+	}
+	os.WriteFile(filepath.Join(depot, "iteration_7", "requirements.txt"), []byte("edited"), 0o644)
+	if _, err := snapshot.Restore(snap, depot, snapshot.RestoreOptions{Force: true}); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(depot, "iteration_7", "requirements.txt")); string(b) != "numpy==2\n" {
+		t.Fatalf("forced restore left %q", b)
+	}
+	if entries, _ := os.ReadDir(depot); len(entries) != 1 {
+		t.Fatalf("depot holds %d entries, want only the iteration directory", len(entries))
+	}
+}
+
+func TestRestoreLeavesNothingOnError(t *testing.T) {
+	depot := t.TempDir()
+	bad := core.NewSnapshotFile("uv.lock", "python", []byte("version = 1\n"))
+	bad.SHA256 = strings.Repeat("0", 64)
+	_, err := snapshot.Restore(sample("3", core.NewSnapshotFile("pyproject.toml", "python", []byte("[project]\n")), bad), depot, snapshot.RestoreOptions{})
+	if err == nil || !strings.Contains(err.Error(), "sha256") {
+		t.Fatalf("corrupt file: %v", err)
+	}
+	if entries, _ := os.ReadDir(depot); len(entries) != 0 {
+		t.Fatalf("left behind: %v", entries)
+	}
+}
+
+func TestRestoreUpstreamCapture(t *testing.T) {
+	ctx := context.Background()
+	s, e := store(t)
+	it, _ := s.CreateIteration(ctx, core.IterationCreate{ExperimentID: e})
+	bare, _ := s.CreateIteration(ctx, core.IterationCreate{ExperimentID: e})
+	env := core.EnvironmentSnapshot{JuliaVersion: "1.10.4", GitSHA: strings.Repeat("b", 40), Entrypoint: "train.jl",
+		ProjectTOML: "[deps]\r\n", ManifestTOML: "julia_version = \"1.10.4\"\n"}
+	if err := s.SetIterationEnvironment(ctx, it, env); err != nil {
+		t.Fatal(err)
+	}
+	res, err := snapshot.RestoreIteration(ctx, s, it, t.TempDir(), snapshot.RestoreOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{"Project.toml": env.ProjectTOML, "Manifest.toml": env.ManifestTOML} {
+		if b, _ := os.ReadFile(filepath.Join(res.Dir, name)); string(b) != want {
+			t.Errorf("%s = %q, want %q", name, b, want)
+		}
+	}
+	if res.RuntimeVersion != "1.10.4" || res.Entrypoint != "train.jl" || res.Commit != env.GitSHA {
+		t.Fatalf("result = %+v", res)
+	}
+	_, err = snapshot.RestoreIteration(ctx, s, bare, t.TempDir(), snapshot.RestoreOptions{})
+	if core.ErrorCode(err) != core.ENotFound || !strings.Contains(err.Error(), "no captured environment") {
+		t.Fatalf("restore without a snapshot: %v", err)
+	}
+}
+
+func TestWithIterationCapturesDrivers(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string][]byte{"go.mod": []byte("module x\n"), "go.sum": nil})
+	t.Chdir(dir)
+	s, e := store(t)
+	var driver, child, skipped string
+	err := core.WithIteration(ctx, s, e, func(ctx context.Context, it *core.Iteration) error {
+		driver = it.ID
+		return core.WithIteration(ctx, s, e, func(ctx context.Context, c *core.Iteration) error {
+			child = c.ID
+			return nil
+		}, core.WithParent(it.ID))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := core.WithIteration(ctx, s, e, func(ctx context.Context, it *core.Iteration) error {
+		skipped = it.ID
+		return nil
+	}, core.WithSnapshot(false)); err != nil {
+		t.Fatal(err)
+	}
+	snap, err := s.GetSnapshot(ctx, driver)
+	if err != nil || snap.Runtime != "go" || snap.File("go.mod") == nil {
+		t.Fatalf("driver snapshot = %+v, %v", snap, err)
+	}
+	for _, id := range []string{child, skipped} {
+		if _, err := s.GetSnapshot(ctx, id); core.ErrorCode(err) != core.ENotFound {
+			t.Fatalf("iteration %s was captured: %v", id, err)
+		}
+	}
+}
