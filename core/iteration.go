@@ -67,12 +67,24 @@ type IterationFilter struct {
 	Page
 }
 
+// IterationSearch selects iterations of some experiments by a filter
+// expression (see ParseFilter), oldest first.
+type IterationSearch struct {
+	ExperimentIDs []string
+	Filter        string
+	Page
+}
+
 // IterationService manages iterations.
 type IterationService interface {
 	// GetIteration returns an iteration or ENotFound.
 	GetIteration(ctx context.Context, id string) (*Iteration, error)
 	// ListIterations returns a page of an experiment's iterations and the total.
 	ListIterations(ctx context.Context, f IterationFilter) ([]*Iteration, int, error)
+	// SearchIterations returns a page of the iterations of the experiments
+	// that match the filter, and the total. EInvalid for a filter that does
+	// not parse or no experiment.
+	SearchIterations(ctx context.Context, q IterationSearch) ([]*Iteration, int, error)
 	// ChildIterations returns the direct children of an iteration, oldest
 	// first; none for an unknown parent.
 	ChildIterations(ctx context.Context, parentID string) ([]*Iteration, error)

@@ -83,6 +83,10 @@ func TestOpensUpstreamFile(t *testing.T) {
 	if err != nil || len(sums) != 1 || sums[0].Last != 0.25 || sums[0].Count != 3 {
 		t.Fatalf("read-only summaries = %+v, %v", sums, err)
 	}
+	found, _, err := ro.SearchIterations(ctx, core.IterationSearch{ExperimentIDs: []string{ids["experiment"]}, Filter: "metrics.loss < 0.3"})
+	if err != nil || len(found) != 1 || found[0].ID != ids["child"] {
+		t.Fatalf("read-only search = %v, %v", found, err)
+	}
 	if _, err := ro.CreateProject(ctx, core.ProjectCreate{Name: "x"}); core.ErrorCode(err) != core.EInvalid {
 		t.Fatalf("a write to a read-only store: %v", err)
 	}

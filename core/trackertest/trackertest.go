@@ -36,7 +36,7 @@ func register(group string, cases ...testCase) {
 // order they are registered.
 var groupOrder = []string{
 	"Users", "Permissions", "Projects", "Experiments", "Iterations", "WithIteration",
-	"Parameters", "Metrics", "Resources", "Tags", "Models", "Snapshots", "Concurrency",
+	"Parameters", "Metrics", "Resources", "Tags", "Models", "Snapshots", "Search", "Concurrency",
 }
 
 // Run runs every case of the suite, each against a tracker of its own.
