@@ -128,6 +128,28 @@ type SummaryFilter struct {
 	IterationIDs []string
 }
 
+// ParamInput is one parameter of a Batch.
+type ParamInput struct {
+	Key   string
+	Value any
+}
+
+// Batch is what LogBatch records for an iteration in one transaction.
+type Batch struct {
+	Params  []ParamInput
+	Metrics MetricBatch
+	// Tags are attached to the iteration; ones already attached are fine.
+	Tags []string
+}
+
+// BatchResult holds the ids LogBatch made, in input order: parameters,
+// metric points, and tag attachments.
+type BatchResult struct {
+	ParameterIDs []string
+	MetricIDs    []string
+	TagIDs       []string
+}
+
 // MetricService logs and reads metric series.
 type MetricService interface {
 	// GetMetric returns a metric point or ENotFound.
@@ -140,6 +162,9 @@ type MetricService interface {
 	// LogMetrics logs a batch atomically and returns the ids in input order.
 	// Points of the same key without a step take consecutive steps.
 	LogMetrics(ctx context.Context, iterationID string, b MetricBatch) ([]string, error)
+	// LogBatch records parameters, metric points and tags of a running
+	// iteration atomically: all of them or, on any error, none.
+	LogBatch(ctx context.Context, iterationID string, b Batch) (*BatchResult, error)
 	// UpdateMetric changes a point of a running iteration.
 	UpdateMetric(ctx context.Context, id string, upd MetricUpdate) error
 	// DeleteMetric removes a point of a running iteration.

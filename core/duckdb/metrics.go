@@ -57,58 +57,124 @@ func (s *Store) LogMetric(ctx context.Context, iterationID string, m core.Metric
 	return ids[0], nil
 }
 
-// LogMetrics implements core.MetricService. Everything that does not need the
-// database (validation, ids, timestamps) happens before the write is queued;
-// the writer only assigns automatic steps and appends.
+// LogMetrics implements core.MetricService.
 func (s *Store) LogMetrics(ctx context.Context, iterationID string, b core.MetricBatch) ([]string, error) {
+	points, err := s.prepareMetrics(iterationID, b)
+	if err != nil {
+		return nil, err
+	}
+	err = s.write(ctx, func(t *tx) error {
+		if _, err := runningIteration(t, iterationID, invalidRef); err != nil {
+			return err
+		}
+		return points.append(t)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return points.ids, nil
+}
+
+// pendingMetrics are points checked and given ids and timestamps before the
+// write is queued, so the writer only assigns automatic steps and appends.
+type pendingMetrics struct {
+	rows []metricRow
+	auto []bool
+	ids  []string
+}
+
+func (s *Store) prepareMetrics(iterationID string, b core.MetricBatch) (*pendingMetrics, error) {
 	now := core.FormatTime(s.now())
 	if b.RecordedAt != nil {
 		now = core.FormatTime(*b.RecordedAt)
 	}
-	rows := make([]metricRow, len(b.Metrics))
-	auto := make([]bool, len(b.Metrics))
-	ids := make([]string, len(b.Metrics))
+	p := &pendingMetrics{rows: make([]metricRow, len(b.Metrics)), auto: make([]bool, len(b.Metrics)), ids: make([]string, len(b.Metrics))}
 	for i, m := range b.Metrics {
 		if err := checkMetric(m.Key, m.Value); err != nil {
 			return nil, err
 		}
-		ids[i] = newID()
-		r := metricRow{id: ids[i], iterationID: iterationID, key: m.Key, value: m.Value, recordedAt: now}
+		p.ids[i] = newID()
+		r := metricRow{id: p.ids[i], iterationID: iterationID, key: m.Key, value: m.Value, recordedAt: now}
 		switch {
 		case m.Step != nil:
 			r.step = *m.Step
 		case b.Step != nil:
 			r.step = *b.Step
 		default:
-			auto[i] = true
+			p.auto[i] = true
 		}
 		if m.RecordedAt != nil {
 			r.recordedAt = core.FormatTime(*m.RecordedAt)
 		}
-		rows[i] = r
+		p.rows[i] = r
 	}
-	err := s.write(ctx, func(t *tx) error {
+	return p, nil
+}
+
+// append assigns automatic steps, in order, and buffers the points.
+func (p *pendingMetrics) append(t *tx) error {
+	for i, r := range p.rows {
+		if p.auto[i] {
+			last, ok, err := t.lastStep(seriesKey{r.iterationID, r.key})
+			if err != nil {
+				return err
+			}
+			if r.step = 0; ok {
+				r.step = last + 1
+			}
+		}
+		t.appendMetric(r)
+	}
+	return nil
+}
+
+// LogBatch implements core.MetricService.
+func (s *Store) LogBatch(ctx context.Context, iterationID string, b core.Batch) (*core.BatchResult, error) {
+	res := &core.BatchResult{ParameterIDs: make([]string, len(b.Params)), TagIDs: make([]string, len(b.Tags))}
+	values := make([]string, len(b.Params))
+	for i, p := range b.Params {
+		if err := requireText("parameter key", p.Key); err != nil {
+			return nil, err
+		}
+		text, err := core.FormatParamValue(p.Value)
+		if err != nil {
+			return nil, core.Invalid("parameter %q: %s", p.Key, core.ErrorMessage(err))
+		}
+		values[i], res.ParameterIDs[i] = text, newID()
+	}
+	for _, tag := range b.Tags {
+		if err := requireText("tag", tag); err != nil {
+			return nil, err
+		}
+	}
+	points, err := s.prepareMetrics(iterationID, b.Metrics)
+	if err != nil {
+		return nil, err
+	}
+	res.MetricIDs = points.ids
+	err = s.write(ctx, func(t *tx) error {
 		if _, err := runningIteration(t, iterationID, invalidRef); err != nil {
 			return err
 		}
-		for i, r := range rows {
-			if auto[i] {
-				last, ok, err := t.lastStep(seriesKey{iterationID, r.key})
-				if err != nil {
-					return err
-				}
-				if r.step = 0; ok {
-					r.step = last + 1
-				}
+		for i, p := range b.Params {
+			if _, err := t.ExecContext(t.ctx, `INSERT INTO parameter (id, iteration_id, key, value) VALUES (?, ?, ?, ?)`,
+				res.ParameterIDs[i], iterationID, p.Key, values[i]); err != nil {
+				return fold(err)
 			}
-			t.appendMetric(r)
 		}
-		return nil
+		for i, tag := range b.Tags {
+			id, err := attachTag(t, core.KindIteration, iterationID, tag, true)
+			if err != nil {
+				return err
+			}
+			res.TagIDs[i] = id
+		}
+		return points.append(t)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return ids, nil
+	return res, nil
 }
 
 // changeableMetric returns a metric point whose iteration is still running.

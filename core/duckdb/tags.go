@@ -109,44 +109,59 @@ func taggable(t *tx, kind core.Kind, id string, missing func(kind, id string) *c
 }
 
 // AttachTag implements core.TagService.
-func (s *Store) AttachTag(ctx context.Context, kind core.Kind, id, value string) (string, error) {
-	table, column, err := association(kind)
+func (s *Store) AttachTag(ctx context.Context, kind core.Kind, entity, value string) (string, error) {
+	_, _, err := association(kind)
 	if err != nil {
 		return "", err
 	}
 	if err := requireText("tag", value); err != nil {
 		return "", err
 	}
-	assocID, newTagID := newID(), newID()
+	var id string
 	err = s.write(ctx, func(t *tx) error {
-		if err := taggable(t, kind, id, invalidRef); err != nil {
+		if err := taggable(t, kind, entity, invalidRef); err != nil {
 			return err
 		}
-		tag, err := tagID(t, value)
-		if err != nil {
-			return err
-		}
-		if tag == "" {
-			tag = newTagID
-			if _, err := t.ExecContext(t.ctx, `INSERT INTO tag (id, value) VALUES (?, ?)`, tag, value); err != nil {
-				return fold(err)
-			}
-		} else {
-			var n int
-			if err := t.QueryRowContext(t.ctx, `SELECT count(*) FROM `+table+` WHERE `+column+` = ? AND tag_id = ?`, id, tag).Scan(&n); err != nil {
-				return err
-			}
-			if n > 0 {
-				return core.Errorf(core.EConflict, "tag %q is already attached to %s %q", value, kind, id)
-			}
-		}
-		_, err = t.ExecContext(t.ctx, `INSERT INTO `+table+` (id, `+column+`, tag_id) VALUES (?, ?, ?)`, assocID, id, tag)
-		return fold(err)
+		id, err = attachTag(t, kind, entity, value, false)
+		return err
 	})
 	if err != nil {
 		return "", err
 	}
-	return assocID, nil
+	return id, nil
+}
+
+// attachTag attaches a tag, created if new, and returns the attachment's id.
+// An existing attachment is EConflict, or its id when already is true.
+func attachTag(t *tx, kind core.Kind, entity, value string, already bool) (string, error) {
+	table, column, err := association(kind)
+	if err != nil {
+		return "", err
+	}
+	tag, err := tagID(t, value)
+	if err != nil {
+		return "", err
+	}
+	if tag == "" {
+		tag = newID()
+		if _, err := t.ExecContext(t.ctx, `INSERT INTO tag (id, value) VALUES (?, ?)`, tag, value); err != nil {
+			return "", fold(err)
+		}
+	} else {
+		var existing string
+		err := t.QueryRowContext(t.ctx, `SELECT id FROM `+table+` WHERE `+column+` = ? AND tag_id = ?`, entity, tag).Scan(&existing)
+		switch {
+		case err == nil && already:
+			return existing, nil
+		case err == nil:
+			return "", core.Errorf(core.EConflict, "tag %q is already attached to %s %q", value, kind, entity)
+		case !errors.Is(err, sql.ErrNoRows):
+			return "", err
+		}
+	}
+	id := newID()
+	_, err = t.ExecContext(t.ctx, `INSERT INTO `+table+` (id, `+column+`, tag_id) VALUES (?, ?, ?)`, id, entity, tag)
+	return id, fold(err)
 }
 
 // DetachTag implements core.TagService. The tag itself stays.

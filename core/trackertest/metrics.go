@@ -151,6 +151,39 @@ func init() {
 			h.Code(err, core.EInvalid)
 			Equal(h, "nothing logged", len(steps(h, it, "")), 0)
 		}},
+		testCase{"LogBatchTogether", func(h *H) {
+			_, _, it := h.Run()
+			h.MustID(h.Tracker.AttachTag(h.Ctx, core.KindIteration, it, "sweep"))
+			res, err := h.Tracker.LogBatch(h.Ctx, it, core.Batch{
+				Params:  []core.ParamInput{{Key: "lr", Value: 0.01}, {Key: "optimizer", Value: "adam"}},
+				Metrics: core.MetricBatch{Metrics: []core.MetricInput{{Key: "loss", Value: 0.9}, {Key: "loss", Value: 0.8}}},
+				Tags:    []string{"sweep", "baseline"}})
+			h.Must(err)
+			Equal(h, "ids", fmtSlice([]int{len(res.ParameterIDs), len(res.MetricIDs), len(res.TagIDs)}), "[2 2 2]")
+			p, err := h.Tracker.GetParameter(h.Ctx, res.ParameterIDs[0])
+			h.Must(err)
+			Equal(h, "parameter", p.Key+"="+p.Value, "lr=0.01")
+			Equal(h, "steps", fmtSlice(steps(h, it, "loss")), "[0 1]")
+			Equal(h, "tags (sweep was already there)", tagValues(h, core.KindIteration, it), "[sweep baseline]")
+			for name, bad := range map[string]core.Batch{
+				"bad parameter": {Params: []core.ParamInput{{Key: "k", Value: "ok"}, {Key: "x", Value: ""}}, Tags: []string{"t"}},
+				"bad metric":    {Params: []core.ParamInput{{Key: "k", Value: 1}}, Metrics: core.MetricBatch{Metrics: []core.MetricInput{{Key: ""}}}},
+				"bad tag":       {Params: []core.ParamInput{{Key: "k", Value: 1}}, Tags: []string{""}},
+			} {
+				_, err := h.Tracker.LogBatch(h.Ctx, it, bad)
+				if core.ErrorCode(err) != core.EInvalid {
+					h.Fatalf("%s: error %v", name, err)
+				}
+			}
+			_, total, err := h.Tracker.ListParameters(h.Ctx, core.ParameterFilter{IterationID: it})
+			h.Must(err)
+			Equal(h, "parameters after refused batches", total, 2)
+			h.End(it)
+			_, err = h.Tracker.LogBatch(h.Ctx, it, core.Batch{Tags: []string{"late"}})
+			h.Locked(err)
+			_, err = h.Tracker.LogBatch(h.Ctx, "9999", core.Batch{})
+			h.Code(err, core.EInvalid)
+		}},
 		testCase{"UpdateAndDelete", func(h *H) {
 			_, _, it := h.Run()
 			id := h.MustID(h.Tracker.LogMetric(h.Ctx, it, core.MetricInput{Key: "loss", Value: 0.5}))
