@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Snapshot records the environment that produced an iteration: the
@@ -163,7 +164,7 @@ func SHA256Hex(b []byte) string {
 // slash-separated path that stays inside the directory it is relative to: no
 // leading "/", no "..", no empty or "." parts, no backslashes or NULs.
 func CheckSnapshotPath(p string) error {
-	bad := p == "" || strings.HasPrefix(p, "/") || strings.ContainsAny(p, "\\\x00") || path.Clean(p) != p
+	bad := p == "" || !utf8.ValidString(p) || strings.HasPrefix(p, "/") || strings.ContainsAny(p, "\\\x00") || path.Clean(p) != p
 	for part := range strings.SplitSeq(p, "/") {
 		bad = bad || part == ".." || part == "." || part == ""
 	}

@@ -4,6 +4,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // FormatParamValue turns a parameter value into the text DearDiary stores.
@@ -49,6 +50,9 @@ func FormatParamValue(v any) (string, error) {
 	}
 	if s == "" {
 		return "", Invalid("parameter value must not be empty")
+	}
+	if !utf8.ValidString(s) {
+		return "", Invalid("parameter value is not valid UTF-8 text")
 	}
 	return s, nil
 }

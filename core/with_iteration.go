@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"strings"
 	"time"
 )
 
@@ -122,6 +123,8 @@ func finalise(ctx context.Context, t Tracker, id string, fnErr error) error {
 	case fnErr != nil:
 		status, message = IterationFailed, fnErr.Error()
 	}
+	// An error's text may hold any bytes; the record must still be written.
+	message = strings.ToValidUTF8(message, "\uFFFD")
 	var err error
 	for attempt := range finaliseAttempts {
 		if attempt > 0 {

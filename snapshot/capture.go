@@ -50,7 +50,22 @@ func Capture(ctx context.Context, dir string, opts Options) *core.Snapshot {
 	s.Entrypoint = entrypoint(opts.Entrypoint, root)
 	found := captureFiles(s, root, dir, opts.MaxFileSize)
 	captureRuntimes(ctx, s, found, opts.Runtime)
+	cleanText(s)
 	return s
+}
+
+// cleanText replaces bytes that are not UTF-8 in the snapshot's text (a file
+// name in another encoding, say) so that storing it cannot fail.
+func cleanText(s *core.Snapshot) {
+	clean := func(t *string) { *t = strings.ToValidUTF8(*t, "\uFFFD") }
+	for _, t := range []*string{&s.Root, &s.Entrypoint, &s.Git.Branch, &s.Git.Remote} {
+		clean(t)
+	}
+	for _, list := range [][]string{s.Git.Untracked, s.Notes} {
+		for i := range list {
+			clean(&list[i])
+		}
+	}
 }
 
 // captureFiles keeps the files of every ecosystem at the top of the project
@@ -78,6 +93,10 @@ func captureFiles(s *core.Snapshot, root, dir string, limit int64) []string {
 			}
 			rel, err := filepath.Rel(root, filepath.Join(d, e.Name()))
 			if err != nil {
+				continue
+			}
+			if core.CheckSnapshotPath(filepath.ToSlash(rel)) != nil {
+				s.Notes = append(s.Notes, "files: skipped a name that cannot be restored safely: "+rel)
 				continue
 			}
 			f, err := readFile(filepath.Join(d, e.Name()), filepath.ToSlash(rel), eco, limit)

@@ -42,6 +42,9 @@ func (s *Store) CreateExperiment(ctx context.Context, in core.ExperimentCreate) 
 	if err := requireText("experiment name", in.Name); err != nil {
 		return "", err
 	}
+	if err := checkText("description", in.Description); err != nil {
+		return "", err
+	}
 	if in.Status != 0 && in.Status != core.ExperimentInProgress {
 		return "", core.Invalid("a new experiment must be IN_PROGRESS, not %v", in.Status)
 	}
@@ -70,6 +73,14 @@ func (s *Store) UpdateExperiment(ctx context.Context, id string, upd core.Experi
 		if err := requireText("experiment name", *upd.Name); err != nil {
 			return err
 		}
+	}
+	if upd.Description != nil {
+		if err := checkText("description", *upd.Description); err != nil {
+			return err
+		}
+	}
+	if upd.EndDate != nil && upd.EndDate.IsZero() {
+		upd.EndDate = nil // the zero time means no end date, as for iterations
 	}
 	now := s.now()
 	return s.write(ctx, func(t *tx) error {

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -233,5 +234,108 @@ func TestRefusesOtherFiles(t *testing.T) {
 	os.WriteFile(text, []byte("these are not the tables you are looking for\n"), 0o644)
 	if _, err := duckdb.Open(text); err == nil || !strings.Contains(err.Error(), "not a DuckDB database") {
 		t.Fatalf("Open of a text file = %v", err)
+	}
+}
+
+// TestSummariesNoticeChangesInPlace changes a point behind the store's back
+// without changing the number of points, as DearDiary.jl's update_metric does.
+func TestSummariesNoticeChangesInPlace(t *testing.T) {
+	ctx, path := context.Background(), filepath.Join(t.TempDir(), "deardiary.db")
+	s := openFile(t, path)
+	_, it := run(t, s)
+	for i := range 5 {
+		must[string](t)(s.LogMetric(ctx, it, core.MetricInput{Key: "loss", Value: float64(i)}))
+	}
+	s.Close()
+	db, err := sql.Open("duckdb", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`UPDATE metric SET step = 100, value = 42 WHERE step = 4`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	s = openFile(t, path)
+	defer s.Close()
+	sums, err := s.MetricSummaries(ctx, core.SummaryFilter{IterationIDs: []string{it}})
+	if err != nil || len(sums) != 1 || sums[0].LastStep != 100 || sums[0].Last != 42 || sums[0].Max != 42 {
+		t.Fatalf("summaries after an update in place = %+v, %v", sums, err)
+	}
+	id := must[string](t)(s.LogMetric(ctx, it, core.MetricInput{Key: "loss", Value: 1}))
+	if m, _ := s.GetMetric(ctx, id); m.Step != 101 {
+		t.Fatalf("next auto step = %d, want 101", m.Step)
+	}
+}
+
+func TestCloseTwiceKeepsTheNextClaim(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "deardiary.db")
+	s1 := openFile(t, path)
+	s1.Close()
+	s2 := openFile(t, path)
+	defer s2.Close()
+	s1.Close()
+	if _, err := duckdb.Open(path); !errors.Is(err, duckdb.ErrLocked) {
+		t.Fatalf("a third Store opened while the second is open: %v", err)
+	}
+}
+
+func TestRepeatedIdsAcrossChunks(t *testing.T) {
+	ctx := context.Background()
+	s := openFile(t, filepath.Join(t.TempDir(), "deardiary.db"))
+	defer s.Close()
+	e, it := run(t, s)
+	other := must[string](t)(s.CreateIteration(ctx, core.IterationCreate{ExperimentID: e}))
+	for _, id := range []string{it, other} {
+		for i := range 3 {
+			must[string](t)(s.LogMetric(ctx, id, core.MetricInput{Key: "loss", Value: float64(i)}))
+		}
+	}
+	ids := []string{other, it}
+	for i := range 1000 {
+		ids = append(ids, fmt.Sprint("missing-", i))
+	}
+	ids = append(ids, it, other)
+	series, err := s.MetricHistory(ctx, core.HistoryQuery{Key: "loss", IterationIDs: ids})
+	if err != nil || len(series) != 2 || series[0].IterationID != other || len(series[1].Points) != 3 {
+		t.Fatalf("history = %d series, %v", len(series), err)
+	}
+	sums, err := s.MetricSummaries(ctx, core.SummaryFilter{IterationIDs: ids})
+	if err != nil || len(sums) != 2 || sums[0].IterationID > sums[1].IterationID {
+		t.Fatalf("summaries = %+v, %v", sums, err)
+	}
+}
+
+func TestTextMustBeUTF8(t *testing.T) {
+	ctx := context.Background()
+	s := openFile(t, filepath.Join(t.TempDir(), "deardiary.db"))
+	defer s.Close()
+	e, it := run(t, s)
+	bad := "caf\xe9"
+	checks := map[string]error{}
+	_, checks["metric key"] = s.LogMetric(ctx, it, core.MetricInput{Key: bad, Value: 1})
+	_, checks["parameter value"] = s.CreateParameter(ctx, it, "k", bad)
+	_, checks["tag"] = s.AttachTag(ctx, core.KindIteration, it, bad)
+	checks["notes"] = s.UpdateIteration(ctx, it, core.IterationUpdate{Notes: &bad})
+	_, checks["experiment description"] = s.CreateExperiment(ctx, core.ExperimentCreate{ProjectID: "x", Name: "n", Description: bad})
+	_, checks["lookup"] = s.GetTagByValue(ctx, bad)
+	for what, err := range checks {
+		if core.ErrorCode(err) != core.EInvalid {
+			t.Errorf("%s with invalid UTF-8: %v", what, err)
+		}
+	}
+	// A run whose error text is not UTF-8 still ends.
+	var id string
+	core.WithIteration(ctx, s, e, func(ctx context.Context, it *core.Iteration) error {
+		id = it.ID
+		return errors.New("bad header " + bad)
+	}, core.WithSnapshot(false))
+	if got, err := s.GetIteration(ctx, id); err != nil || got.Status != core.IterationFailed {
+		t.Fatalf("iteration = %+v, %v", got, err)
+	}
+	// A zero time means now.
+	zero := time.Time{}
+	mid := must[string](t)(s.LogMetric(ctx, it, core.MetricInput{Key: "loss", Value: 1, RecordedAt: &zero}))
+	if m, _ := s.GetMetric(ctx, mid); time.Since(m.RecordedAt) > time.Minute {
+		t.Fatalf("recorded_at = %v", m.RecordedAt)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -50,7 +51,7 @@ func getOne[T any](ctx context.Context, q querier, scan func(scanner) (*T, error
 		return nil, core.NotFound(kind, id)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading %s %q: %w", kind, id, err)
+		return nil, fold(fmt.Errorf("reading %s %q: %w", kind, id, err))
 	}
 	return v, nil
 }
@@ -59,7 +60,7 @@ func getOne[T any](ctx context.Context, q querier, scan func(scanner) (*T, error
 func list[T any](ctx context.Context, q querier, scan func(scanner) (*T, error), query string, args ...any) ([]*T, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, err
+		return nil, fold(err)
 	}
 	defer rows.Close()
 	out := []*T{}
@@ -82,7 +83,7 @@ func listPage[T any](ctx context.Context, s *Store, scan func(scanner) (*T, erro
 	)
 	err := s.read(ctx, func(q querier) error {
 		if err := q.QueryRowContext(ctx, "SELECT count(*) FROM "+from, args...).Scan(&total); err != nil {
-			return err
+			return fold(err)
 		}
 		query := "SELECT " + columns + " FROM " + from + " ORDER BY " + order
 		if page.Limit > 0 {
@@ -152,14 +153,29 @@ func fold(err error) error {
 		return &core.Error{Code: core.EConflict, Message: "an entity with these values already exists", Err: err}
 	case strings.Contains(msg, "CHECK constraint failed"), strings.Contains(msg, "NOT NULL constraint failed"):
 		return &core.Error{Code: core.EInvalid, Message: "a value is missing or out of range", Err: err}
+	case strings.Contains(msg, "could not bind parameter"):
+		// The driver refuses text that is not valid UTF-8 before sending it.
+		return &core.Error{Code: core.EInvalid, Message: "a text value is not valid UTF-8", Err: err}
 	}
 	return err
 }
 
-// requireText fails with EInvalid when a required text field is empty.
+// requireText fails with EInvalid when a required text field is empty or
+// not valid UTF-8.
 func requireText(field, value string) error {
 	if strings.TrimSpace(value) == "" {
 		return core.Invalid("%s must not be empty", field)
+	}
+	return checkText(field, value)
+}
+
+// checkText fails with EInvalid when text is not valid UTF-8, which DuckDB
+// cannot store. fields alternate names and values.
+func checkText(fieldsAndValues ...string) error {
+	for i := 0; i+1 < len(fieldsAndValues); i += 2 {
+		if !utf8.ValidString(fieldsAndValues[i+1]) {
+			return core.Invalid("%s is not valid UTF-8 text", fieldsAndValues[i])
+		}
 	}
 	return nil
 }

@@ -48,6 +48,9 @@ func (s *Store) ChildIterations(ctx context.Context, parentID string) ([]*core.I
 
 // CreateIteration implements core.IterationService.
 func (s *Store) CreateIteration(ctx context.Context, in core.IterationCreate) (string, error) {
+	if err := checkText("notes", in.Notes); err != nil {
+		return "", err
+	}
 	id, now := newID(), s.nowText()
 	err := s.write(ctx, func(t *tx) error {
 		if err := openExperiment(t, in.ExperimentID); err != nil {
@@ -103,6 +106,13 @@ func (s *Store) UpdateIteration(ctx context.Context, id string, upd core.Iterati
 	if upd.Status != nil && !upd.Status.Valid() {
 		return core.Invalid("unknown iteration status %d", *upd.Status)
 	}
+	for field, text := range map[string]*string{"notes": upd.Notes, "error message": upd.ErrorMessage} {
+		if text != nil {
+			if err := checkText(field, *text); err != nil {
+				return err
+			}
+		}
+	}
 	now := s.now()
 	return s.write(ctx, func(t *tx) error {
 		st, err := runningIteration(t, id, core.NotFound)
@@ -137,6 +147,10 @@ func (s *Store) UpdateIteration(ctx context.Context, id string, upd core.Iterati
 
 // SetIterationEnvironment implements core.IterationService.
 func (s *Store) SetIterationEnvironment(ctx context.Context, id string, env core.EnvironmentSnapshot) error {
+	if err := checkText("julia_version", env.JuliaVersion, "git_sha", env.GitSHA, "entrypoint", env.Entrypoint,
+		"project_toml", env.ProjectTOML, "manifest_toml", env.ManifestTOML); err != nil {
+		return err
+	}
 	return s.write(ctx, func(t *tx) error {
 		if err := mustExist(t, "iteration", "iteration", id); err != nil {
 			return err

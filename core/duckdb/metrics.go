@@ -1,9 +1,11 @@
 package duckdb
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/deardiary/deardiary-go/core"
@@ -84,8 +86,9 @@ type pendingMetrics struct {
 }
 
 func (s *Store) prepareMetrics(iterationID string, b core.MetricBatch) (*pendingMetrics, error) {
+	// A zero time, like nil, means now: storage has no place for it.
 	now := core.FormatTime(s.now())
-	if b.RecordedAt != nil {
+	if b.RecordedAt != nil && !b.RecordedAt.IsZero() {
 		now = core.FormatTime(*b.RecordedAt)
 	}
 	p := &pendingMetrics{rows: make([]metricRow, len(b.Metrics)), auto: make([]bool, len(b.Metrics)), ids: make([]string, len(b.Metrics))}
@@ -103,7 +106,7 @@ func (s *Store) prepareMetrics(iterationID string, b core.MetricBatch) (*pending
 		default:
 			p.auto[i] = true
 		}
-		if m.RecordedAt != nil {
+		if m.RecordedAt != nil && !m.RecordedAt.IsZero() {
 			r.recordedAt = core.FormatTime(*m.RecordedAt)
 		}
 		p.rows[i] = r
@@ -207,7 +210,7 @@ func (s *Store) UpdateMetric(ctx context.Context, id string, upd core.MetricUpda
 	if upd.Step != nil {
 		c.set("step", *upd.Step)
 	}
-	if upd.RecordedAt != nil {
+	if upd.RecordedAt != nil && !upd.RecordedAt.IsZero() {
 		c.set("recorded_at", core.FormatTime(*upd.RecordedAt))
 	}
 	return s.write(ctx, func(t *tx) error {
@@ -251,7 +254,7 @@ func (s *Store) MetricHistory(ctx context.Context, q core.HistoryQuery) ([]core.
 		return nil, err
 	}
 	bySeries := map[string][]core.Point{}
-	err := forChunks(q.IterationIDs, func(ids []string) error {
+	err := forChunks(unique(q.IterationIDs), func(ids []string) error {
 		rows, err := s.db.QueryContext(ctx, `SELECT iteration_id, step, value, recorded_at FROM metric
 			WHERE key = ? AND iteration_id IN (`+placeholders(len(ids))+`) ORDER BY iteration_id, step, recorded_at, rowid`,
 			append([]any{q.Key}, anySlice(ids)...)...)
@@ -277,12 +280,11 @@ func (s *Store) MetricHistory(ctx context.Context, q core.HistoryQuery) ([]core.
 		return nil, err
 	}
 	out := []core.Series{}
-	for _, id := range q.IterationIDs {
+	for _, id := range unique(q.IterationIDs) {
 		points, ok := bySeries[id]
 		if !ok {
 			continue
 		}
-		delete(bySeries, id) // an id listed twice yields one series
 		out = append(out, core.Series{IterationID: id, Key: q.Key, Points: core.Downsample(points, q.MaxPoints)})
 	}
 	return out, nil
@@ -290,6 +292,19 @@ func (s *Store) MetricHistory(ctx context.Context, q core.HistoryQuery) ([]core.
 
 // idChunk bounds the ids bound into one IN list.
 const idChunk = 1000
+
+// unique returns ids without repeats, in first-seen order.
+func unique(ids []string) []string {
+	seen := make(map[string]bool, len(ids))
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
 
 func forChunks(ids []string, fn func([]string) error) error {
 	for start := 0; start < len(ids); start += idChunk {
@@ -323,11 +338,12 @@ func (s *Store) MetricSummaries(ctx context.Context, f core.SummaryFilter) ([]co
 		defer rows.Close()
 		for rows.Next() {
 			var (
-				m   core.MetricSummary
-				at  string
-				seq int64
+				m                 core.MetricSummary
+				at                string
+				seq               int64
+				stepSum, valueSum float64
 			)
-			if err := rows.Scan(&m.IterationID, &m.Key, &m.Count, &m.Min, &m.Max, &m.Last, &m.LastStep, &at, &seq); err != nil {
+			if err := rows.Scan(&m.IterationID, &m.Key, &m.Count, &m.Min, &m.Max, &m.Last, &m.LastStep, &at, &seq, &stepSum, &valueSum); err != nil {
 				return err
 			}
 			out = append(out, m)
@@ -339,7 +355,7 @@ func (s *Store) MetricSummaries(ctx context.Context, f core.SummaryFilter) ([]co
 	case len(f.IterationIDs) == 0:
 		err = query(`iteration_id IN (SELECT id FROM iteration WHERE experiment_id = ?)`, f.ExperimentID)
 	default:
-		err = forChunks(f.IterationIDs, func(ids []string) error {
+		err = forChunks(unique(f.IterationIDs), func(ids []string) error {
 			where, args := `iteration_id IN (`+placeholders(len(ids))+`)`, anySlice(ids)
 			if f.ExperimentID != "" {
 				where += ` AND iteration_id IN (SELECT id FROM iteration WHERE experiment_id = ?)`
@@ -354,5 +370,9 @@ func (s *Store) MetricSummaries(ctx context.Context, f core.SummaryFilter) ([]co
 	if out == nil {
 		out = []core.MetricSummary{}
 	}
+	// Chunks are each ordered; the whole list must be too.
+	slices.SortFunc(out, func(a, b core.MetricSummary) int {
+		return cmp.Or(strings.Compare(a.IterationID, b.IterationID), strings.Compare(a.Key, b.Key))
+	})
 	return out, nil
 }

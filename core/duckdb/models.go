@@ -53,6 +53,9 @@ func (s *Store) CreateModel(ctx context.Context, in core.ModelCreate) (string, e
 	if err := requireText("model name", in.Name); err != nil {
 		return "", err
 	}
+	if err := checkText("description", in.Description); err != nil {
+		return "", err
+	}
 	id, now := newID(), s.nowText()
 	err := s.write(ctx, func(t *tx) error {
 		if err := requireEntity(t, "project", "project", in.ProjectID); err != nil {
@@ -81,6 +84,9 @@ func (s *Store) UpdateModel(ctx context.Context, id string, upd core.ModelUpdate
 		c.set("name", *upd.Name)
 	}
 	if upd.Description != nil {
+		if err := checkText("description", *upd.Description); err != nil {
+			return err
+		}
 		c.set("description", *upd.Description)
 	}
 	if !c.empty() {
@@ -171,6 +177,9 @@ func sameProject(t *tx, kind, table, id, projectID string) error {
 // CreateModelVersion implements core.ModelService. The number is one past the
 // largest ever handed out for the model, so numbers are never reused.
 func (s *Store) CreateModelVersion(ctx context.Context, in core.ModelVersionCreate) (string, error) {
+	if err := checkText("description", in.Description); err != nil {
+		return "", err
+	}
 	id, now := newID(), s.nowText()
 	err := s.write(ctx, func(t *tx) error {
 		m, err := getModel(t.ctx, t, in.ModelID)
@@ -216,6 +225,11 @@ func (s *Store) CreateModelVersion(ctx context.Context, in core.ModelVersionCrea
 func (s *Store) UpdateModelVersion(ctx context.Context, id string, upd core.ModelVersionUpdate) error {
 	if upd.Stage != nil && !upd.Stage.Valid() {
 		return core.Invalid("unknown stage %d", *upd.Stage)
+	}
+	if upd.Description != nil {
+		if err := checkText("description", *upd.Description); err != nil {
+			return err
+		}
 	}
 	now := s.nowText()
 	return s.write(ctx, func(t *tx) error {

@@ -47,6 +47,9 @@ func (s *Store) CreateProject(ctx context.Context, in core.ProjectCreate) (strin
 	if err := requireText("project name", in.Name); err != nil {
 		return "", err
 	}
+	if err := checkText("description", in.Description); err != nil {
+		return "", err
+	}
 	id, permID, now := newID(), newID(), s.nowText()
 	err := s.write(ctx, func(t *tx) error {
 		creator, err := projectCreator(t, in.UserID)
@@ -93,6 +96,9 @@ func (s *Store) UpdateProject(ctx context.Context, id string, upd core.ProjectUp
 		c.set("name", *upd.Name)
 	}
 	if upd.Description != nil {
+		if err := checkText("description", *upd.Description); err != nil {
+			return err
+		}
 		c.set("description", *upd.Description)
 	}
 	return s.write(ctx, func(t *tx) error {

@@ -50,6 +50,9 @@ func (s *Store) CreateResource(ctx context.Context, in core.ResourceCreate, data
 	if data == nil {
 		return "", core.Invalid("resource %q has no data", in.Name)
 	}
+	if err := checkText("description", in.Description); err != nil {
+		return "", err
+	}
 	if e, err := getExperiment(ctx, s.db, in.ExperimentID); core.IsNotFound(err) {
 		return "", invalidRef("experiment", in.ExperimentID)
 	} else if err != nil {
@@ -98,6 +101,9 @@ func (s *Store) UpdateResource(ctx context.Context, id string, upd core.Resource
 		c.set("name", *upd.Name)
 	}
 	if upd.Description != nil {
+		if err := checkText("description", *upd.Description); err != nil {
+			return err
+		}
 		c.set("description", *upd.Description)
 	}
 	if _, err := getResource(ctx, s.db, id); err != nil {

@@ -35,6 +35,8 @@ type Store struct {
 	w         *writer       // nil when read-only
 	artifacts artifactStore // where new resource bytes go
 	release   func()        // gives the path back to openFiles
+	closeOnce sync.Once
+	closeErr  error
 	// summaries is true when metric_summary is current; otherwise (a
 	// read-only file that was never migrated or is stale) summaries are
 	// computed from the metric table.
@@ -273,14 +275,18 @@ func (s *Store) seedDefaultUser(ctx context.Context) error {
 // Path returns the database path given to Open.
 func (s *Store) Path() string { return s.path }
 
-// Close finishes every queued write, then closes the database.
+// Close finishes every queued write, then closes the database. Closing
+// again does nothing: in particular it cannot release a file that another
+// Store has opened since.
 func (s *Store) Close() error {
-	if s.w != nil {
-		s.w.close()
-	}
-	err := s.db.Close()
-	s.release()
-	return err
+	s.closeOnce.Do(func() {
+		if s.w != nil {
+			s.w.close()
+		}
+		s.closeErr = s.db.Close()
+		s.release()
+	})
+	return s.closeErr
 }
 
 func (s *Store) now() time.Time { return s.cfg.now() }

@@ -158,3 +158,38 @@ func TestFailedWriteLeavesItsGroupIntact(t *testing.T) {
 		t.Fatalf("projects = %v, want [a b]", names)
 	}
 }
+
+// TestBadBufferedRowsBlameTheirWrite buffers a point the Appender refuses
+// (an empty time, which LogMetrics never produces) in a group of good writes:
+// only the write that buffered it fails.
+func TestBadBufferedRowsBlameTheirWrite(t *testing.T) {
+	ctx, id := context.Background(), mustID(t)
+	s := openTest(t)
+	p := id(s.CreateProject(ctx, core.ProjectCreate{Name: "p"}))
+	e := id(s.CreateExperiment(ctx, core.ExperimentCreate{ProjectID: p, Name: "e"}))
+	it := id(s.CreateIteration(ctx, core.IterationCreate{ExperimentID: e}))
+	row := func(key, at string) func(*tx) error {
+		return func(t *tx) error {
+			t.appendMetric(metricRow{id: newID(), iterationID: it, key: key, value: 1, recordedAt: at})
+			return nil
+		}
+	}
+	group := []*writeOp{
+		{ctx: ctx, fn: row("good-1", "2026-01-01T00:00:00.000"), done: make(chan error, 1)},
+		{ctx: ctx, fn: row("bad", ""), done: make(chan error, 1)},
+		{ctx: ctx, fn: row("good-2", "2026-01-01T00:00:00.000"), done: make(chan error, 1)},
+		{ctx: ctx, fn: func(t *tx) error {
+			_, err := t.ExecContext(t.ctx, `INSERT INTO project (id, name, created_date) VALUES (?, 'q', 'now')`, newID())
+			return err
+		}, done: make(chan error, 1)},
+	}
+	s.w.runGroup(group)
+	for i, op := range group {
+		if err := <-op.done; (err != nil) != (i == 1) {
+			t.Errorf("op %d: error %v", i, err)
+		}
+	}
+	if n := countRows(t, s, "metric"); n != 2 {
+		t.Fatalf("%d points stored, want the two good ones", n)
+	}
+}

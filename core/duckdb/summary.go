@@ -20,32 +20,37 @@ const summaryRows = `SELECT * FROM metric_summary WHERE iteration_id = ? AND key
 // have the same columns, so it reads and writes them alike.
 const summaryFold = `iteration_id, key, sum(count)::BIGINT, min(min_value), max(max_value),
 	arg_max(last_value, (last_step, last_recorded_at, last_seq)), max(last_step),
-	arg_max(last_recorded_at, (last_step, last_recorded_at, last_seq)), arg_max(last_seq, (last_step, last_recorded_at, last_seq))`
+	arg_max(last_recorded_at, (last_step, last_recorded_at, last_seq)), arg_max(last_seq, (last_step, last_recorded_at, last_seq)),
+	sum(step_sum), sum(value_sum)`
 
 // summaryFromPoints computes summary rows from the points themselves; rowid
 // breaks ties of (step, recorded_at) in favour of the later point. The %s is
 // the condition on metric.
 const summaryFromPoints = `SELECT iteration_id, key, count(*), min(value), max(value),
-	arg_max(value, (step, recorded_at, rowid)), max(step), arg_max(recorded_at, (step, recorded_at, rowid)), 0
-	FROM metric WHERE %s GROUP BY iteration_id, key`
+	arg_max(value, (step, recorded_at, rowid)), max(step), arg_max(recorded_at, (step, recorded_at, rowid)), 0,
+	sum(step)::DOUBLE, sum(value) FROM metric WHERE %s GROUP BY iteration_id, key`
 
-var summaryColumns = []string{"iteration_id", "key", "count", "min_value", "max_value", "last_value", "last_step", "last_recorded_at", "last_seq"}
+var summaryColumns = []string{"iteration_id", "key", "count", "min_value", "max_value", "last_value", "last_step",
+	"last_recorded_at", "last_seq", "step_sum", "value_sum"}
 
 // compactAt is how many delta rows wait before the writer folds them.
 const compactAt = 20_000
 
 // seriesDelta is what a transaction adds to one series' summary.
 type seriesDelta struct {
-	count          int64
-	min, max       float64
-	lastValue      float64
-	lastStep       int64
-	lastRecordedAt string
+	count             int64
+	min, max          float64
+	lastValue         float64
+	lastStep          int64
+	lastRecordedAt    string
+	stepSum, valueSum float64 // with count, what open compares with the points
 }
 
 func (d *seriesDelta) add(r metricRow) {
+	d.stepSum += float64(r.step)
+	d.valueSum += r.value
 	if d.count == 0 {
-		*d = seriesDelta{count: 1, min: r.value, max: r.value, lastValue: r.value, lastStep: r.step, lastRecordedAt: r.recordedAt}
+		d.count, d.min, d.max, d.lastValue, d.lastStep, d.lastRecordedAt = 1, r.value, r.value, r.value, r.step, r.recordedAt
 		return
 	}
 	d.count++
@@ -72,10 +77,10 @@ func (t *tx) flushSummaries() error {
 	err := t.appendRows("metric_summary_delta", summaryColumns, len(keys), func(i int) []driver.Value {
 		k := keys[i]
 		d := t.deltas[k]
-		return []driver.Value{k.iteration, k.key, d.count, d.min, d.max, d.lastValue, d.lastStep, d.lastRecordedAt, seq}
+		return []driver.Value{k.iteration, k.key, d.count, d.min, d.max, d.lastValue, d.lastStep, d.lastRecordedAt, seq, d.stepSum, d.valueSum}
 	})
 	if err != nil {
-		t.err = fmt.Errorf("cannot append metric summaries: %w", err)
+		t.err = &flushError{fmt.Errorf("cannot append metric summaries: %w", err)}
 		return t.err
 	}
 	t.deltaRows += int64(len(keys))
@@ -117,18 +122,22 @@ func (w *writer) compact() error {
 }
 
 // summaryState reports whether both summary tables exist and account for
-// exactly the points in metric.
+// exactly the points in metric: the same count, sum of steps and (within
+// rounding) sum of values. An update in place by another program changes a
+// sum even when it keeps the count.
 func summaryState(ctx context.Context, q querier) (current bool, err error) {
 	var tables int
 	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM information_schema.tables
 		WHERE table_schema = 'main' AND table_name IN ('metric_summary', 'metric_summary_delta')`).Scan(&tables); err != nil || tables < 2 {
 		return false, err
 	}
-	var points, summarised int64
-	err = q.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM metric),
-		(SELECT COALESCE(sum(count), 0) FROM metric_summary) + (SELECT COALESCE(sum(count), 0) FROM metric_summary_delta)`).
-		Scan(&points, &summarised)
-	return points == summarised, err
+	err = q.QueryRowContext(ctx, `WITH p AS (SELECT count(*) AS n, COALESCE(sum(step), 0)::DOUBLE AS steps, COALESCE(sum(value), 0) AS vals FROM metric),
+		s AS (SELECT COALESCE(sum(count), 0) AS n, COALESCE(sum(step_sum), 0) AS steps, COALESCE(sum(value_sum), 0) AS vals
+			FROM (SELECT count, step_sum, value_sum FROM metric_summary UNION ALL SELECT count, step_sum, value_sum FROM metric_summary_delta))
+		SELECT p.n = s.n AND p.steps = s.steps
+			AND (p.vals = s.vals OR (isnan(p.vals) AND isnan(s.vals)) OR abs(p.vals - s.vals) <= 1e-9 * greatest(1, abs(p.vals)))
+		FROM p, s`).Scan(&current)
+	return current, err
 }
 
 // refreshSummaries rebuilds the summaries when they disagree with the points,

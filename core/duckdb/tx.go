@@ -266,10 +266,18 @@ func (t *tx) flushRows() error {
 		return []driver.Value{r.id, r.iterationID, r.key, r.value, r.step, r.recordedAt}
 	})
 	if err != nil {
-		t.err = fmt.Errorf("cannot append metrics: %w", err)
+		t.err = &flushError{fmt.Errorf("cannot append metrics: %w", err)}
 	}
 	return t.err
 }
+
+// flushError is a failure to write buffered rows. It surfaces in whichever
+// write ran next, not necessarily the one that buffered them; the writer then
+// reruns the group carefully to find the culprit.
+type flushError struct{ err error }
+
+func (e *flushError) Error() string { return e.err.Error() }
+func (e *flushError) Unwrap() error { return e.err }
 
 // appendRows writes n rows to table with one DuckDB Appender.
 func (t *tx) appendRows(table string, columns []string, n int, row func(i int) []driver.Value) error {

@@ -61,8 +61,9 @@ func startWriter(ctx context.Context, db *sql.DB, compactAt int64) (*writer, err
 	return w, nil
 }
 
-// do queues fn and waits for the commit that acknowledges it. Once queued, fn
-// runs even if ctx ends meanwhile, so its outcome is always reported.
+// do queues fn and waits for the commit that acknowledges it. A write whose
+// ctx has ended by the time its group starts is skipped and answered with
+// ctx's error; one already running finishes, and its outcome is reported.
 func (w *writer) do(ctx context.Context, fn func(*tx) error) error {
 	op := &writeOp{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	select {
@@ -136,6 +137,10 @@ func (w *writer) runGroup(group []*writeOp) {
 		}
 		pending = append(pending, op)
 	}
+	// careful makes every write flush its buffered rows before the next one
+	// runs, so that a failing flush is blamed on the write that buffered the
+	// rows rather than on whichever write happened to trigger it.
+	careful := false
 	for len(pending) > 0 {
 		t, err := w.begin()
 		if err != nil {
@@ -147,7 +152,11 @@ func (w *writer) runGroup(group []*writeOp) {
 		failed := -1
 		var opErr error
 		for i, op := range pending {
-			if opErr = op.fn(t); opErr == nil {
+			opErr = op.fn(t)
+			if opErr == nil && careful {
+				opErr = t.flushSummaries()
+			}
+			if opErr == nil {
 				opErr = t.err // a failed flush poisons the transaction
 			}
 			if opErr != nil {
@@ -157,6 +166,11 @@ func (w *writer) runGroup(group []*writeOp) {
 		}
 		if failed >= 0 {
 			t.rollback()
+			var fe *flushError
+			if errors.As(opErr, &fe) && !careful && len(pending) > 1 {
+				careful = true // run the group again, each write flushing its own rows
+				continue
+			}
 			pending[failed].done <- opErr
 			pending = append(pending[:failed], pending[failed+1:]...)
 			continue

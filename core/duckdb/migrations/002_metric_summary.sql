@@ -5,8 +5,8 @@
 -- row per series in metric_summary. A summary is the aggregate of a series'
 -- rows in both tables. "last" is the value at the largest
 -- (step, recorded_at, seq): later writes win ties. Both tables are rebuilt
--- from metric at open whenever their point counts disagree with it (for
--- example after DearDiary.jl wrote to the file).
+-- from metric at open whenever their count, sum of steps and sum of values
+-- disagree with it (for example after DearDiary.jl wrote to the file).
 
 CREATE TABLE IF NOT EXISTS metric_summary (
     iteration_id VARCHAR NOT NULL,
@@ -17,7 +17,9 @@ CREATE TABLE IF NOT EXISTS metric_summary (
     last_value DOUBLE NOT NULL,
     last_step BIGINT NOT NULL,
     last_recorded_at TEXT NOT NULL,
-    last_seq BIGINT NOT NULL
+    last_seq BIGINT NOT NULL,
+    step_sum DOUBLE NOT NULL,
+    value_sum DOUBLE NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS metric_summary_delta (
@@ -29,5 +31,7 @@ CREATE TABLE IF NOT EXISTS metric_summary_delta (
     last_value DOUBLE NOT NULL,
     last_step BIGINT NOT NULL,
     last_recorded_at TEXT NOT NULL,
-    last_seq BIGINT NOT NULL
+    last_seq BIGINT NOT NULL,
+    step_sum DOUBLE NOT NULL,
+    value_sum DOUBLE NOT NULL
 );
