@@ -20,6 +20,18 @@ func openTest(t *testing.T, opts ...Option) *Store {
 	return s
 }
 
+// runAlone runs a group on a writer of its own, beside the store's idle one,
+// so the test controls exactly which writes share a transaction.
+func runAlone(t *testing.T, s *Store, group []*writeOp) {
+	t.Helper()
+	w, err := newWriter(context.Background(), s.db, compactAt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.conn.Close()
+	w.runGroup(group)
+}
+
 func withCompactAt(n int64) Option { return func(c *config) { c.compactAt = n } }
 
 // mustID returns a function that passes an id through, failing t on error.
@@ -135,7 +147,7 @@ func TestFailedWriteLeavesItsGroupIntact(t *testing.T) {
 		}, done: make(chan error, 1)},
 		{ctx: ctx, fn: insert("b"), done: make(chan error, 1)},
 	}
-	s.w.runGroup(group)
+	runAlone(t, s, group)
 	wants := []error{nil, errors.New("any"), boom, nil}
 	for i, op := range group {
 		err := <-op.done
@@ -183,7 +195,7 @@ func TestBadBufferedRowsBlameTheirWrite(t *testing.T) {
 			return err
 		}, done: make(chan error, 1)},
 	}
-	s.w.runGroup(group)
+	runAlone(t, s, group)
 	for i, op := range group {
 		if err := <-op.done; (err != nil) != (i == 1) {
 			t.Errorf("op %d: error %v", i, err)

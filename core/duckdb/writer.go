@@ -38,6 +38,16 @@ type writer struct {
 }
 
 func startWriter(ctx context.Context, db *sql.DB, compactAt int64) (*writer, error) {
+	w, err := newWriter(ctx, db, compactAt)
+	if err != nil {
+		return nil, err
+	}
+	go w.loop()
+	return w, nil
+}
+
+// newWriter prepares a writer without starting its loop.
+func newWriter(ctx context.Context, db *sql.DB, compactAt int64) (*writer, error) {
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return nil, err
@@ -57,7 +67,6 @@ func startWriter(ctx context.Context, db *sql.DB, compactAt int64) (*writer, err
 		conn.Close()
 		return nil, err
 	}
-	go w.loop()
 	return w, nil
 }
 
