@@ -1,0 +1,703 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/deardiary/deardiary-go/core"
+)
+
+func timeField(t *time.Time) *string {
+	if t == nil || t.IsZero() {
+		return nil
+	}
+	s := core.FormatTime(*t)
+	return &s
+}
+
+// Users and permissions.
+
+func (c *Client) GetUser(ctx context.Context, id string) (*core.User, error) {
+	var u userJSON
+	if err := c.do(ctx, "GET", "/user/"+esc(id), nil, nil, &u); err != nil {
+		return nil, err
+	}
+	return u.core(), nil
+}
+
+func (c *Client) GetUserByUsername(ctx context.Context, username string) (*core.User, error) {
+	var u userJSON
+	if err := c.do(ctx, "GET", "/user/username/"+esc(username), nil, nil, &u); err != nil {
+		return nil, err
+	}
+	return u.core(), nil
+}
+
+func (c *Client) ListUsers(ctx context.Context) ([]*core.User, error) {
+	var users []userJSON
+	if err := c.do(ctx, "GET", "/user/", nil, nil, &users); err != nil {
+		return nil, err
+	}
+	return mapSlice(users, userJSON.core), nil
+}
+
+func (c *Client) CreateUser(ctx context.Context, in core.UserCreate) (string, error) {
+	return c.createdID(ctx, "/user/", nil, map[string]string{"first_name": in.FirstName, "last_name": in.LastName,
+		"username": in.Username, "password": in.Password}, "user_id")
+}
+
+func (c *Client) UpdateUser(ctx context.Context, id string, upd core.UserUpdate) error {
+	return c.do(ctx, "PATCH", "/user/"+esc(id), nil, struct {
+		FirstName *string `json:"first_name,omitempty"`
+		LastName  *string `json:"last_name,omitempty"`
+		Password  *string `json:"password,omitempty"`
+		IsAdmin   *bool   `json:"is_admin,omitempty"`
+	}{upd.FirstName, upd.LastName, upd.Password, upd.IsAdmin}, nil)
+}
+
+func (c *Client) DeleteUser(ctx context.Context, id string) error {
+	return c.do(ctx, "DELETE", "/user/"+esc(id), nil, nil, nil)
+}
+
+// Authenticate checks credentials with the daemon; it does not change whom
+// the client is signed in as.
+func (c *Client) Authenticate(ctx context.Context, username, password string) (*core.User, error) {
+	var tok tokenJSON
+	if err := c.do(ctx, "POST", "/auth", nil, map[string]string{"username": username, "password": password}, &tok); err != nil {
+		return nil, err
+	}
+	return tok.User.core(), nil
+}
+
+func (c *Client) GetUserPermission(ctx context.Context, userID, projectID string) (*core.UserPermission, error) {
+	var p permissionJSON
+	if err := c.do(ctx, "GET", "/userpermission/user/"+esc(userID)+"/project/"+esc(projectID), nil, nil, &p); err != nil {
+		return nil, err
+	}
+	return p.core(), nil
+}
+
+func (c *Client) ListUserPermissions(ctx context.Context, f core.PermissionFilter) ([]*core.UserPermission, error) {
+	path, query := "/userpermission/", url.Values{}
+	switch {
+	case f.UserID != "" && f.ProjectID == "":
+		path = "/user/" + esc(f.UserID) + "/permissions"
+	case f.ProjectID != "" && f.UserID == "":
+		path = "/project/" + esc(f.ProjectID) + "/members"
+	default:
+		query.Set("user_id", f.UserID)
+		query.Set("project_id", f.ProjectID)
+	}
+	var perms []permissionJSON
+	if err := c.do(ctx, "GET", path, query, nil, &perms); err != nil {
+		return nil, err
+	}
+	return mapSlice(perms, permissionJSON.core), nil
+}
+
+func (c *Client) CreateUserPermission(ctx context.Context, userID, projectID string, p core.Permissions) (string, error) {
+	return c.createdID(ctx, "/userpermission/user/"+esc(userID)+"/project/"+esc(projectID), nil,
+		permissionFlags{&p.Create, &p.Read, &p.Update, &p.Delete}, "userpermission_id")
+}
+
+func (c *Client) UpdateUserPermission(ctx context.Context, id string, upd core.PermissionUpdate) error {
+	return c.do(ctx, "PATCH", "/userpermission/"+esc(id), nil, struct {
+		Create *bool `json:"create_permission,omitempty"`
+		Read   *bool `json:"read_permission,omitempty"`
+		Update *bool `json:"update_permission,omitempty"`
+		Delete *bool `json:"delete_permission,omitempty"`
+	}(upd), nil)
+}
+
+func (c *Client) DeleteUserPermission(ctx context.Context, id string) error {
+	return c.do(ctx, "DELETE", "/userpermission/"+esc(id), nil, nil, nil)
+}
+
+func (c *Client) HasPermission(ctx context.Context, userID, projectID string, a core.Action) (bool, error) {
+	if !a.Valid() {
+		return false, core.Invalid("unknown action %d", a)
+	}
+	var out struct {
+		Allowed bool `json:"allowed"`
+	}
+	err := c.do(ctx, "GET", "/userpermission/user/"+esc(userID)+"/project/"+esc(projectID)+"/"+a.String(), nil, nil, &out)
+	return out.Allowed, err
+}
+
+// Projects and experiments.
+
+func (c *Client) GetProject(ctx context.Context, id string) (*core.Project, error) {
+	var p projectJSON
+	if err := c.do(ctx, "GET", "/project/"+esc(id), nil, nil, &p); err != nil {
+		return nil, err
+	}
+	return p.core(), nil
+}
+
+func (c *Client) ListProjects(ctx context.Context, f core.ProjectFilter) ([]*core.Project, error) {
+	query := url.Values{}
+	if f.Name != "" {
+		query.Set("name", f.Name)
+	}
+	if f.ReadableBy != "" {
+		query.Set("readable_by", f.ReadableBy)
+	}
+	var projects []projectJSON
+	if err := c.do(ctx, "GET", "/project/", query, nil, &projects); err != nil {
+		return nil, err
+	}
+	return mapSlice(projects, projectJSON.core), nil
+}
+
+func (c *Client) CreateProject(ctx context.Context, in core.ProjectCreate) (string, error) {
+	body := map[string]string{"name": in.Name, "description": in.Description}
+	if in.UserID != "" {
+		body["user_id"] = in.UserID
+	}
+	return c.createdID(ctx, "/project/", nil, body, "project_id")
+}
+
+func (c *Client) UpdateProject(ctx context.Context, id string, upd core.ProjectUpdate) error {
+	return c.do(ctx, "PATCH", "/project/"+esc(id), nil, struct {
+		Name        *string `json:"name,omitempty"`
+		Description *string `json:"description,omitempty"`
+	}(upd), nil)
+}
+
+func (c *Client) DeleteProject(ctx context.Context, id string) error {
+	return c.do(ctx, "DELETE", "/project/"+esc(id), nil, nil, nil)
+}
+
+func (c *Client) GetExperiment(ctx context.Context, id string) (*core.Experiment, error) {
+	var e experimentJSON
+	if err := c.do(ctx, "GET", "/experiment/"+esc(id), nil, nil, &e); err != nil {
+		return nil, err
+	}
+	return e.core(), nil
+}
+
+func (c *Client) ListExperiments(ctx context.Context, f core.ExperimentFilter) ([]*core.Experiment, int, error) {
+	query := url.Values{}
+	if f.Name != "" {
+		query.Set("name", f.Name)
+	}
+	return listAll(ctx, c, "/experiment/project/"+esc(f.ProjectID), query, f.Page, experimentJSON.core)
+}
+
+func (c *Client) CreateExperiment(ctx context.Context, in core.ExperimentCreate) (string, error) {
+	status := in.Status
+	if status == 0 {
+		status = core.ExperimentInProgress
+	}
+	return c.createdID(ctx, "/experiment/project/"+esc(in.ProjectID), nil, map[string]any{"status_id": status, "name": in.Name,
+		"description": in.Description}, "experiment_id")
+}
+
+func (c *Client) UpdateExperiment(ctx context.Context, id string, upd core.ExperimentUpdate) error {
+	return c.do(ctx, "PATCH", "/experiment/"+esc(id), nil, struct {
+		Status      *core.ExperimentStatus `json:"status_id,omitempty"`
+		Name        *string                `json:"name,omitempty"`
+		Description *string                `json:"description,omitempty"`
+		EndDate     *string                `json:"end_date,omitempty"`
+	}{upd.Status, upd.Name, upd.Description, timeField(upd.EndDate)}, nil)
+}
+
+func (c *Client) DeleteExperiment(ctx context.Context, id string) error {
+	return c.do(ctx, "DELETE", "/experiment/"+esc(id), nil, nil, nil)
+}
+
+// Iterations and snapshots.
+
+func (c *Client) GetIteration(ctx context.Context, id string) (*core.Iteration, error) {
+	var it iterationJSON
+	if err := c.do(ctx, "GET", "/iteration/"+esc(id), nil, nil, &it); err != nil {
+		return nil, err
+	}
+	return it.core(), nil
+}
+
+func (c *Client) ListIterations(ctx context.Context, f core.IterationFilter) ([]*core.Iteration, int, error) {
+	query := url.Values{}
+	if f.Status != 0 {
+		query.Set("status", strconv.Itoa(int(f.Status)))
+	}
+	return listAll(ctx, c, "/iteration/experiment/"+esc(f.ExperimentID), query, f.Page, iterationJSON.core)
+}
+
+func (c *Client) SearchIterations(ctx context.Context, q core.IterationSearch) ([]*core.Iteration, int, error) {
+	if len(q.ExperimentIDs) == 0 {
+		return nil, 0, core.Invalid("name the experiments to search")
+	}
+	query := url.Values{"experiment_id": q.ExperimentIDs, "filter": {q.Filter}}
+	return listAll(ctx, c, "/iteration/search", query, q.Page, iterationJSON.core)
+}
+
+func (c *Client) ChildIterations(ctx context.Context, parentID string) ([]*core.Iteration, error) {
+	var its []iterationJSON
+	if err := c.do(ctx, "GET", "/iteration/"+esc(parentID)+"/children", nil, nil, &its); err != nil {
+		return nil, err
+	}
+	return mapSlice(its, iterationJSON.core), nil
+}
+
+func (c *Client) CreateIteration(ctx context.Context, in core.IterationCreate) (string, error) {
+	query := url.Values{}
+	if in.ParentID != "" {
+		query.Set("parent_iteration_id", in.ParentID)
+	}
+	return c.createdID(ctx, "/iteration/experiment/"+esc(in.ExperimentID), query, map[string]string{"notes": in.Notes}, "iteration_id")
+}
+
+func (c *Client) UpdateIteration(ctx context.Context, id string, upd core.IterationUpdate) error {
+	return c.do(ctx, "PATCH", "/iteration/"+esc(id), nil, struct {
+		Notes        *string               `json:"notes,omitempty"`
+		EndDate      *string               `json:"end_date,omitempty"`
+		Status       *core.IterationStatus `json:"status_id,omitempty"`
+		ErrorMessage *string               `json:"error_message,omitempty"`
+	}{upd.Notes, timeField(upd.EndDate), upd.Status, upd.ErrorMessage}, nil)
+}
+
+func (c *Client) SetIterationEnvironment(ctx context.Context, id string, env core.EnvironmentSnapshot) error {
+	return c.do(ctx, "POST", "/iteration/"+esc(id)+"/snapshot", nil, environmentJSON{env.JuliaVersion, env.GitSHA, env.GitDirty,
+		env.Entrypoint, env.ProjectTOML, env.ManifestTOML}, nil)
+}
+
+func (c *Client) DeleteIteration(ctx context.Context, id string) error {
+	return c.do(ctx, "DELETE", "/iteration/"+esc(id), nil, nil, nil)
+}
+
+func (c *Client) SaveSnapshot(ctx context.Context, iterationID string, s *core.Snapshot) error {
+	if s == nil {
+		return core.Invalid("no snapshot given")
+	}
+	return c.do(ctx, "PUT", "/snapshot/iteration/"+esc(iterationID), nil, toSnapshotJSON(s), nil)
+}
+
+func (c *Client) GetSnapshot(ctx context.Context, iterationID string) (*core.Snapshot, error) {
+	var s snapshotJSON
+	if err := c.do(ctx, "GET", "/snapshot/iteration/"+esc(iterationID), nil, nil, &s); err != nil {
+		return nil, err
+	}
+	return s.core(), nil
+}
+
+// Parameters and metrics.
+
+func (c *Client) GetParameter(ctx context.Context, id string) (*core.Parameter, error) {
+	var p parameterJSON
+	if err := c.do(ctx, "GET", "/parameter/"+esc(id), nil, nil, &p); err != nil {
+		return nil, err
+	}
+	return p.core(), nil
+}
+
+func (c *Client) ListParameters(ctx context.Context, f core.ParameterFilter) ([]*core.Parameter, int, error) {
+	return listAll(ctx, c, "/parameter/iteration/"+esc(f.IterationID), nil, f.Page, parameterJSON.core)
+}
+
+// CreateParameter sends the value as the text the store would keep, so both
+// modes store the same.
+func (c *Client) CreateParameter(ctx context.Context, iterationID, key string, value any) (string, error) {
+	text, err := core.FormatParamValue(value)
+	if err != nil {
+		return "", err
+	}
+	return c.createdID(ctx, "/parameter/iteration/"+esc(iterationID), nil, map[string]string{"key": key, "value": text}, "parameter_id")
+}
+
+func (c *Client) UpdateParameter(ctx context.Context, id string, upd core.ParameterUpdate) error {
+	var value *string
+	if upd.Value != nil {
+		text, err := core.FormatParamValue(upd.Value)
+		if err != nil {
+			return err
+		}
+		value = &text
+	}
+	return c.do(ctx, "PATCH", "/parameter/"+esc(id), nil, struct {
+		Key   *string `json:"key,omitempty"`
+		Value *string `json:"value,omitempty"`
+	}{upd.Key, value}, nil)
+}
+
+func (c *Client) DeleteParameter(ctx context.Context, id string) error {
+	return c.do(ctx, "DELETE", "/parameter/"+esc(id), nil, nil, nil)
+}
+
+func (c *Client) GetMetric(ctx context.Context, id string) (*core.Metric, error) {
+	var m metricJSON
+	if err := c.do(ctx, "GET", "/metric/"+esc(id), nil, nil, &m); err != nil {
+		return nil, err
+	}
+	return m.core(), nil
+}
+
+func (c *Client) ListMetrics(ctx context.Context, f core.MetricFilter) ([]*core.Metric, int, error) {
+	query := url.Values{}
+	if f.Key != "" {
+		query.Set("key", f.Key)
+	}
+	return listAll(ctx, c, "/metric/iteration/"+esc(f.IterationID), query, f.Page, metricJSON.core)
+}
+
+// metricOut is a metric point as the client sends it.
+type metricOut struct {
+	Key        string  `json:"key"`
+	Value      float64 `json:"value"`
+	Step       *int64  `json:"step,omitempty"`
+	RecordedAt *string `json:"recorded_at,omitempty"`
+}
+
+type metricBatchOut struct {
+	Step       *int64      `json:"step,omitempty"`
+	RecordedAt *string     `json:"recorded_at,omitempty"`
+	Metrics    []metricOut `json:"metrics"`
+}
+
+func toMetricBatchOut(b core.MetricBatch) (metricBatchOut, error) {
+	out := metricBatchOut{Step: b.Step, RecordedAt: timeField(b.RecordedAt), Metrics: make([]metricOut, len(b.Metrics))}
+	for i, m := range b.Metrics {
+		if err := checkFinite(m.Key, m.Value); err != nil {
+			return out, err
+		}
+		out.Metrics[i] = metricOut{m.Key, m.Value, m.Step, timeField(m.RecordedAt)}
+	}
+	return out, nil
+}
+
+// checkFinite refuses what JSON cannot carry, with the store's message.
+func checkFinite(key string, v float64) error {
+	if v != v || v > 1.7976931348623157e308 || v < -1.7976931348623157e308 {
+		return core.Invalid("metric %q: value %v is not a finite number", key, v)
+	}
+	return nil
+}
+
+func (c *Client) LogMetric(ctx context.Context, iterationID string, m core.MetricInput) (string, error) {
+	if err := checkFinite(m.Key, m.Value); err != nil {
+		return "", err
+	}
+	return c.createdID(ctx, "/metric/iteration/"+esc(iterationID), nil, metricOut{m.Key, m.Value, m.Step, timeField(m.RecordedAt)}, "metric_id")
+}
+
+func (c *Client) LogMetrics(ctx context.Context, iterationID string, b core.MetricBatch) ([]string, error) {
+	body, err := toMetricBatchOut(b)
+	if err != nil {
+		return nil, err
+	}
+	var out struct {
+		IDs []string `json:"metric_ids"`
+	}
+	if err := c.do(ctx, "POST", "/metric/iteration/"+esc(iterationID)+"/batch", nil, body, &out); err != nil {
+		return nil, err
+	}
+	return out.IDs, nil
+}
+
+func (c *Client) LogBatch(ctx context.Context, iterationID string, b core.Batch) (*core.BatchResult, error) {
+	metrics, err := toMetricBatchOut(b.Metrics)
+	if err != nil {
+		return nil, err
+	}
+	type paramOut struct {
+		Key   string `json:"key"`
+		Value string `json:"value"`
+	}
+	params := make([]paramOut, len(b.Params))
+	for i, p := range b.Params {
+		text, err := core.FormatParamValue(p.Value)
+		if err != nil {
+			return nil, core.Invalid("parameter %q: %s", p.Key, core.ErrorMessage(err))
+		}
+		params[i] = paramOut{p.Key, text}
+	}
+	body := struct {
+		Params []paramOut `json:"params"`
+		metricBatchOut
+		Tags []string `json:"tags"`
+	}{params, metrics, b.Tags}
+	var out struct {
+		ParameterIDs []string `json:"parameter_ids"`
+		MetricIDs    []string `json:"metric_ids"`
+		TagIDs       []string `json:"tag_ids"`
+	}
+	if err := c.do(ctx, "POST", "/iteration/"+esc(iterationID)+"/batch", nil, body, &out); err != nil {
+		return nil, err
+	}
+	return &core.BatchResult{ParameterIDs: out.ParameterIDs, MetricIDs: out.MetricIDs, TagIDs: out.TagIDs}, nil
+}
+
+func (c *Client) UpdateMetric(ctx context.Context, id string, upd core.MetricUpdate) error {
+	if upd.Value != nil {
+		if err := checkFinite("value", *upd.Value); err != nil {
+			return err
+		}
+	}
+	return c.do(ctx, "PATCH", "/metric/"+esc(id), nil, struct {
+		Key        *string  `json:"key,omitempty"`
+		Value      *float64 `json:"value,omitempty"`
+		Step       *int64   `json:"step,omitempty"`
+		RecordedAt *string  `json:"recorded_at,omitempty"`
+	}{upd.Key, upd.Value, upd.Step, timeField(upd.RecordedAt)}, nil)
+}
+
+func (c *Client) DeleteMetric(ctx context.Context, id string) error {
+	return c.do(ctx, "DELETE", "/metric/"+esc(id), nil, nil, nil)
+}
+
+func (c *Client) MetricHistory(ctx context.Context, q core.HistoryQuery) ([]core.Series, error) {
+	query := url.Values{"key": {q.Key}, "iteration_id": q.IterationIDs}
+	if q.MaxPoints > 0 {
+		query.Set("max_points", strconv.Itoa(q.MaxPoints))
+	}
+	var series []seriesJSON
+	if err := c.do(ctx, "GET", "/metric/history", query, nil, &series); err != nil {
+		return nil, err
+	}
+	return mapSlice(series, seriesJSON.core), nil
+}
+
+func (c *Client) MetricSummaries(ctx context.Context, f core.SummaryFilter) ([]core.MetricSummary, error) {
+	query := url.Values{"iteration_id": f.IterationIDs}
+	if f.ExperimentID != "" {
+		query.Set("experiment_id", f.ExperimentID)
+	}
+	var sums []summaryJSON
+	if err := c.do(ctx, "GET", "/metric/summary", query, nil, &sums); err != nil {
+		return nil, err
+	}
+	return mapSlice(sums, func(s summaryJSON) core.MetricSummary { return core.MetricSummary(s) }), nil
+}
+
+// Resources.
+
+func (c *Client) GetResource(ctx context.Context, id string) (*core.Resource, error) {
+	var r resourceJSON
+	if err := c.do(ctx, "GET", "/resource/"+esc(id), nil, nil, &r); err != nil {
+		return nil, err
+	}
+	return r.core(), nil
+}
+
+func (c *Client) ListResources(ctx context.Context, f core.ResourceFilter) ([]*core.Resource, int, error) {
+	return listAll(ctx, c, "/resource/experiment/"+esc(f.ExperimentID), nil, f.Page, resourceJSON.core)
+}
+
+// upload streams a multipart body: the text fields first, then the data, so
+// the daemon can pass the bytes on without holding them.
+func (c *Client) upload(ctx context.Context, method, path string, fields map[string]*string, data io.Reader, out any) error {
+	for name, v := range fields {
+		if v != nil {
+			if err := checkUTF8(reflectValue(*v)); err != nil {
+				return core.Invalid("%s: %s", name, core.ErrorMessage(err))
+			}
+		}
+	}
+	c.fresh(ctx)
+	pr, pw := io.Pipe()
+	mw := multipart.NewWriter(pw)
+	go func() {
+		err := func() error {
+			for _, name := range []string{"name", "description"} {
+				if v := fields[name]; v != nil {
+					if err := mw.WriteField(name, *v); err != nil {
+						return err
+					}
+				}
+			}
+			if data != nil {
+				part, err := mw.CreateFormFile("data", "data")
+				if err != nil {
+					return err
+				}
+				if _, err := io.Copy(part, data); err != nil {
+					return err
+				}
+			}
+			return mw.Close()
+		}()
+		pw.CloseWithError(err)
+	}()
+	resp, err := c.send(ctx, method, path, nil, pr, mw.FormDataContentType())
+	pr.CloseWithError(fmt.Errorf("request done"))
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if out == nil {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		return nil
+	}
+	return decodeJSON(resp.Body, out)
+}
+
+func (c *Client) CreateResource(ctx context.Context, in core.ResourceCreate, data io.Reader) (string, error) {
+	if data == nil {
+		return "", core.Invalid("resource %q has no data", in.Name)
+	}
+	var out map[string]string
+	if err := c.upload(ctx, "POST", "/resource/experiment/"+esc(in.ExperimentID),
+		map[string]*string{"name": &in.Name, "description": &in.Description}, data, &out); err != nil {
+		return "", err
+	}
+	if out["resource_id"] == "" {
+		return "", errNoID
+	}
+	return out["resource_id"], nil
+}
+
+func (c *Client) UpdateResource(ctx context.Context, id string, upd core.ResourceUpdate) error {
+	return c.upload(ctx, "PATCH", "/resource/"+esc(id), map[string]*string{"name": upd.Name, "description": upd.Description}, upd.Data, nil)
+}
+
+func (c *Client) DeleteResource(ctx context.Context, id string) error {
+	return c.do(ctx, "DELETE", "/resource/"+esc(id), nil, nil, nil)
+}
+
+// OpenResource streams the bytes; the caller closes the reader.
+func (c *Client) OpenResource(ctx context.Context, id string) (io.ReadCloser, error) {
+	c.fresh(ctx)
+	resp, err := c.send(ctx, "GET", "/resource/"+esc(id)+"/data", nil, nil, "")
+	if err != nil {
+		return nil, err
+	}
+	return resp.Body, nil
+}
+
+// Tags.
+
+func (c *Client) GetTag(ctx context.Context, id string) (*core.Tag, error) {
+	var t tagJSON
+	if err := c.do(ctx, "GET", "/tag/"+esc(id), nil, nil, &t); err != nil {
+		return nil, err
+	}
+	return t.core(), nil
+}
+
+func (c *Client) GetTagByValue(ctx context.Context, value string) (*core.Tag, error) {
+	var t tagJSON
+	if err := c.do(ctx, "GET", "/tag/value/"+esc(value), nil, nil, &t); err != nil {
+		return nil, err
+	}
+	return t.core(), nil
+}
+
+func (c *Client) CreateTag(ctx context.Context, value string) (string, error) {
+	return c.createdID(ctx, "/tag/", nil, map[string]string{"value": value}, "tag_id")
+}
+
+func (c *Client) DeleteTag(ctx context.Context, id string) error {
+	return c.do(ctx, "DELETE", "/tag/"+esc(id), nil, nil, nil)
+}
+
+func tagPath(kind core.Kind, id string) (string, error) {
+	if !kind.Valid() {
+		return "", core.Invalid("tags attach to projects, experiments and iterations, not %q", kind)
+	}
+	return "/tag/" + string(kind) + "/" + esc(id), nil
+}
+
+func (c *Client) ListTags(ctx context.Context, kind core.Kind, id string) ([]*core.Tag, error) {
+	path, err := tagPath(kind, id)
+	if err != nil {
+		return nil, err
+	}
+	var tags []tagJSON
+	if err := c.do(ctx, "GET", path, nil, nil, &tags); err != nil {
+		return nil, err
+	}
+	return mapSlice(tags, tagJSON.core), nil
+}
+
+func (c *Client) AttachTag(ctx context.Context, kind core.Kind, id, value string) (string, error) {
+	path, err := tagPath(kind, id)
+	if err != nil {
+		return "", err
+	}
+	return c.createdID(ctx, path, nil, map[string]string{"value": value}, "association_id")
+}
+
+func (c *Client) DetachTag(ctx context.Context, kind core.Kind, id, value string) error {
+	path, err := tagPath(kind, id)
+	if err != nil {
+		return err
+	}
+	if value == "" {
+		return core.Errorf(core.ENotFound, "tag %q is not attached to %s %q", value, kind, id)
+	}
+	return c.do(ctx, "DELETE", path+"/"+esc(value), nil, nil, nil)
+}
+
+// Models.
+
+func (c *Client) GetModel(ctx context.Context, id string) (*core.Model, error) {
+	var m modelJSON
+	if err := c.do(ctx, "GET", "/model/"+esc(id), nil, nil, &m); err != nil {
+		return nil, err
+	}
+	return m.core(), nil
+}
+
+func (c *Client) ListModels(ctx context.Context, f core.ModelFilter) ([]*core.Model, int, error) {
+	query := url.Values{}
+	if f.Name != "" {
+		query.Set("name", f.Name)
+	}
+	return listAll(ctx, c, "/model/project/"+esc(f.ProjectID), query, f.Page, modelJSON.core)
+}
+
+func (c *Client) CreateModel(ctx context.Context, in core.ModelCreate) (string, error) {
+	return c.createdID(ctx, "/model/project/"+esc(in.ProjectID), nil, map[string]string{"name": in.Name, "description": in.Description}, "model_id")
+}
+
+func (c *Client) UpdateModel(ctx context.Context, id string, upd core.ModelUpdate) error {
+	return c.do(ctx, "PATCH", "/model/"+esc(id), nil, struct {
+		Name        *string `json:"name,omitempty"`
+		Description *string `json:"description,omitempty"`
+	}(upd), nil)
+}
+
+func (c *Client) DeleteModel(ctx context.Context, id string) error {
+	return c.do(ctx, "DELETE", "/model/"+esc(id), nil, nil, nil)
+}
+
+func (c *Client) GetModelVersion(ctx context.Context, id string) (*core.ModelVersion, error) {
+	var v versionJSON
+	if err := c.do(ctx, "GET", "/modelversion/"+esc(id), nil, nil, &v); err != nil {
+		return nil, err
+	}
+	return v.core(), nil
+}
+
+func (c *Client) ListModelVersions(ctx context.Context, f core.ModelVersionFilter) ([]*core.ModelVersion, int, error) {
+	query := url.Values{}
+	if f.Stage != 0 {
+		query.Set("stage", strconv.Itoa(int(f.Stage)))
+	}
+	return listAll(ctx, c, "/modelversion/model/"+esc(f.ModelID), query, f.Page, versionJSON.core)
+}
+
+func (c *Client) CreateModelVersion(ctx context.Context, in core.ModelVersionCreate) (string, error) {
+	body := map[string]any{"iteration_id": in.IterationID, "description": in.Description}
+	if in.ResourceID != "" {
+		body["resource_id"] = in.ResourceID
+	}
+	return c.createdID(ctx, "/modelversion/model/"+esc(in.ModelID), nil, body, "modelversion_id")
+}
+
+func (c *Client) UpdateModelVersion(ctx context.Context, id string, upd core.ModelVersionUpdate) error {
+	return c.do(ctx, "PATCH", "/modelversion/"+esc(id), nil, struct {
+		Stage       *core.Stage `json:"stage_id,omitempty"`
+		Description *string     `json:"description,omitempty"`
+		ResourceID  *string     `json:"resource_id,omitempty"`
+	}(upd), nil)
+}
+
+func (c *Client) DeleteModelVersion(ctx context.Context, id string) error {
+	return c.do(ctx, "DELETE", "/modelversion/"+esc(id), nil, nil, nil)
+}

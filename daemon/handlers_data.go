@@ -1,0 +1,394 @@
+package daemon
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"strconv"
+
+	"github.com/deardiary/deardiary-go/core"
+)
+
+func (s *Server) getParameter(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.t.GetParameter(r.Context(), pathVar(r, "id"))
+	if err != nil {
+		return err
+	}
+	return ok(w, toParameterJSON(p))
+}
+
+func (s *Server) listParameters(w http.ResponseWriter, r *http.Request) error {
+	p, _ := pageOf(r)
+	items, total, err := s.t.ListParameters(r.Context(), core.ParameterFilter{IterationID: pathVar(r, "iteration_id"), Page: p})
+	if err != nil {
+		return err
+	}
+	return writePage(w, r, items, total, toParameterJSON)
+}
+
+func (s *Server) createParameter(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Key   *string     `json:"key"`
+		Value *paramValue `json:"value"`
+	}
+	if err := s.decode(w, r, &in); err != nil {
+		return err
+	}
+	if in.Key == nil || in.Value == nil {
+		return core.Invalid("key and value are required")
+	}
+	id, err := s.t.CreateParameter(r.Context(), pathVar(r, "iteration_id"), *in.Key, in.Value.v)
+	if err != nil {
+		return err
+	}
+	return created(w, "parameter_id", id)
+}
+
+func (s *Server) updateParameter(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Key   *string     `json:"key"`
+		Value *paramValue `json:"value"`
+	}
+	if err := s.decode(w, r, &in); err != nil {
+		return err
+	}
+	upd := core.ParameterUpdate{Key: in.Key}
+	if in.Value != nil {
+		upd.Value = in.Value.v
+	}
+	if err := s.t.UpdateParameter(r.Context(), pathVar(r, "id"), upd); err != nil {
+		return err
+	}
+	return updated(w)
+}
+
+func (s *Server) deleteParameter(w http.ResponseWriter, r *http.Request) error {
+	if err := s.t.DeleteParameter(r.Context(), pathVar(r, "id")); err != nil {
+		return err
+	}
+	return deleted(w)
+}
+
+func (s *Server) getMetric(w http.ResponseWriter, r *http.Request) error {
+	m, err := s.t.GetMetric(r.Context(), pathVar(r, "id"))
+	if err != nil {
+		return err
+	}
+	return ok(w, toMetricJSON(m))
+}
+
+// listMetrics takes ?key= (new) to page through one series.
+func (s *Server) listMetrics(w http.ResponseWriter, r *http.Request) error {
+	p, _ := pageOf(r)
+	items, total, err := s.t.ListMetrics(r.Context(), core.MetricFilter{IterationID: pathVar(r, "iteration_id"),
+		Key: r.URL.Query().Get("key"), Page: p})
+	if err != nil {
+		return err
+	}
+	return writePage(w, r, items, total, toMetricJSON)
+}
+
+func (s *Server) createMetric(w http.ResponseWriter, r *http.Request) error {
+	var in metricIn
+	if err := s.decode(w, r, &in); err != nil {
+		return err
+	}
+	m, err := in.core(-1)
+	if err != nil {
+		return err
+	}
+	id, err := s.t.LogMetric(r.Context(), pathVar(r, "iteration_id"), m)
+	if err != nil {
+		return err
+	}
+	return created(w, "metric_id", id)
+}
+
+// createMetrics logs a batch atomically and in request order (upstream
+// collapsed duplicate keys and stopped half-way).
+func (s *Server) createMetrics(w http.ResponseWriter, r *http.Request) error {
+	var in metricBatchIn
+	if err := s.decode(w, r, &in); err != nil {
+		return err
+	}
+	if in.Metrics == nil {
+		return core.Invalid("metrics is required")
+	}
+	b, err := in.core()
+	if err != nil {
+		return err
+	}
+	ids, err := s.t.LogMetrics(r.Context(), pathVar(r, "iteration_id"), b)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, map[string][]string{"metric_ids": nonNil(ids)})
+	return nil
+}
+
+func (s *Server) updateMetric(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Key        *string      `json:"key"`
+		Value      *json.Number `json:"value"`
+		Step       *int64       `json:"step"`
+		RecordedAt *string      `json:"recorded_at"`
+	}
+	if err := s.decode(w, r, &in); err != nil {
+		return err
+	}
+	upd := core.MetricUpdate{Key: in.Key, Step: in.Step}
+	if in.Value != nil {
+		v, err := in.Value.Float64()
+		if err != nil {
+			return core.Invalid("value %s is not a number", in.Value.String())
+		}
+		upd.Value = &v
+	}
+	at, err := optionalTime("recorded_at", in.RecordedAt)
+	if err != nil {
+		return err
+	}
+	upd.RecordedAt = at
+	if err := s.t.UpdateMetric(r.Context(), pathVar(r, "id"), upd); err != nil {
+		return err
+	}
+	return updated(w)
+}
+
+func (s *Server) deleteMetric(w http.ResponseWriter, r *http.Request) error {
+	if err := s.t.DeleteMetric(r.Context(), pathVar(r, "id")); err != nil {
+		return err
+	}
+	return deleted(w)
+}
+
+// metricHistory answers GET /metric/history?key=&iteration_id=...&max_points=.
+func (s *Server) metricHistory(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	maxPoints := 0
+	if v := q.Get("max_points"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return core.Invalid("max_points must be a whole number, not %q", v)
+		}
+		maxPoints = n
+	}
+	series, err := s.t.MetricHistory(r.Context(), core.HistoryQuery{Key: q.Get("key"), IterationIDs: q["iteration_id"], MaxPoints: maxPoints})
+	if err != nil {
+		return err
+	}
+	return ok(w, mapSlice(series, toSeriesJSON))
+}
+
+// metricSummaries answers GET /metric/summary?experiment_id= and/or
+// ?iteration_id=...: the run table of an experiment.
+func (s *Server) metricSummaries(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	sums, err := s.t.MetricSummaries(r.Context(), core.SummaryFilter{ExperimentID: q.Get("experiment_id"), IterationIDs: q["iteration_id"]})
+	if err != nil {
+		return err
+	}
+	return ok(w, mapSlice(sums, func(m core.MetricSummary) summaryJSON { return summaryJSON(m) }))
+}
+
+func (s *Server) getResource(w http.ResponseWriter, r *http.Request) error {
+	res, err := s.t.GetResource(r.Context(), pathVar(r, "id"))
+	if err != nil {
+		return err
+	}
+	return ok(w, toResourceJSON(res))
+}
+
+func (s *Server) resourceData(w http.ResponseWriter, r *http.Request) error {
+	res, err := s.t.GetResource(r.Context(), pathVar(r, "id"))
+	if err != nil {
+		return err
+	}
+	data, err := s.t.OpenResource(r.Context(), res.ID)
+	if err != nil {
+		return err
+	}
+	defer data.Close()
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Length", strconv.FormatInt(res.SizeBytes, 10))
+	w.WriteHeader(http.StatusOK)
+	_, _ = io.Copy(w, data) // the status is sent; a broken copy shows as a short body
+	return nil
+}
+
+func (s *Server) listResources(w http.ResponseWriter, r *http.Request) error {
+	p, _ := pageOf(r)
+	items, total, err := s.t.ListResources(r.Context(), core.ResourceFilter{ExperimentID: pathVar(r, "experiment_id"), Page: p})
+	if err != nil {
+		return err
+	}
+	return writePage(w, r, items, total, toResourceJSON)
+}
+
+// upload is a multipart resource request read as a stream: the text fields
+// and the data part, which goes straight to the store when the fields came
+// first and through a temporary file otherwise.
+type upload struct {
+	fields map[string]string
+	data   io.Reader
+	spool  *os.File
+	reader *multipart.Reader
+	part   *multipart.Part
+}
+
+const maxFieldBytes = 64 << 10
+
+// readUpload reads parts up to the data part (or the end).
+func (s *Server) readUpload(w http.ResponseWriter, r *http.Request) (*upload, error) {
+	mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mediaType != "multipart/form-data" {
+		return nil, core.Invalid("send resources as multipart/form-data with the parts name and data")
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUploadBytes)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, core.Invalid("cannot read the multipart body: %v", err)
+	}
+	u := &upload{fields: map[string]string{}, reader: mr}
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			return u, nil
+		}
+		if err != nil {
+			return nil, bodyError(err, s.cfg.MaxUploadBytes)
+		}
+		switch name := part.FormName(); name {
+		case "data":
+			u.part = part
+			u.data = part
+			return u, nil
+		case "name", "description":
+			b, err := io.ReadAll(io.LimitReader(part, maxFieldBytes+1))
+			if err != nil {
+				return nil, bodyError(err, s.cfg.MaxUploadBytes)
+			}
+			if len(b) > maxFieldBytes {
+				return nil, core.Invalid("the %s part is longer than %d bytes", name, maxFieldBytes)
+			}
+			u.fields[name] = string(b)
+		}
+	}
+}
+
+// finish reads the parts after the data part. If text fields follow the data,
+// the data is spooled to a temporary file first, so nothing is held in memory.
+func (u *upload) finish(limit int64) error {
+	if u.part == nil {
+		return nil
+	}
+	f, err := os.CreateTemp("", "ddd-upload-*")
+	if err != nil {
+		return err
+	}
+	u.spool = f
+	if _, err := io.Copy(f, u.part); err != nil {
+		return bodyError(err, limit)
+	}
+	for {
+		part, err := u.reader.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return bodyError(err, limit)
+		}
+		if name := part.FormName(); name == "name" || name == "description" {
+			b, err := io.ReadAll(io.LimitReader(part, maxFieldBytes+1))
+			if err != nil {
+				return bodyError(err, limit)
+			}
+			if len(b) > maxFieldBytes {
+				return core.Invalid("the %s part is longer than %d bytes", name, maxFieldBytes)
+			}
+			u.fields[name] = string(b)
+		}
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	u.data = f
+	return nil
+}
+
+func (u *upload) close() {
+	if u.spool != nil {
+		u.spool.Close()
+		os.Remove(u.spool.Name())
+	}
+}
+
+func (s *Server) createResource(w http.ResponseWriter, r *http.Request) error {
+	u, err := s.readUpload(w, r)
+	if err != nil {
+		return err
+	}
+	defer u.close()
+	if _, named := u.fields["name"]; !named {
+		if err := u.finish(s.cfg.MaxUploadBytes); err != nil {
+			return err
+		}
+	}
+	name, named := u.fields["name"]
+	if !named || u.data == nil {
+		return core.Invalid("Multipart fields 'name' and 'data' are required")
+	}
+	id, err := s.t.CreateResource(r.Context(), core.ResourceCreate{ExperimentID: pathVar(r, "experiment_id"), Name: name,
+		Description: u.fields["description"]}, u.data)
+	if err != nil {
+		return uploadError(err, s.cfg.MaxUploadBytes)
+	}
+	return created(w, "resource_id", id)
+}
+
+func (s *Server) updateResource(w http.ResponseWriter, r *http.Request) error {
+	u, err := s.readUpload(w, r)
+	if err != nil {
+		return err
+	}
+	defer u.close()
+	if err := u.finish(s.cfg.MaxUploadBytes); err != nil {
+		return err
+	}
+	var upd core.ResourceUpdate
+	if v, ok := u.fields["name"]; ok {
+		upd.Name = &v
+	}
+	if v, ok := u.fields["description"]; ok {
+		upd.Description = &v
+	}
+	upd.Data = u.data
+	if err := s.t.UpdateResource(r.Context(), pathVar(r, "id"), upd); err != nil {
+		return uploadError(err, s.cfg.MaxUploadBytes)
+	}
+	return updated(w)
+}
+
+// uploadError turns a body that broke off or ran over the limit, surfacing
+// from inside the store, into a clear error.
+func uploadError(err error, limit int64) error {
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		return core.Errorf(codeTooLarge, "the upload is larger than %d bytes", limit)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return core.Invalid("the upload broke off before its end")
+	}
+	return err
+}
+
+func (s *Server) deleteResource(w http.ResponseWriter, r *http.Request) error {
+	if err := s.t.DeleteResource(r.Context(), pathVar(r, "id")); err != nil {
+		return err
+	}
+	return deleted(w)
+}

@@ -1,0 +1,211 @@
+package daemon
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/deardiary/deardiary-go/core"
+)
+
+func (s *Server) createTag(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Value *string `json:"value"`
+	}
+	if err := s.decode(w, r, &in); err != nil {
+		return err
+	}
+	if in.Value == nil {
+		return core.Invalid("value is required")
+	}
+	id, err := s.t.CreateTag(r.Context(), *in.Value)
+	if err != nil {
+		return err
+	}
+	return created(w, "tag_id", id)
+}
+
+func (s *Server) getTag(w http.ResponseWriter, r *http.Request) error {
+	t, err := s.t.GetTag(r.Context(), pathVar(r, "id"))
+	if err != nil {
+		return err
+	}
+	return ok(w, toTagJSON(t))
+}
+
+func (s *Server) getTagByValue(w http.ResponseWriter, r *http.Request) error {
+	t, err := s.t.GetTagByValue(r.Context(), pathVar(r, "value"))
+	if err != nil {
+		return err
+	}
+	return ok(w, toTagJSON(t))
+}
+
+func (s *Server) listTags(kind core.Kind, idVar string) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		tags, err := s.t.ListTags(r.Context(), kind, pathVar(r, idVar))
+		if err != nil {
+			return err
+		}
+		return ok(w, mapSlice(tags, toTagJSON))
+	}
+}
+
+func (s *Server) attachTag(kind core.Kind, idVar string) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var in struct {
+			Value *string `json:"value"`
+		}
+		if err := s.decode(w, r, &in); err != nil {
+			return err
+		}
+		if in.Value == nil {
+			return core.Invalid("value is required")
+		}
+		id, err := s.t.AttachTag(r.Context(), kind, pathVar(r, idVar), *in.Value)
+		if err != nil {
+			return err
+		}
+		return created(w, "association_id", id)
+	}
+}
+
+func (s *Server) detachTag(kind core.Kind, idVar string) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if err := s.t.DetachTag(r.Context(), kind, pathVar(r, idVar), pathVar(r, "value")); err != nil {
+			return err
+		}
+		return deleted(w)
+	}
+}
+
+func (s *Server) deleteTag(w http.ResponseWriter, r *http.Request) error {
+	if err := s.t.DeleteTag(r.Context(), pathVar(r, "id")); err != nil {
+		return err
+	}
+	return deleted(w)
+}
+
+func (s *Server) getModel(w http.ResponseWriter, r *http.Request) error {
+	m, err := s.t.GetModel(r.Context(), pathVar(r, "id"))
+	if err != nil {
+		return err
+	}
+	return ok(w, toModelJSON(m))
+}
+
+func (s *Server) listModels(w http.ResponseWriter, r *http.Request) error {
+	p, _ := pageOf(r)
+	items, total, err := s.t.ListModels(r.Context(), core.ModelFilter{ProjectID: pathVar(r, "project_id"), Name: r.URL.Query().Get("name"), Page: p})
+	if err != nil {
+		return err
+	}
+	return writePage(w, r, items, total, toModelJSON)
+}
+
+func (s *Server) createModel(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Name        *string `json:"name"`
+		Description *string `json:"description"`
+	}
+	if err := s.decode(w, r, &in); err != nil {
+		return err
+	}
+	if in.Name == nil {
+		return core.Invalid("name is required")
+	}
+	id, err := s.t.CreateModel(r.Context(), core.ModelCreate{ProjectID: pathVar(r, "project_id"), Name: *in.Name, Description: deref(in.Description)})
+	if err != nil {
+		return err
+	}
+	return created(w, "model_id", id)
+}
+
+func (s *Server) updateModel(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Name        *string `json:"name"`
+		Description *string `json:"description"`
+	}
+	if err := s.decode(w, r, &in); err != nil {
+		return err
+	}
+	if err := s.t.UpdateModel(r.Context(), pathVar(r, "id"), core.ModelUpdate{Name: in.Name, Description: in.Description}); err != nil {
+		return err
+	}
+	return updated(w)
+}
+
+func (s *Server) deleteModel(w http.ResponseWriter, r *http.Request) error {
+	if err := s.t.DeleteModel(r.Context(), pathVar(r, "id")); err != nil {
+		return err
+	}
+	return deleted(w)
+}
+
+func (s *Server) getVersion(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.t.GetModelVersion(r.Context(), pathVar(r, "id"))
+	if err != nil {
+		return err
+	}
+	return ok(w, toVersionJSON(v))
+}
+
+// listVersions takes ?stage= (new) as a name or number.
+func (s *Server) listVersions(w http.ResponseWriter, r *http.Request) error {
+	p, _ := pageOf(r)
+	var stage core.Stage
+	if v := r.URL.Query().Get("stage"); v != "" {
+		if n, err := strconv.Atoi(v); err == nil {
+			stage = core.Stage(n)
+		} else if stage, err = core.ParseStage(v); err != nil {
+			return err
+		}
+	}
+	items, total, err := s.t.ListModelVersions(r.Context(), core.ModelVersionFilter{ModelID: pathVar(r, "model_id"), Stage: stage, Page: p})
+	if err != nil {
+		return err
+	}
+	return writePage(w, r, items, total, toVersionJSON)
+}
+
+func (s *Server) createVersion(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		IterationID *string `json:"iteration_id"`
+		ResourceID  *string `json:"resource_id"`
+		Description *string `json:"description"`
+	}
+	if err := s.decode(w, r, &in); err != nil {
+		return err
+	}
+	if in.IterationID == nil {
+		return core.Invalid("iteration_id is required")
+	}
+	id, err := s.t.CreateModelVersion(r.Context(), core.ModelVersionCreate{ModelID: pathVar(r, "model_id"), IterationID: *in.IterationID,
+		ResourceID: deref(in.ResourceID), Description: deref(in.Description)})
+	if err != nil {
+		return err
+	}
+	return created(w, "modelversion_id", id)
+}
+
+func (s *Server) updateVersion(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Stage       *core.Stage `json:"stage_id"`
+		Description *string     `json:"description"`
+		ResourceID  *string     `json:"resource_id"`
+	}
+	if err := s.decode(w, r, &in); err != nil {
+		return err
+	}
+	if err := s.t.UpdateModelVersion(r.Context(), pathVar(r, "id"), core.ModelVersionUpdate{Stage: in.Stage, Description: in.Description,
+		ResourceID: in.ResourceID}); err != nil {
+		return err
+	}
+	return updated(w)
+}
+
+func (s *Server) deleteVersion(w http.ResponseWriter, r *http.Request) error {
+	if err := s.t.DeleteModelVersion(r.Context(), pathVar(r, "id")); err != nil {
+		return err
+	}
+	return deleted(w)
+}

@@ -1,0 +1,361 @@
+package daemon
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/deardiary/deardiary-go/core"
+)
+
+// optionalTime reads an optional timestamp field (RFC 3339 or upstream's
+// naive form); null or "" means unset.
+func optionalTime(field string, s *string) (*time.Time, error) {
+	if s == nil || *s == "" {
+		return nil, nil
+	}
+	t, err := core.ParseTime(*s)
+	if err != nil {
+		return nil, core.Invalid("%s: %s", field, core.ErrorMessage(err))
+	}
+	return &t, nil
+}
+
+func (s *Server) getExperiment(w http.ResponseWriter, r *http.Request) error {
+	e, err := s.t.GetExperiment(r.Context(), pathVar(r, "id"))
+	if err != nil {
+		return err
+	}
+	return ok(w, toExperimentJSON(e))
+}
+
+func (s *Server) listExperiments(w http.ResponseWriter, r *http.Request) error {
+	p, _ := pageOf(r)
+	items, total, err := s.t.ListExperiments(r.Context(), core.ExperimentFilter{ProjectID: pathVar(r, "project_id"),
+		Name: r.URL.Query().Get("name"), Page: p})
+	if err != nil {
+		return err
+	}
+	return writePage(w, r, items, total, toExperimentJSON)
+}
+
+func (s *Server) createExperiment(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Status      *core.ExperimentStatus `json:"status_id"`
+		Name        *string                `json:"name"`
+		Description *string                `json:"description"`
+	}
+	if err := s.decode(w, r, &in); err != nil {
+		return err
+	}
+	if in.Name == nil {
+		return core.Invalid("name is required")
+	}
+	status := core.ExperimentInProgress
+	if in.Status != nil {
+		status = *in.Status
+	}
+	id, err := s.t.CreateExperiment(r.Context(), core.ExperimentCreate{ProjectID: pathVar(r, "project_id"), Name: *in.Name,
+		Description: deref(in.Description), Status: status})
+	if err != nil {
+		return err
+	}
+	return created(w, "experiment_id", id)
+}
+
+func (s *Server) updateExperiment(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Status      *core.ExperimentStatus `json:"status_id"`
+		Name        *string                `json:"name"`
+		Description *string                `json:"description"`
+		EndDate     *string                `json:"end_date"`
+	}
+	if err := s.decode(w, r, &in); err != nil {
+		return err
+	}
+	end, err := optionalTime("end_date", in.EndDate)
+	if err != nil {
+		return err
+	}
+	if err := s.t.UpdateExperiment(r.Context(), pathVar(r, "id"), core.ExperimentUpdate{Status: in.Status, Name: in.Name,
+		Description: in.Description, EndDate: end}); err != nil {
+		return err
+	}
+	return updated(w)
+}
+
+func (s *Server) deleteExperiment(w http.ResponseWriter, r *http.Request) error {
+	if err := s.t.DeleteExperiment(r.Context(), pathVar(r, "id")); err != nil {
+		return err
+	}
+	return deleted(w)
+}
+
+func (s *Server) getIteration(w http.ResponseWriter, r *http.Request) error {
+	it, err := s.t.GetIteration(r.Context(), pathVar(r, "id"))
+	if err != nil {
+		return err
+	}
+	return ok(w, toIterationJSON(it))
+}
+
+// listIterations takes ?status= (new) as a name or number.
+func (s *Server) listIterations(w http.ResponseWriter, r *http.Request) error {
+	p, _ := pageOf(r)
+	status, err := statusParam(r.URL.Query().Get("status"))
+	if err != nil {
+		return err
+	}
+	items, total, err := s.t.ListIterations(r.Context(), core.IterationFilter{ExperimentID: pathVar(r, "experiment_id"), Status: status, Page: p})
+	if err != nil {
+		return err
+	}
+	return writePage(w, r, items, total, toIterationJSON)
+}
+
+func statusParam(v string) (core.IterationStatus, error) {
+	if v == "" {
+		return 0, nil
+	}
+	if n, err := strconv.Atoi(v); err == nil {
+		return core.IterationStatus(n), nil
+	}
+	return core.ParseIterationStatus(v)
+}
+
+func (s *Server) searchIterations(w http.ResponseWriter, r *http.Request) error {
+	p, _ := pageOf(r)
+	q := r.URL.Query()
+	items, total, err := s.t.SearchIterations(r.Context(), core.IterationSearch{ExperimentIDs: q["experiment_id"], Filter: q.Get("filter"), Page: p})
+	if err != nil {
+		return err
+	}
+	return writePage(w, r, items, total, toIterationJSON)
+}
+
+func (s *Server) childIterations(w http.ResponseWriter, r *http.Request) error {
+	items, err := s.t.ChildIterations(r.Context(), pathVar(r, "id"))
+	if err != nil {
+		return err
+	}
+	return ok(w, mapSlice(items, toIterationJSON))
+}
+
+// createIteration takes no body upstream; ddd also reads {"notes": ...}.
+func (s *Server) createIteration(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Notes *string `json:"notes"`
+	}
+	if r.ContentLength != 0 {
+		if err := s.decode(w, r, &in); err != nil && r.ContentLength > 0 {
+			return err
+		}
+	}
+	id, err := s.t.CreateIteration(r.Context(), core.IterationCreate{ExperimentID: pathVar(r, "experiment_id"),
+		ParentID: r.URL.Query().Get("parent_iteration_id"), Notes: deref(in.Notes)})
+	if err != nil {
+		return err
+	}
+	return created(w, "iteration_id", id)
+}
+
+func (s *Server) setEnvironment(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		JuliaVersion *string `json:"julia_version"`
+		GitSHA       *string `json:"git_sha"`
+		GitDirty     *bool   `json:"git_dirty"`
+		Entrypoint   *string `json:"entrypoint"`
+		ProjectTOML  *string `json:"project_toml"`
+		ManifestTOML *string `json:"manifest_toml"`
+	}
+	if err := s.decode(w, r, &in); err != nil {
+		return err
+	}
+	if in.JuliaVersion == nil || in.GitSHA == nil || in.GitDirty == nil || in.Entrypoint == nil || in.ProjectTOML == nil || in.ManifestTOML == nil {
+		return core.Invalid("julia_version, git_sha, git_dirty, entrypoint, project_toml and manifest_toml are required")
+	}
+	if err := s.t.SetIterationEnvironment(r.Context(), pathVar(r, "id"), core.EnvironmentSnapshot{JuliaVersion: *in.JuliaVersion,
+		GitSHA: *in.GitSHA, GitDirty: *in.GitDirty, Entrypoint: *in.Entrypoint, ProjectTOML: *in.ProjectTOML, ManifestTOML: *in.ManifestTOML}); err != nil {
+		return err
+	}
+	return updated(w)
+}
+
+func (s *Server) updateIteration(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Notes        *string               `json:"notes"`
+		EndDate      *string               `json:"end_date"`
+		Status       *core.IterationStatus `json:"status_id"`
+		ErrorMessage *string               `json:"error_message"`
+	}
+	if err := s.decode(w, r, &in); err != nil {
+		return err
+	}
+	end, err := optionalTime("end_date", in.EndDate)
+	if err != nil {
+		return err
+	}
+	if err := s.t.UpdateIteration(r.Context(), pathVar(r, "id"), core.IterationUpdate{Notes: in.Notes, EndDate: end,
+		Status: in.Status, ErrorMessage: in.ErrorMessage}); err != nil {
+		return err
+	}
+	return updated(w)
+}
+
+func (s *Server) deleteIteration(w http.ResponseWriter, r *http.Request) error {
+	if err := s.t.DeleteIteration(r.Context(), pathVar(r, "id")); err != nil {
+		return err
+	}
+	return deleted(w)
+}
+
+func (s *Server) getSnapshot(w http.ResponseWriter, r *http.Request) error {
+	snap, err := s.t.GetSnapshot(r.Context(), pathVar(r, "id"))
+	if err != nil {
+		return err
+	}
+	return ok(w, toSnapshotJSON(snap))
+}
+
+func (s *Server) saveSnapshot(w http.ResponseWriter, r *http.Request) error {
+	var in snapshotJSON
+	if err := decodeLimited(w, r, &in, s.cfg.MaxSnapshotBytes); err != nil {
+		return err
+	}
+	if err := s.t.SaveSnapshot(r.Context(), pathVar(r, "id"), in.core()); err != nil {
+		return err
+	}
+	return updated(w)
+}
+
+// Batch limits, in the spirit of MLflow's log-batch (1,000 metrics, 100
+// parameters, 100 tags per request).
+const (
+	MaxBatchMetrics = 1000
+	MaxBatchParams  = 100
+	MaxBatchTags    = 100
+)
+
+// paramValue is a parameter value on the wire: a string, or a number or bool
+// that becomes text as FormatParamValue renders it ("32", "0.01", "true").
+type paramValue struct{ v any }
+
+func (p *paramValue) UnmarshalJSON(b []byte) error {
+	var raw any
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if err := dec.Decode(&raw); err != nil {
+		return err
+	}
+	switch x := raw.(type) {
+	case json.Number:
+		if i, err := x.Int64(); err == nil {
+			p.v = i
+		} else if f, err := x.Float64(); err == nil {
+			p.v = f
+		} else {
+			return core.Invalid("value %s is not a number ddd can store", x)
+		}
+	case string, bool, nil:
+		p.v = x
+	default:
+		return core.Invalid("a parameter value must be a string, number or boolean")
+	}
+	return nil
+}
+
+type metricIn struct {
+	Key        *string      `json:"key"`
+	Value      *json.Number `json:"value"`
+	Step       *int64       `json:"step"`
+	RecordedAt *string      `json:"recorded_at"`
+}
+
+func (m metricIn) core(i int) (core.MetricInput, error) {
+	where := "metric"
+	if i >= 0 {
+		where = "metrics[" + strconv.Itoa(i) + "]"
+	}
+	if m.Key == nil || m.Value == nil {
+		return core.MetricInput{}, core.Invalid("%s: key and value are required", where)
+	}
+	v, err := m.Value.Float64()
+	if err != nil {
+		return core.MetricInput{}, core.Invalid("%s: value %s is not a number", where, m.Value.String())
+	}
+	at, err := optionalTime(where+".recorded_at", m.RecordedAt)
+	if err != nil {
+		return core.MetricInput{}, err
+	}
+	return core.MetricInput{Key: *m.Key, Value: v, Step: m.Step, RecordedAt: at}, nil
+}
+
+type metricBatchIn struct {
+	Step       *int64     `json:"step"`
+	RecordedAt *string    `json:"recorded_at"`
+	Metrics    []metricIn `json:"metrics"`
+}
+
+func (b metricBatchIn) core() (core.MetricBatch, error) {
+	at, err := optionalTime("recorded_at", b.RecordedAt)
+	if err != nil {
+		return core.MetricBatch{}, err
+	}
+	out := core.MetricBatch{Step: b.Step, RecordedAt: at, Metrics: make([]core.MetricInput, len(b.Metrics))}
+	for i, m := range b.Metrics {
+		if out.Metrics[i], err = m.core(i); err != nil {
+			return core.MetricBatch{}, err
+		}
+	}
+	return out, nil
+}
+
+// logBatch records parameters, metrics and tags at once (new).
+func (s *Server) logBatch(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Params []struct {
+			Key   *string    `json:"key"`
+			Value paramValue `json:"value"`
+		} `json:"params"`
+		metricBatchIn
+		Tags []string `json:"tags"`
+	}
+	if err := s.decode(w, r, &in); err != nil {
+		return err
+	}
+	switch {
+	case len(in.Metrics) > MaxBatchMetrics:
+		return core.Invalid("the batch has %d metrics; at most %d per request", len(in.Metrics), MaxBatchMetrics)
+	case len(in.Params) > MaxBatchParams:
+		return core.Invalid("the batch has %d params; at most %d per request", len(in.Params), MaxBatchParams)
+	case len(in.Tags) > MaxBatchTags:
+		return core.Invalid("the batch has %d tags; at most %d per request", len(in.Tags), MaxBatchTags)
+	}
+	metrics, err := in.metricBatchIn.core()
+	if err != nil {
+		return err
+	}
+	b := core.Batch{Metrics: metrics, Tags: in.Tags}
+	for i, p := range in.Params {
+		if p.Key == nil {
+			return core.Invalid("params[%d]: key is required", i)
+		}
+		b.Params = append(b.Params, core.ParamInput{Key: *p.Key, Value: p.Value.v})
+	}
+	res, err := s.t.LogBatch(r.Context(), pathVar(r, "id"), b)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, map[string][]string{"parameter_ids": nonNil(res.ParameterIDs),
+		"metric_ids": nonNil(res.MetricIDs), "tag_ids": nonNil(res.TagIDs)})
+	return nil
+}
+
+func nonNil[T any](xs []T) []T {
+	if xs == nil {
+		return []T{}
+	}
+	return xs
+}

@@ -1,0 +1,144 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/deardiary/deardiary-go/core/duckdb"
+)
+
+// Main is the ddd server process, shaped so end-to-end tests can run it on
+// port 0 with a temporary database: ParseFlags, Run, Close.
+type Main struct {
+	Config  Config
+	Log     *slog.Logger
+	Store   *duckdb.Store
+	URL     string // where it listens, once Run returned
+	srv     *http.Server
+	serving chan error
+	// ShutdownTimeout bounds how long Close waits for requests in flight.
+	ShutdownTimeout time.Duration
+	// StoreOptions are added to the database's options (tests lower the
+	// bcrypt cost).
+	StoreOptions []duckdb.Option
+}
+
+// NewMain returns a Main with the default configuration, logging to stderr.
+func NewMain(stderr io.Writer) *Main {
+	return &Main{Config: DefaultConfig(), Log: slog.New(slog.NewTextHandler(stderr, nil)), ShutdownTimeout: 30 * time.Second}
+}
+
+// ParseFlags reads the configuration: getenv (the process environment), then
+// --env-file, then flags.
+func (m *Main) ParseFlags(args []string, getenv func(string) string, usage io.Writer) error {
+	fs := flag.NewFlagSet("ddd", flag.ContinueOnError)
+	fs.SetOutput(usage)
+	envFile := fs.String("env-file", "", "read DEARDIARY_* settings from this file (KEY=VALUE lines)")
+	values := map[string]*string{}
+	for _, s := range Settings {
+		values[s.Flag] = fs.String(s.Flag, "", fmt.Sprintf("%s (%s, default %s)", s.Help, s.Env, s.Default))
+	}
+	fs.Usage = func() {
+		fmt.Fprintf(usage, "ddd: the DearDiary server (REST API compatible with DearDiary.jl)\n\n")
+		fmt.Fprintf(usage, "Usage: ddd [flags]\n\nSettings come from the environment, then --env-file, then flags:\n\n")
+		for _, s := range Settings {
+			fmt.Fprintf(usage, "  --%-20s %-30s %s\n  %-22s   default: %s\n", s.Flag, s.Env, s.Help, "", s.Default)
+		}
+		fmt.Fprintf(usage, "  --%-20s read settings from a KEY=VALUE file\n", "env-file")
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	flags := map[string]string{}
+	for name, v := range values {
+		flags[name] = *v
+	}
+	cfg, err := LoadConfig(getenv, *envFile, flags)
+	if err != nil {
+		return err
+	}
+	m.Config = cfg
+	return nil
+}
+
+// Run opens the database and starts serving; it returns once the server
+// listens, with m.URL set. Serving errors surface from Wait.
+func (m *Main) Run(ctx context.Context) error {
+	if err := m.Config.Validate(); err != nil {
+		return err
+	}
+	store, err := duckdb.Open(m.Config.DBFile, append([]duckdb.Option{duckdb.WithArtifacts(m.Config.ArtifactBackend, m.Config.ArtifactRoot())}, m.StoreOptions...)...)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", m.Config.Addr())
+	if err != nil {
+		store.Close()
+		return fmt.Errorf("cannot listen on %s: %w", m.Config.Addr(), err)
+	}
+	m.Store = store
+	m.URL = "http://" + ln.Addr().String()
+	m.srv = &http.Server{
+		Handler:           NewServer(store, m.Config, m.Log),
+		ReadHeaderTimeout: 10 * time.Second,
+		// Uploads stream for as long as they take; idle and header
+		// timeouts are what stop slow or stuck clients.
+		ReadTimeout:  30 * time.Minute,
+		WriteTimeout: 30 * time.Minute,
+		IdleTimeout:  2 * time.Minute,
+		ErrorLog:     slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
+		BaseContext:  func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	m.serving = make(chan error, 1)
+	go func() { m.serving <- m.srv.Serve(ln) }()
+	m.Log.Info("ddd serving", "url", m.URL, "db", m.Config.DBFile, "auth", m.Config.EnableAuth, "artifacts", m.Config.ArtifactBackend)
+	return nil
+}
+
+// Wait blocks until the server stops, returning why unless it was Close.
+func (m *Main) Wait() error {
+	err := <-m.serving
+	m.serving <- err
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Close stops taking connections, lets requests in flight finish (up to
+// ShutdownTimeout), then closes the database, committing what was queued.
+func (m *Main) Close() error {
+	var errs []error
+	if m.srv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), m.ShutdownTimeout)
+		defer cancel()
+		if err := m.srv.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("shutdown: %w", err))
+		}
+	}
+	if m.Store != nil {
+		if err := m.Store.Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// HelpText is what ddd --help prints.
+func HelpText() string {
+	var b strings.Builder
+	m := NewMain(io.Discard)
+	_ = m.ParseFlags([]string{"--help"}, func(string) string { return "" }, &b)
+	return b.String()
+}

@@ -1,0 +1,279 @@
+// Package daemon is ddd: DearDiary's REST server, wire-compatible with
+// DearDiary.jl's API, and the Go client that implements core.Tracker against
+// it. The server serves any core.Tracker; ddd gives it the DuckDB store, whose
+// single writer makes many concurrent clients safe.
+package daemon
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/deardiary/deardiary-go/core"
+)
+
+// Version is ddd's version, reported by /health.
+const Version = "0.1.0"
+
+// Server answers DearDiary's REST API from a Tracker.
+type Server struct {
+	t      core.Tracker
+	cfg    Config
+	log    *slog.Logger
+	router *mux.Router
+	now    func() time.Time
+
+	defaultOnce sync.Once
+	defaultUser *core.User
+	defaultErr  error
+}
+
+// NewServer returns the HTTP handler of ddd's API over t.
+func NewServer(t core.Tracker, cfg Config, log *slog.Logger) *Server {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	// Match on the encoded path, so an id or tag value may hold any byte,
+	// "/" included; pathVar decodes.
+	s := &Server{t: t, cfg: cfg, log: log, router: mux.NewRouter().UseEncodedPath(), now: time.Now}
+	s.router.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, s.log, core.Errorf(core.ENotFound, "no route %s %s", r.Method, r.URL.Path))
+	})
+	s.router.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusMethodNotAllowed, envelope{Code: core.ENotFound, Message: fmt.Sprintf("%s is not allowed on %s", r.Method, r.URL.Path)})
+	})
+	for _, rt := range s.routes() {
+		paths := []string{rt.path}
+		if p, ok := strings.CutSuffix(rt.path, "/"); ok && p != "" {
+			paths = append(paths, p) // /project and /project/ alike, as upstream
+		}
+		for _, p := range paths {
+			s.router.Handle(p, s.endpoint(rt)).Methods(rt.method)
+		}
+	}
+	return s
+}
+
+// ServeHTTP runs the middleware chain: request id and log, panic recovery,
+// CORS, then authentication and the route.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	id := r.Header.Get("X-Request-Id")
+	if id == "" || len(id) > 64 {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		id = hex.EncodeToString(b[:])
+	}
+	w.Header().Set("X-Request-Id", id)
+	r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	start := time.Now()
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			s.log.Error("panic in handler", "method", r.Method, "path", r.URL.Path, "request_id", id, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			if !rec.wrote {
+				writeError(rec, r, s.log, core.Errorf(core.EInternal, "internal error"))
+			}
+		}
+		s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
+			"duration_ms", float64(time.Since(start).Microseconds())/1000, "request_id", id)
+	}()
+	if s.cors(rec, r) {
+		return
+	}
+	caller, err := s.authenticate(r)
+	if err != nil {
+		writeError(rec, r, s.log, err)
+		return
+	}
+	s.router.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), callerKey{}, caller)))
+}
+
+type requestIDKey struct{}
+type callerKey struct{}
+
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+// callerOf is the user making the request: the token's, or the default admin
+// when auth is off. It is nil only on open routes with auth on.
+func callerOf(r *http.Request) *core.User {
+	u, _ := r.Context().Value(callerKey{}).(*core.User)
+	return u
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (r *statusRecorder) WriteHeader(status int) {
+	if !r.wrote {
+		r.status, r.wrote = status, true
+	}
+	r.ResponseWriter.WriteHeader(status)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	r.wrote = true
+	return r.ResponseWriter.Write(b)
+}
+
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// cors applies upstream's CORS rules and answers preflights; it reports
+// whether the request is done.
+func (s *Server) cors(w http.ResponseWriter, r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin != "" {
+		wildcard := slices.Contains(s.cfg.CORSOrigins, "*")
+		switch {
+		case wildcard:
+			w.Header().Set("Access-Control-Allow-Origin", "*")
+		case slices.Contains(s.cfg.CORSOrigins, origin):
+			w.Header().Set("Access-Control-Allow-Origin", origin)
+			w.Header().Set("Access-Control-Allow-Credentials", "true")
+			w.Header().Add("Vary", "Origin")
+		}
+	}
+	if r.Method != http.MethodOptions {
+		return false
+	}
+	w.Header().Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
+	w.Header().Set("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS")
+	w.Header().Set("Access-Control-Max-Age", "600")
+	w.WriteHeader(http.StatusNoContent)
+	return true
+}
+
+// handler is a route's code: it writes a success, or returns the error.
+type handler func(w http.ResponseWriter, r *http.Request) error
+
+func (s *Server) endpoint(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := s.authorize(r, rt.access); err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		if err := rt.handle(w, r); err != nil {
+			writeError(w, r, s.log, err)
+		}
+	})
+}
+
+// Helpers the handlers share.
+
+func pathVar(r *http.Request, name string) string {
+	v := mux.Vars(r)[name]
+	if decoded, err := url.PathUnescape(v); err == nil {
+		return decoded
+	}
+	return v
+}
+
+// decode reads a JSON body into dst, within the configured size.
+func (s *Server) decode(w http.ResponseWriter, r *http.Request, dst any) error {
+	return decodeLimited(w, r, dst, s.cfg.MaxBodyBytes)
+}
+
+func decodeLimited(w http.ResponseWriter, r *http.Request, dst any, limit int64) error {
+	body := http.MaxBytesReader(w, r.Body, limit)
+	dec := json.NewDecoder(body)
+	dec.UseNumber()
+	if err := dec.Decode(dst); err != nil {
+		return bodyError(err, limit)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return core.Invalid("the request body holds more than one JSON value")
+	}
+	return nil
+}
+
+// bodyError explains why a body could not be read.
+func bodyError(err error, limit int64) error {
+	var tooLarge *http.MaxBytesError
+	var typeErr *json.UnmarshalTypeError
+	var syntax *json.SyntaxError
+	switch {
+	case errors.As(err, &tooLarge):
+		return core.Errorf(codeTooLarge, "the request body is larger than %d bytes", limit)
+	case errors.Is(err, io.EOF):
+		return core.Invalid("the request body is empty; send a JSON object")
+	case errors.As(err, &typeErr):
+		return core.Invalid("field %q: want %s, got a JSON %s", typeErr.Field, typeErr.Type, typeErr.Value)
+	case errors.As(err, &syntax):
+		return core.Invalid("the request body is not valid JSON: %v", syntax)
+	}
+	var ce *core.Error
+	if errors.As(err, &ce) {
+		return ce
+	}
+	return core.Invalid("cannot read the request body: %v", err)
+}
+
+// pageOf reads ?limit= and ?offset= as upstream: limit defaults to 50 and is
+// clamped to [0, 200], offset defaults to 0; junk means the default.
+func pageOf(r *http.Request) (core.Page, int) {
+	limit, err := strconv.Atoi(r.URL.Query().Get("limit"))
+	if err != nil {
+		limit = 50
+	}
+	limit = min(max(limit, 0), 200)
+	offset, err := strconv.Atoi(r.URL.Query().Get("offset"))
+	if err != nil || offset < 0 {
+		offset = 0
+	}
+	// limit=0 asks for the total only: fetch one row and drop it.
+	return core.Page{Limit: max(limit, 1), Offset: offset}, limit
+}
+
+// writePage answers a paged list.
+func writePage[A, B any](w http.ResponseWriter, r *http.Request, items []A, total int, convert func(A) B) error {
+	p, limit := pageOf(r)
+	data := mapSlice(items, convert)
+	if limit == 0 {
+		data = data[:0]
+	}
+	writeJSON(w, http.StatusOK, page[B]{Data: data, Total: total, Limit: limit, Offset: p.Offset})
+	return nil
+}
+
+func created(w http.ResponseWriter, key, id string) error {
+	writeJSON(w, http.StatusCreated, map[string]string{key: id})
+	return nil
+}
+
+func updated(w http.ResponseWriter) error {
+	writeJSON(w, http.StatusOK, map[string]string{"message": "UPDATED"})
+	return nil
+}
+
+func deleted(w http.ResponseWriter) error {
+	writeJSON(w, http.StatusOK, map[string]string{"message": "OK"})
+	return nil
+}
+
+func ok(w http.ResponseWriter, v any) error {
+	writeJSON(w, http.StatusOK, v)
+	return nil
+}
