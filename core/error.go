@@ -79,6 +79,17 @@ func ErrorMessage(err error) string {
 	}
 }
 
+// ErrorMessageOrText is the message of a *Error, or the text of any other
+// error: for command-line tools, whose errors come from their own setup as
+// much as from a Tracker.
+func ErrorMessageOrText(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return err.Error()
+}
+
 // IsNotFound reports whether err says that an entity does not exist.
 func IsNotFound(err error) bool {
 	code := ErrorCode(err)

@@ -1,7 +1,6 @@
 package daemon
 
 import (
-	"encoding/json"
 	"errors"
 	"io"
 	"mime"
@@ -131,21 +130,13 @@ func (s *Server) createMetrics(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) updateMetric(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Key        *string      `json:"key"`
-		Value      *json.Number `json:"value"`
-		Step       *int64       `json:"step"`
-		RecordedAt *string      `json:"recorded_at"`
-	}
+	var in metricIn
 	if err := s.decode(w, r, &in); err != nil {
 		return err
 	}
 	upd := core.MetricUpdate{Key: in.Key, Step: in.Step}
 	if in.Value != nil {
-		v, err := in.Value.Float64()
-		if err != nil {
-			return core.Invalid("value %s is not a number", in.Value.String())
-		}
+		v := float64(*in.Value)
 		upd.Value = &v
 	}
 	at, err := optionalTime("recorded_at", in.RecordedAt)

@@ -267,10 +267,23 @@ func (p *paramValue) UnmarshalJSON(b []byte) error {
 }
 
 type metricIn struct {
-	Key        *string      `json:"key"`
-	Value      *json.Number `json:"value"`
-	Step       *int64       `json:"step"`
-	RecordedAt *string      `json:"recorded_at"`
+	Key        *string `json:"key"`
+	Value      *number `json:"value"`
+	Step       *int64  `json:"step"`
+	RecordedAt *string `json:"recorded_at"`
+}
+
+// number is a metric value on the wire; anything but a JSON number is
+// refused with a clear message.
+type number float64
+
+func (n *number) UnmarshalJSON(b []byte) error {
+	var v float64
+	if err := json.Unmarshal(b, &v); err != nil {
+		return core.Invalid("a metric value must be a number, not %s", b)
+	}
+	*n = number(v)
+	return nil
 }
 
 func (m metricIn) core(i int) (core.MetricInput, error) {
@@ -281,15 +294,11 @@ func (m metricIn) core(i int) (core.MetricInput, error) {
 	if m.Key == nil || m.Value == nil {
 		return core.MetricInput{}, core.Invalid("%s: key and value are required", where)
 	}
-	v, err := m.Value.Float64()
-	if err != nil {
-		return core.MetricInput{}, core.Invalid("%s: value %s is not a number", where, m.Value.String())
-	}
 	at, err := optionalTime(where+".recorded_at", m.RecordedAt)
 	if err != nil {
 		return core.MetricInput{}, err
 	}
-	return core.MetricInput{Key: *m.Key, Value: v, Step: m.Step, RecordedAt: at}, nil
+	return core.MetricInput{Key: *m.Key, Value: float64(*m.Value), Step: m.Step, RecordedAt: at}, nil
 }
 
 type metricBatchIn struct {

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/deardiary/deardiary-go/core/duckdb"
@@ -133,12 +132,4 @@ func (m *Main) Close() error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// HelpText is what ddd --help prints.
-func HelpText() string {
-	var b strings.Builder
-	m := NewMain(io.Discard)
-	_ = m.ParseFlags([]string{"--help"}, func(string) string { return "" }, &b)
-	return b.String()
 }

@@ -58,9 +58,10 @@ func NewServer(t core.Tracker, cfg Config, log *slog.Logger) *Server {
 		writeJSON(w, http.StatusMethodNotAllowed, envelope{Code: core.ENotFound, Message: fmt.Sprintf("%s is not allowed on %s", r.Method, r.URL.Path)})
 	})
 	for _, rt := range s.routes() {
-		paths := []string{rt.path}
-		if p, ok := strings.CutSuffix(rt.path, "/"); ok && p != "" {
-			paths = append(paths, p) // /project and /project/ alike, as upstream
+		// /project and /project/ alike, as upstream.
+		paths := []string{rt.path, rt.path + "/"}
+		if p, ok := strings.CutSuffix(rt.path, "/"); ok {
+			paths = []string{rt.path, p}
 		}
 		for _, p := range paths {
 			s.router.Handle(p, s.endpoint(rt)).Methods(rt.method)
