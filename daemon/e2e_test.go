@@ -3,6 +3,7 @@ package daemon_test
 import (
 	"context"
 	"io"
+	"log/slog"
 	"path/filepath"
 	"testing"
 
@@ -51,3 +52,5 @@ func TestClientConformance(t *testing.T) {
 		return c
 	})
 }
+
+func newTextLogger(w io.Writer) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }
