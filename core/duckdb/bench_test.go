@@ -56,7 +56,8 @@ const batchRows = 10_000
 // table, each in its own fresh database.
 func BenchmarkIngest(b *testing.B) {
 	b.Run("appender", func(b *testing.B) {
-		db, err := sql.Open("duckdb", filepath.Join(b.TempDir(), "raw.db"))
+		// The same DuckDB settings as the store's, for a fair baseline.
+		db, err := sql.Open("duckdb", filepath.Join(b.TempDir(), "raw.db")+"?checkpoint_threshold=256MB")
 		if err != nil {
 			b.Fatal(err)
 		}

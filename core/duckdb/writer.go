@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/deardiary/deardiary-go/core"
 )
@@ -92,9 +93,15 @@ func (w *writer) close() {
 	<-w.done
 }
 
+// idleCheckpoint is how long the writer waits without writes before it
+// checkpoints, folding the write-ahead log into the database file.
+const idleCheckpoint = 2 * time.Second
+
 func (w *writer) loop() {
 	defer close(w.done)
 	defer w.conn.Close()
+	idle := time.NewTimer(idleCheckpoint)
+	idle.Stop()
 	// Fold pending summary rows at close, so a file at rest is compact. A
 	// failure here loses nothing: the deltas stay and are read as they are.
 	defer func() {
@@ -105,6 +112,11 @@ func (w *writer) loop() {
 	for {
 		var first *writeOp
 		select {
+		case <-idle.C:
+			// A failed checkpoint loses nothing: the log stays and
+			// DuckDB checkpoints it later.
+			_, _ = w.conn.ExecContext(w.ctx, "CHECKPOINT")
+			continue
 		case first = <-w.ops:
 		case <-w.quit:
 			for {
@@ -130,6 +142,7 @@ func (w *writer) loop() {
 		if w.cache.deltaRows >= w.compactAt {
 			_ = w.compact() // on failure the deltas stay, still correct, and are folded next time
 		}
+		idle.Reset(idleCheckpoint)
 	}
 }
 

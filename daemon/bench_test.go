@@ -1,0 +1,244 @@
+package daemon_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/deardiary/deardiary-go/core"
+	"github.com/deardiary/deardiary-go/daemon"
+)
+
+// The benchmarks below back docs/PERFORMANCE.md. Each server runs in a
+// process of its own (this test binary, started again in a serving mode),
+// the load comes from this process over loopback, and the baseline is
+// measured in the same run:
+//
+//	go test ./daemon/ -run '^$' -bench . -benchtime 10s
+
+// serveMode is how a child process knows what to serve.
+const serveMode = "DEARDIARY_BENCH_SERVE"
+
+func TestMain(m *testing.M) {
+	switch os.Getenv(serveMode) {
+	case "bare":
+		serveBare()
+	case "ddd":
+		serveDaemon()
+	default:
+		os.Exit(m.Run())
+	}
+}
+
+// serveBare answers the single-metric request as ddd would, without storing
+// anything: the ceiling of net/http on this machine.
+func serveBare() {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(ln.Addr().String())
+	go http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var in struct {
+			Key   string  `json:"key"`
+			Value float64 `json:"value"`
+			Step  *int64  `json:"step"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&in); err != nil || in.Key == "" {
+			http.Error(w, "bad", http.StatusUnprocessableEntity)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusCreated)
+		json.NewEncoder(w).Encode(map[string]string{"metric_id": uuid.Must(uuid.NewV7()).String()})
+	}))
+	io.Copy(io.Discard, os.Stdin)
+}
+
+func serveDaemon() {
+	if path := os.Getenv("DEARDIARY_BENCH_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			panic(err)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
+	m := daemon.NewMain(io.Discard)
+	m.Config.Port = 0
+	m.Config.DBFile = os.Getenv("DEARDIARY_DB_FILE")
+	if err := m.Run(context.Background()); err != nil {
+		panic(err)
+	}
+	fmt.Println(strings.TrimPrefix(m.URL, "http://"))
+	io.Copy(io.Discard, os.Stdin)
+	m.Close()
+}
+
+// server is a child process serving on addr.
+type server struct {
+	addr  string
+	cmd   *exec.Cmd
+	stdin io.WriteCloser
+}
+
+func startServer(b *testing.B, mode string) *server {
+	b.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), serveMode+"="+mode, "DEARDIARY_DB_FILE="+filepath.Join(b.TempDir(), "bench.db"))
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	addr, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := &server{addr: strings.TrimSpace(addr), cmd: cmd, stdin: stdin}
+	b.Cleanup(func() {
+		stdin.Close()
+		cmd.Wait()
+	})
+	return s
+}
+
+// peakRSS is the child's high-water resident memory in MiB.
+func (s *server) peakRSS() float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}
+
+// cpuSeconds is the child's user and system time so far.
+func (s *server) cpuSeconds() float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	fields := strings.Fields(string(b)[strings.LastIndexByte(string(b), ')')+2:])
+	utime, _ := strconv.ParseFloat(fields[11], 64)
+	stime, _ := strconv.ParseFloat(fields[12], 64)
+	return (utime + stime) / 100 // clock ticks
+}
+
+func loadClient() *http.Client {
+	return &http.Client{Transport: &http.Transport{MaxIdleConns: 128, MaxIdleConnsPerHost: 128, MaxConnsPerHost: 128}}
+}
+
+// post sends body and fails the benchmark on anything but 201.
+func post(b *testing.B, hc *http.Client, url string, body []byte) {
+	resp, err := hc.Post(url, "application/json", bytes.NewReader(body))
+	if err != nil {
+		b.Error(err)
+		return
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		b.Errorf("status %d", resp.StatusCode)
+	}
+}
+
+// seedIteration makes a project, experiment and iteration on a daemon.
+func seedIteration(b *testing.B, addr string) string {
+	b.Helper()
+	c, err := daemon.Connect(context.Background(), "http://"+addr, daemon.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	p, _ := c.CreateProject(ctx, core.ProjectCreate{Name: "bench"})
+	e, _ := c.CreateExperiment(ctx, core.ExperimentCreate{ProjectID: p, Name: "bench"})
+	it, err := c.CreateIteration(ctx, core.IterationCreate{ExperimentID: e})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return it
+}
+
+// BenchmarkSinglePOST: one metric per request from 64 keep-alive clients.
+func BenchmarkSinglePOST(b *testing.B) {
+	body := []byte(`{"key":"loss","value":0.123456,"step":42}`)
+	for _, mode := range []string{"bare", "ddd"} {
+		b.Run(mode, func(b *testing.B) {
+			s := startServer(b, mode)
+			url := "http://" + s.addr + "/metric/iteration/"
+			if mode == "ddd" {
+				url += seedIteration(b, s.addr)
+			} else {
+				url += "x"
+			}
+			hc := loadClient()
+			b.SetParallelism(32) // 64 goroutines on this machine's 2 cores
+			cpu := s.cpuSeconds()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					post(b, hc, url, body)
+				}
+			})
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+			b.ReportMetric(s.peakRSS(), "peak-RSS-MiB")
+			b.ReportMetric((s.cpuSeconds()-cpu)/b.Elapsed().Seconds(), "server-cores")
+		})
+	}
+}
+
+// BenchmarkBatchPOST: batches of 1,000 metrics from 8 clients at once.
+func BenchmarkBatchPOST(b *testing.B) {
+	s := startServer(b, "ddd")
+	url := "http://" + s.addr + "/metric/iteration/" + seedIteration(b, s.addr) + "/batch"
+	keys := []string{"loss", "accuracy", "val_loss", "val_accuracy", "lr", "grad_norm", "f1", "precision", "recall", "epoch_time"}
+	var step atomic.Int64
+	hc := loadClient()
+	b.SetParallelism(4)
+	cpu := s.cpuSeconds()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		var buf bytes.Buffer
+		for pb.Next() {
+			buf.Reset()
+			buf.WriteString(`{"metrics":[`)
+			base := step.Add(100) - 100
+			for i := range 1000 {
+				if i > 0 {
+					buf.WriteByte(',')
+				}
+				fmt.Fprintf(&buf, `{"key":%q,"value":%g,"step":%d}`, keys[i%10], float64(i)/1000, base+int64(i/10))
+			}
+			buf.WriteString(`]}`)
+			post(b, hc, url, buf.Bytes())
+		}
+	})
+	b.ReportMetric(float64(b.N*1000)/b.Elapsed().Seconds(), "points/s")
+	b.ReportMetric(s.peakRSS(), "peak-RSS-MiB")
+	b.ReportMetric((s.cpuSeconds()-cpu)/b.Elapsed().Seconds(), "server-cores")
+}
+
+var _ = time.Second
