@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"encoding/json"
 	"errors"
 	"io"
 	"mime"
@@ -130,13 +131,21 @@ func (s *Server) createMetrics(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) updateMetric(w http.ResponseWriter, r *http.Request) error {
-	var in metricIn
+	var in struct {
+		Key        *string      `json:"key"`
+		Value      *json.Number `json:"value"`
+		Step       *int64       `json:"step"`
+		RecordedAt *string      `json:"recorded_at"`
+	}
 	if err := s.decode(w, r, &in); err != nil {
 		return err
 	}
 	upd := core.MetricUpdate{Key: in.Key, Step: in.Step}
 	if in.Value != nil {
-		v := float64(*in.Value)
+		v, err := in.Value.Float64()
+		if err != nil {
+			return core.Invalid("value %s is not a number", *in.Value)
+		}
 		upd.Value = &v
 	}
 	at, err := optionalTime("recorded_at", in.RecordedAt)

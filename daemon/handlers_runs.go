@@ -266,24 +266,15 @@ func (p *paramValue) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// metricIn is a metric point on the wire. Key and value are plain fields (a
+// batch holds a thousand of them, and pointers would cost an allocation
+// each): an absent key reads as empty, which the store refuses, and an
+// absent value as the empty json.Number.
 type metricIn struct {
-	Key        *string `json:"key"`
-	Value      *number `json:"value"`
-	Step       *int64  `json:"step"`
-	RecordedAt *string `json:"recorded_at"`
-}
-
-// number is a metric value on the wire; anything but a JSON number is
-// refused with a clear message.
-type number float64
-
-func (n *number) UnmarshalJSON(b []byte) error {
-	var v float64
-	if err := json.Unmarshal(b, &v); err != nil {
-		return core.Invalid("a metric value must be a number, not %s", b)
-	}
-	*n = number(v)
-	return nil
+	Key        string      `json:"key"`
+	Value      json.Number `json:"value"`
+	Step       *int64      `json:"step"`
+	RecordedAt *string     `json:"recorded_at"`
 }
 
 func (m metricIn) core(i int) (core.MetricInput, error) {
@@ -291,14 +282,18 @@ func (m metricIn) core(i int) (core.MetricInput, error) {
 	if i >= 0 {
 		where = "metrics[" + strconv.Itoa(i) + "]"
 	}
-	if m.Key == nil || m.Value == nil {
+	if m.Value == "" {
 		return core.MetricInput{}, core.Invalid("%s: key and value are required", where)
+	}
+	v, err := strconv.ParseFloat(string(m.Value), 64)
+	if err != nil {
+		return core.MetricInput{}, core.Invalid("%s: value %s is not a number", where, m.Value)
 	}
 	at, err := optionalTime(where+".recorded_at", m.RecordedAt)
 	if err != nil {
 		return core.MetricInput{}, err
 	}
-	return core.MetricInput{Key: *m.Key, Value: float64(*m.Value), Step: m.Step, RecordedAt: at}, nil
+	return core.MetricInput{Key: m.Key, Value: v, Step: m.Step, RecordedAt: at}, nil
 }
 
 type metricBatchIn struct {

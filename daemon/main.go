@@ -77,7 +77,8 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.Config.Validate(); err != nil {
 		return err
 	}
-	store, err := duckdb.Open(m.Config.DBFile, append([]duckdb.Option{duckdb.WithArtifacts(m.Config.ArtifactBackend, m.Config.ArtifactRoot())}, m.StoreOptions...)...)
+	store, err := duckdb.Open(m.Config.DBFile, append([]duckdb.Option{duckdb.WithArtifacts(m.Config.ArtifactBackend, m.Config.ArtifactRoot()),
+		duckdb.WithMemoryLimit(m.Config.DBMemoryLimit)}, m.StoreOptions...)...)
 	if err != nil {
 		return err
 	}

@@ -36,6 +36,11 @@ func (s *Server) routes() []route {
 		version    = s.viaVersion("id")
 	)
 	return []route{
+		// The hot write routes come first: mux tries routes in order.
+		{"POST", "/metric/iteration/{iteration_id}", p(C, iteration), s.createMetric},
+		{"POST", "/metric/iteration/{iteration_id}/batch", p(C, iteration), s.createMetrics},
+		{"POST", "/iteration/{id}/batch", p(C, iterID), s.logBatch}, // new
+
 		{"GET", "/health", access{kind: open}, s.health},
 		{"POST", "/auth", access{kind: open}, s.login},
 		{"POST", "/auth/refresh", access{kind: authed}, s.refresh},
@@ -77,7 +82,6 @@ func (s *Server) routes() []route {
 		{"POST", "/iteration/{id}/snapshot", p(U, iterID), s.setEnvironment},
 		{"PATCH", "/iteration/{id}", p(U, iterID), s.updateIteration},
 		{"DELETE", "/iteration/{id}", p(D, iterID), s.deleteIteration},
-		{"POST", "/iteration/{id}/batch", p(C, iterID), s.logBatch},       // new
 		{"GET", "/snapshot/iteration/{id}", p(R, iterID), s.getSnapshot},  // new
 		{"PUT", "/snapshot/iteration/{id}", p(U, iterID), s.saveSnapshot}, // new
 
@@ -91,8 +95,6 @@ func (s *Server) routes() []route {
 		{"GET", "/metric/summary", p(R, s.viaSummaryQuery), s.metricSummaries},  // new
 		{"GET", "/metric/{id}", p(R, metric), s.getMetric},
 		{"GET", "/metric/iteration/{iteration_id}", p(R, iteration), s.listMetrics},
-		{"POST", "/metric/iteration/{iteration_id}", p(C, iteration), s.createMetric},
-		{"POST", "/metric/iteration/{iteration_id}/batch", p(C, iteration), s.createMetrics},
 		{"PATCH", "/metric/{id}", p(U, metric), s.updateMetric},
 		{"DELETE", "/metric/{id}", p(D, metric), s.deleteMetric},
 

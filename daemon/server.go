@@ -229,6 +229,9 @@ func bodyError(err error, limit int64) error {
 	if errors.As(err, &ce) {
 		return ce
 	}
+	if strings.Contains(err.Error(), "invalid number literal") {
+		return core.Invalid("a value that must be a number is not one: %v", err)
+	}
 	return core.Invalid("cannot read the request body: %v", err)
 }
 

@@ -12,6 +12,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -45,12 +46,12 @@ type Store struct {
 
 var _ core.Tracker = (*Store)(nil)
 
-// checkpointSetting lets the write-ahead log grow to 256 MB before DuckDB
+// checkpointThreshold lets the write-ahead log grow to 256 MB before DuckDB
 // checkpoints during a commit: at its default of 16 MB, checkpoints took two
 // thirds of the time of bulk ingestion. The writer checkpoints on its own
 // whenever it has been idle a moment (see idleCheckpoint), so the log stays
 // short in normal use.
-const checkpointSetting = "checkpoint_threshold=256MB"
+const checkpointThreshold = "256MB"
 
 // ErrLocked is wrapped by Open's error when another process holds the file,
 // or this process already has it open.
@@ -94,6 +95,7 @@ type config struct {
 	bcryptCost      int
 	now             func() time.Time
 	compactAt       int64 // delta summary rows that trigger a compaction
+	memoryLimit     string
 }
 
 // Option configures Open.
@@ -113,6 +115,11 @@ func WithArtifacts(backend, root string) Option {
 
 // WithBcryptCost sets the cost of password hashes (tests use bcrypt.MinCost).
 func WithBcryptCost(cost int) Option { return func(c *config) { c.bcryptCost = cost } }
+
+// WithMemoryLimit caps DuckDB's buffer memory, such as "128MB"; past it DuckDB
+// spills to disk. The default is DuckDB's own (80% of RAM), right for a
+// program that owns the machine and not for a long-running daemon.
+func WithMemoryLimit(limit string) Option { return func(c *config) { c.memoryLimit = limit } }
 
 // WithClock replaces time.Now for every timestamp the store writes.
 func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
@@ -166,11 +173,22 @@ func Open(path string, opts ...Option) (*Store, error) {
 			return nil, err
 		}
 	}
-	dsn := path + "?" + checkpointSetting
+	settings := url.Values{}
+	if !memory {
+		settings.Set("checkpoint_threshold", checkpointThreshold)
+	}
+	if cfg.readOnly && !memory {
+		settings.Set("access_mode", "read_only")
+	}
+	if cfg.memoryLimit != "" {
+		settings.Set("memory_limit", cfg.memoryLimit)
+	}
+	dsn := path
 	if memory {
 		dsn = ""
-	} else if cfg.readOnly {
-		dsn += "&access_mode=read_only"
+	}
+	if len(settings) > 0 {
+		dsn += "?" + settings.Encode()
 	}
 	connector, err := duckdb.NewConnector(dsn, nil)
 	if err != nil {

@@ -29,6 +29,11 @@ func runAlone(t *testing.T, s *Store, group []*writeOp) {
 		t.Fatal(err)
 	}
 	defer w.conn.Close()
+	defer func() {
+		for _, a := range w.apps {
+			a.Close()
+		}
+	}()
 	w.runGroup(group)
 }
 

@@ -63,14 +63,16 @@ type tx struct {
 	steps    map[seriesKey]int64
 	forget   bool // a cascade deleted iterations: distrust the cache
 	onCommit []func()
+	apps     map[string]*duckdb.Appender // the writer's, by table
 	// summary rows this transaction appended, and their sequence numbers
 	flushes, deltaRows int64
 }
 
-func newTx(ctx context.Context, conn *sql.Conn, c *cache) *tx {
+func newTx(ctx context.Context, conn *sql.Conn, c *cache, apps map[string]*duckdb.Appender) *tx {
 	return &tx{
 		ctx:    ctx,
 		conn:   conn,
+		apps:   apps,
 		cache:  c,
 		deltas: map[seriesKey]*seriesDelta{},
 		iters:  map[string]iterState{},
@@ -279,20 +281,37 @@ type flushError struct{ err error }
 func (e *flushError) Error() string { return e.err.Error() }
 func (e *flushError) Unwrap() error { return e.err }
 
-// appendRows writes n rows to table with one DuckDB Appender.
+// appendRows writes n rows to table with the writer's Appender for it, made
+// on first use and kept: making one costs about as much as flushing it.
 func (t *tx) appendRows(table string, columns []string, n int, row func(i int) []driver.Value) error {
 	return t.conn.Raw(func(dc any) error {
-		a, err := duckdb.NewAppenderWithColumns(dc.(driver.Conn), "", "", table, columns)
-		if err != nil {
-			return err
+		a := t.apps[table]
+		if a == nil {
+			var err error
+			if a, err = duckdb.NewAppenderWithColumns(dc.(driver.Conn), "", "", table, columns); err != nil {
+				return err
+			}
+			t.apps[table] = a
 		}
 		for i := range n {
 			if err := a.AppendRow(row(i)...); err != nil {
-				_ = a.Clear()
-				_ = a.Close()
+				t.dropAppender(table)
 				return err
 			}
 		}
-		return a.Close()
+		if err := a.Flush(); err != nil {
+			t.dropAppender(table)
+			return err
+		}
+		return nil
 	})
+}
+
+// dropAppender discards an Appender after an error, which leaves it unusable.
+func (t *tx) dropAppender(table string) {
+	if a := t.apps[table]; a != nil {
+		_ = a.Clear()
+		_ = a.Close()
+		delete(t.apps, table)
+	}
 }

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/duckdb/duckdb-go/v2"
+
 	"github.com/deardiary/deardiary-go/core"
 )
 
@@ -34,6 +36,7 @@ type writer struct {
 	done  chan struct{}
 	once  sync.Once
 	cache cache
+	apps  map[string]*duckdb.Appender // kept across transactions
 	// compactAt is how many delta summary rows wait before they are folded.
 	compactAt int64
 }
@@ -60,6 +63,7 @@ func newWriter(ctx context.Context, db *sql.DB, compactAt int64) (*writer, error
 		quit:      make(chan struct{}),
 		done:      make(chan struct{}),
 		cache:     newCache(),
+		apps:      map[string]*duckdb.Appender{},
 		compactAt: compactAt,
 	}
 	if err := conn.QueryRowContext(ctx, `SELECT
@@ -100,6 +104,11 @@ const idleCheckpoint = 2 * time.Second
 func (w *writer) loop() {
 	defer close(w.done)
 	defer w.conn.Close()
+	defer func() {
+		for _, a := range w.apps {
+			_ = a.Close()
+		}
+	}()
 	idle := time.NewTimer(idleCheckpoint)
 	idle.Stop()
 	// Fold pending summary rows at close, so a file at rest is compact. A
@@ -218,5 +227,5 @@ func (w *writer) begin() (*tx, error) {
 	if _, err := w.conn.ExecContext(w.ctx, "BEGIN TRANSACTION"); err != nil {
 		return nil, errors.Join(errors.New("cannot begin a transaction"), err)
 	}
-	return newTx(w.ctx, w.conn, &w.cache), nil
+	return newTx(w.ctx, w.conn, &w.cache, w.apps), nil
 }
