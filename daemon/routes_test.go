@@ -418,6 +418,18 @@ func TestAuth(t *testing.T) {
 	if _, err := daemon.Connect(context.Background(), m.URL, daemon.Options{}); err != nil {
 		t.Fatalf("connect without credentials (health is open): %v", err)
 	}
+	// A token close to its expiry is renewed before the next request.
+	soon := sign(t, secret, jwt.MapClaims{"sub": "default", "id": defaultID, "exp": time.Now().Add(30 * time.Minute).Unix()})
+	c, err = daemon.Connect(context.Background(), m.URL, daemon.Options{Token: soon})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ListProjects(context.Background(), core.ProjectFilter{}); err != nil {
+		t.Fatal(err)
+	}
+	if c.Token() == soon {
+		t.Fatal("the client kept a token that expires within the hour")
+	}
 }
 
 // noneToken is a token with "alg": "none", which must never be accepted.

@@ -1,16 +1,19 @@
-// Command sweep is DearDiary's offline mode in one program: it tracks a small
-// learning-rate sweep in a local DuckDB file, one driver iteration with a
-// child per learning rate, then prints the run table from the file.
+// Command sweep tracks a small learning-rate sweep, one driver iteration with
+// a child per learning rate, then prints the run table. Offline, it writes a
+// local DuckDB file; with --server it logs to a running ddd instead, through
+// the same core.Tracker interface.
 //
 //	go run ./core/examples/sweep [FILE.db]
+//	go run ./core/examples/sweep --server http://127.0.0.1:9000
 //
 // The file defaults to deardiary.db in the current directory; each run adds
-// an experiment to it.
+// an experiment.
 package main
 
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -20,25 +23,39 @@ import (
 
 	"github.com/deardiary/deardiary-go/core"
 	"github.com/deardiary/deardiary-go/core/duckdb"
+	"github.com/deardiary/deardiary-go/daemon"
 )
 
 func main() {
-	path := "deardiary.db"
-	if len(os.Args) > 1 {
-		path = os.Args[1]
+	server := flag.String("server", "", "log to the ddd at this URL instead of a local file")
+	flag.Parse()
+	ctx := context.Background()
+	var (
+		tracker core.Tracker
+		where   = "deardiary.db"
+		err     error
+	)
+	if flag.NArg() > 0 {
+		where = flag.Arg(0)
 	}
-	if err := run(context.Background(), os.Stdout, path); err != nil {
+	if *server != "" {
+		where = *server
+		tracker, err = daemon.Connect(ctx, *server, daemon.Options{
+			Username: os.Getenv("DEARDIARY_USER"), Password: os.Getenv("DEARDIARY_PASSWORD"), Token: os.Getenv("DEARDIARY_TOKEN")})
+	} else {
+		tracker, err = duckdb.Open(where)
+	}
+	if err == nil {
+		defer tracker.Close()
+		err = run(ctx, os.Stdout, tracker, where)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "sweep:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, w io.Writer, path string) error {
-	tracker, err := duckdb.Open(path)
-	if err != nil {
-		return err
-	}
-	defer tracker.Close()
+func run(ctx context.Context, w io.Writer, tracker core.Tracker, where string) error {
 
 	projects, err := tracker.ListProjects(ctx, core.ProjectFilter{Name: "Iris"})
 	if err != nil {
@@ -68,7 +85,7 @@ func run(ctx context.Context, w io.Writer, path string) error {
 	if err != nil {
 		return err
 	}
-	return printRuns(ctx, w, tracker, path, experiment)
+	return printRuns(ctx, w, tracker, where, experiment)
 }
 
 // train pretends to fit a model: the loss decays at a rate set by the

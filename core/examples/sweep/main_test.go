@@ -3,21 +3,53 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/deardiary/deardiary-go/core/duckdb"
+	"github.com/deardiary/deardiary-go/daemon"
 )
 
 func TestSweepTracksEveryTrial(t *testing.T) {
 	var out bytes.Buffer
 	path := filepath.Join(t.TempDir(), "deardiary.db")
+	tracker, err := duckdb.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tracker.Close()
 	for range 2 { // a second run adds an experiment to the same file
 		out.Reset()
-		if err := run(context.Background(), &out, path); err != nil {
+		if err := run(context.Background(), &out, tracker, path); err != nil {
 			t.Fatal(err)
 		}
 	}
-	got := out.String()
+	checkOutput(t, out.String())
+}
+
+// TestSweepThroughDaemon runs the same program against a real ddd.
+func TestSweepThroughDaemon(t *testing.T) {
+	m := daemon.NewMain(io.Discard)
+	m.Config.Port, m.Config.DBFile = 0, filepath.Join(t.TempDir(), "deardiary.db")
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	c, err := daemon.Connect(context.Background(), m.URL, daemon.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := run(context.Background(), &out, c, m.URL); err != nil {
+		t.Fatal(err)
+	}
+	checkOutput(t, out.String())
+}
+
+func checkOutput(t *testing.T, got string) {
+	t.Helper()
 	for _, want := range []string{"5 iterations", "driver", "SUCCEEDED", "0.3", "0.03", "FAILED", "loss diverged"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("output lacks %q:\n%s", want, got)
