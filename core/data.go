@@ -21,9 +21,12 @@ type ParameterUpdate struct {
 	Value any
 }
 
-// ParameterFilter selects the parameters of an iteration in logging order.
+// ParameterFilter selects parameters in logging order: those of an
+// iteration, or of every iteration of an experiment (what a run table needs,
+// in one call).
 type ParameterFilter struct {
-	IterationID string
+	IterationID  string
+	ExperimentID string
 	Page
 }
 

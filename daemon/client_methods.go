@@ -297,6 +297,9 @@ func (c *Client) GetParameter(ctx context.Context, id string) (*core.Parameter, 
 }
 
 func (c *Client) ListParameters(ctx context.Context, f core.ParameterFilter) ([]*core.Parameter, int, error) {
+	if f.ExperimentID != "" && f.IterationID == "" {
+		return listAll(ctx, c, "/parameter/experiment/"+esc(f.ExperimentID), nil, f.Page, parameterJSON.core)
+	}
 	return listAll(ctx, c, "/parameter/iteration/"+esc(f.IterationID), nil, f.Page, parameterJSON.core)
 }
 

@@ -23,7 +23,8 @@ func (s *Server) getParameter(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) listParameters(w http.ResponseWriter, r *http.Request) error {
 	p, _ := pageOf(r)
-	items, total, err := s.t.ListParameters(r.Context(), core.ParameterFilter{IterationID: pathVar(r, "iteration_id"), Page: p})
+	items, total, err := s.t.ListParameters(r.Context(), core.ParameterFilter{IterationID: pathVar(r, "iteration_id"),
+		ExperimentID: pathVar(r, "experiment_id"), Page: p})
 	if err != nil {
 		return err
 	}

@@ -87,6 +87,7 @@ func (s *Server) routes() []route {
 
 		{"GET", "/parameter/{id}", p(R, parameter), s.getParameter},
 		{"GET", "/parameter/iteration/{iteration_id}", p(R, iteration), s.listParameters},
+		{"GET", "/parameter/experiment/{experiment_id}", p(R, experiment), s.listParameters}, // new
 		{"POST", "/parameter/iteration/{iteration_id}", p(C, iteration), s.createParameter},
 		{"PATCH", "/parameter/{id}", p(U, parameter), s.updateParameter},
 		{"DELETE", "/parameter/{id}", p(D, parameter), s.deleteParameter},

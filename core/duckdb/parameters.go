@@ -27,6 +27,10 @@ func (s *Store) GetParameter(ctx context.Context, id string) (*core.Parameter, e
 
 // ListParameters implements core.ParameterService.
 func (s *Store) ListParameters(ctx context.Context, f core.ParameterFilter) ([]*core.Parameter, int, error) {
+	if f.ExperimentID != "" && f.IterationID == "" {
+		return listPage(ctx, s, scanParameter, parameterColumns,
+			`parameter WHERE iteration_id IN (SELECT id FROM iteration WHERE experiment_id = ?)`, `rowid`, f.Page, f.ExperimentID)
+	}
 	return listPage(ctx, s, scanParameter, parameterColumns, `parameter WHERE iteration_id = ?`, `rowid`, f.Page, f.IterationID)
 }
 

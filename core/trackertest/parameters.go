@@ -44,6 +44,14 @@ func init() {
 			h.Must(err)
 			Equal(h, "paged total", total, 4)
 			Equal(h, "page", page[0].Key, "lr")
+			it2, err := h.Tracker.GetIteration(h.Ctx, it)
+			h.Must(err)
+			other := h.Iteration(it2.ExperimentID, "")
+			h.MustID(h.Tracker.CreateParameter(h.Ctx, other, "seed", 7))
+			all, total, err = h.Tracker.ListParameters(h.Ctx, core.ParameterFilter{ExperimentID: it2.ExperimentID})
+			h.Must(err)
+			Equal(h, "parameters of the experiment", total, 5)
+			Equal(h, "last of the experiment", all[4].IterationID, other)
 		}},
 		testCase{"UpdateAndDelete", func(h *H) {
 			_, _, it := h.Run()

@@ -95,9 +95,9 @@ func (b *builder) run(experiment, parent string, params map[string]any, c curve,
 		step := int64(s)
 		batch.Metrics.Metrics = append(batch.Metrics.Metrics,
 			core.MetricInput{Key: "loss", Value: math.Max(loss, 1e-4), Step: &step, RecordedAt: &at},
-			core.MetricInput{Key: "accuracy", Value: clamp(1-loss/2.6+0.01*b.rng.NormFloat64()), Step: &step, RecordedAt: &at},
+			core.MetricInput{Key: "accuracy", Value: clamp(1 - loss/2.6 + 0.01*b.rng.NormFloat64()), Step: &step, RecordedAt: &at},
 			core.MetricInput{Key: "val_loss", Value: math.Max(val, 1e-4), Step: &step, RecordedAt: &at},
-			core.MetricInput{Key: "val_accuracy", Value: clamp(1-val/2.5+0.015*b.rng.NormFloat64()), Step: &step, RecordedAt: &at},
+			core.MetricInput{Key: "val_accuracy", Value: clamp(1 - val/2.5 + 0.015*b.rng.NormFloat64()), Step: &step, RecordedAt: &at},
 		)
 		if s%10 == 0 {
 			lr := 0.1
