@@ -21,6 +21,9 @@ type RestoreOptions struct {
 	// Force lets a restore write into an existing directory and replace
 	// files there.
 	Force bool
+	// Dir, when set, is the exact directory to restore into, instead of
+	// <depot>/iteration_<id>.
+	Dir string
 }
 
 // Result says what a restore wrote and what to run next.
@@ -54,16 +57,21 @@ func Restore(snap *core.Snapshot, depot string, opts RestoreOptions) (*Result, e
 	if err := restorable(snap); err != nil {
 		return nil, err
 	}
-	if depot == "" {
+	target := filepath.Join(depot, "iteration_"+snap.IterationID)
+	switch {
+	case opts.Dir != "":
+		target = filepath.Clean(opts.Dir)
+		depot = filepath.Dir(target)
+	case depot == "":
 		var err error
 		if depot, err = os.MkdirTemp("", "deardiary-restore-"); err != nil {
 			return nil, err
 		}
+		target = filepath.Join(depot, "iteration_"+snap.IterationID)
 	}
 	if err := os.MkdirAll(depot, 0o755); err != nil {
 		return nil, fmt.Errorf("cannot create %s: %w", depot, err)
 	}
-	target := filepath.Join(depot, "iteration_"+snap.IterationID)
 	res := &Result{Dir: target, Runtime: snap.Runtime, RuntimeVersion: snap.RuntimeVersion, Commit: snap.Git.Commit,
 		Dirty: snap.Git.Dirty, Entrypoint: snap.Entrypoint}
 	files := map[string][]byte{}
@@ -86,7 +94,7 @@ func Restore(snap *core.Snapshot, depot string, opts RestoreOptions) (*Result, e
 	if err := checkTarget(target, res.Files, opts.Force); err != nil {
 		return nil, err
 	}
-	staging, err := os.MkdirTemp(depot, ".iteration_"+snap.IterationID+"-")
+	staging, err := os.MkdirTemp(depot, "."+filepath.Base(target)+"-")
 	if err != nil {
 		return nil, err
 	}

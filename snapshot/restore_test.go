@@ -284,3 +284,17 @@ func TestWithIterationCapturesDrivers(t *testing.T) {
 		}
 	}
 }
+
+func TestRestoreIntoAChosenDirectory(t *testing.T) {
+	target := filepath.Join(t.TempDir(), "runs", "best one")
+	res, err := snapshot.Restore(sample("9", core.NewSnapshotFile("uv.lock", "python", []byte("version = 1\n"))), "", snapshot.RestoreOptions{Dir: target})
+	if err != nil || res.Dir != target {
+		t.Fatalf("restore = %+v, %v", res, err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(target, "uv.lock")); string(b) != "version = 1\n" {
+		t.Fatalf("uv.lock = %q", b)
+	}
+	if entries, _ := os.ReadDir(filepath.Dir(target)); len(entries) != 1 {
+		t.Fatalf("staging left behind: %v", entries)
+	}
+}
