@@ -19,7 +19,7 @@ import (
 // run with its error, one still running, model versions, and environment
 // snapshots with lock files that differ between runs, one of them dirty.
 func Build(ctx context.Context, t core.Tracker) error {
-	b := &builder{ctx: ctx, t: t, rng: rand.New(rand.NewPCG(7, 42)), start: time.Now().Add(-72 * time.Hour).UTC().Truncate(time.Second)}
+	b := &builder{ctx: ctx, t: t, rng: rand.New(rand.NewPCG(7, 42))}
 	for _, step := range []func() error{b.vision, b.nlp, b.forecasting} {
 		if err := step(); err != nil {
 			return err
@@ -29,17 +29,9 @@ func Build(ctx context.Context, t core.Tracker) error {
 }
 
 type builder struct {
-	ctx   context.Context
-	t     core.Tracker
-	rng   *rand.Rand
-	start time.Time
-	clock time.Duration // advances with every run, so runs have distinct times
-}
-
-// at is the next simulated timestamp.
-func (b *builder) at(d time.Duration) time.Time {
-	b.clock += d
-	return b.start.Add(b.clock)
+	ctx context.Context
+	t   core.Tracker
+	rng *rand.Rand
 }
 
 func (b *builder) project(name, description string, tags ...string) (string, error) {
@@ -78,8 +70,11 @@ func (b *builder) run(experiment, parent string, params map[string]any, c curve,
 	for _, k := range sortedKeys(params) {
 		batch.Params = append(batch.Params, core.ParamInput{Key: k, Value: params[k]})
 	}
-	started := b.at(17 * time.Minute)
+	// The store stamps creation with the real time; the simulated run starts
+	// then, so its points and end follow its creation.
+	started := time.Now().UTC()
 	var failure string
+	last := c.steps
 	for s := range c.steps {
 		x := float64(s)
 		loss := c.floor + (2.3-c.floor)*math.Exp(-c.rate*x) + c.noise*b.rng.NormFloat64()*math.Exp(-c.rate*x/3)
@@ -87,6 +82,7 @@ func (b *builder) run(experiment, parent string, params map[string]any, c curve,
 			loss *= math.Exp(float64(s-(c.divergeAt-12)) / 2)
 		}
 		if c.divergeAt > 0 && s == c.divergeAt {
+			last = s
 			failure = fmt.Sprintf("FloatingPointError: loss became inf at step %d (gradient norm 3.2e+18)\n  at train_step (train.py:88)\n  at main (train.py:141)", s)
 			break
 		}
@@ -125,7 +121,7 @@ func (b *builder) run(experiment, parent string, params map[string]any, c curve,
 	case status == core.IterationRunning:
 		return id, nil
 	}
-	end := started.Add(time.Duration(c.steps)*3*time.Second + 40*time.Second)
+	end := started.Add(time.Duration(last)*3*time.Second + 40*time.Second)
 	return id, b.t.UpdateIteration(b.ctx, id, core.IterationUpdate{Status: &status, EndDate: &end, ErrorMessage: &failure})
 }
 

@@ -1,0 +1,291 @@
+// Package tui is ddtui, DearDiary's terminal explorer: browse projects,
+// experiments and iteration trees, read parameters and metric charts,
+// compare runs side by side, and restore the environment of a run. It talks
+// only to a core.Tracker, so it works the same on a local file and on a
+// daemon.
+package tui
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/deardiary/deardiary-go/core"
+)
+
+// Context is what every screen shares: the tracker, the terminal size, the
+// styles and the clock.
+type Context struct {
+	Tracker core.Tracker
+	// Source names where the data comes from, for the header.
+	Source string
+	// Live refreshes running iterations on their own (for a daemon, whose
+	// data changes while ddtui looks at it).
+	Live bool
+	// RestoreDir is the directory restores default to.
+	RestoreDir string
+	// NoTicks stops the spinner and the live refresh from scheduling
+	// themselves: tests step the app message by message.
+	NoTicks bool
+	Width   int
+	Height  int
+	Styles  Styles
+	Now     func() time.Time
+}
+
+// screen is one page: a list, a table, a detail view.
+type screen interface {
+	// Init starts the screen's loads.
+	Init() tea.Cmd
+	Update(msg tea.Msg) (screen, tea.Cmd)
+	// View renders the body in width x height cells.
+	View(width, height int) string
+	// Title is the screen's crumb in the header.
+	Title() string
+	// Bindings are the screen's keys, for dispatch, the footer and help.
+	Bindings() []binding
+	// Capturing reports whether a text field has the keyboard, so global
+	// keys (q, ?, esc) go to it instead.
+	Capturing() bool
+}
+
+// Messages between screens and the app.
+type (
+	pushMsg   struct{ s screen }
+	popMsg    struct{}
+	statusMsg struct {
+		text string
+		err  bool
+	}
+	// loadMsg asks the app to run a load in the background.
+	loadMsg struct {
+		fn func(ctx context.Context) tea.Msg
+	}
+)
+
+func push(s screen) tea.Cmd { return func() tea.Msg { return pushMsg{s} } }
+func pop() tea.Msg          { return popMsg{} }
+
+// fail reports an error in the status line.
+func fail(err error) tea.Msg { return statusMsg{text: core.ErrorMessageOrText(err), err: true} }
+
+// load runs fn in the background with the spinner turning; fn's message
+// comes back to the screen.
+func load(fn func(ctx context.Context) tea.Msg) tea.Cmd {
+	return func() tea.Msg { return loadMsg{fn} }
+}
+
+// doneLoading carries a load's result and stops its spinner turn.
+type doneLoading struct{ msg tea.Msg }
+
+// Model is the root model: a stack of screens with a header, a status line
+// and a footer of key hints.
+type Model struct {
+	ctx      *Context
+	stack    []screen
+	status   string
+	isError  bool
+	help     bool
+	loading  int
+	spinner  spinner.Model
+	quitting bool
+}
+
+// New returns the app, starting on the projects screen.
+func New(ctx *Context) *Model {
+	if ctx.Now == nil {
+		ctx.Now = time.Now
+	}
+	if ctx.Width == 0 {
+		ctx.Width, ctx.Height = 80, 24
+	}
+	if ctx.RestoreDir == "" {
+		ctx.RestoreDir = "restore"
+	}
+	ctx.Styles = DefaultStyles()
+	return &Model{ctx: ctx, stack: []screen{newProjects(ctx)}, spinner: spinner.New(spinner.WithSpinner(spinner.Dot))}
+}
+
+// Init implements tea.Model.
+func (m *Model) Init() tea.Cmd {
+	if m.ctx.NoTicks {
+		return m.top().Init()
+	}
+	return tea.Batch(m.top().Init(), m.spinner.Tick, liveTick())
+}
+
+func (m *Model) top() screen { return m.stack[len(m.stack)-1] }
+
+// Update implements tea.Model.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.ctx.Width, m.ctx.Height = msg.Width, msg.Height
+		return m, nil
+	case pushMsg:
+		m.stack = append(m.stack, msg.s)
+		m.status = ""
+		return m, msg.s.Init()
+	case popMsg:
+		if len(m.stack) > 1 {
+			m.stack = m.stack[:len(m.stack)-1]
+		}
+		return m, nil
+	case statusMsg:
+		m.status, m.isError = msg.text, msg.err
+		return m, nil
+	case loadMsg:
+		m.loading++
+		return m, func() tea.Msg {
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			return doneLoading{msg.fn(ctx)}
+		}
+	case doneLoading:
+		m.loading = max(m.loading-1, 0)
+		return m.Update(msg.msg)
+	case spinner.TickMsg:
+		var cmd tea.Cmd
+		m.spinner, cmd = m.spinner.Update(msg)
+		return m, cmd
+	case liveTickMsg:
+		// Every screen sees the tick; those showing running iterations
+		// reload them. The next tick is scheduled either way.
+		if m.ctx.NoTicks {
+			return m, m.forward(msg)
+		}
+		return m, tea.Batch(liveTick(), m.forward(msg))
+	case tea.KeyPressMsg:
+		if m.help {
+			m.help = false
+			return m, nil
+		}
+		if !m.top().Capturing() {
+			switch msg.String() {
+			case "ctrl+c", "q":
+				m.quitting = true
+				return m, tea.Quit
+			case "?":
+				m.help = true
+				return m, nil
+			case "esc", "backspace", "left", "h":
+				if len(m.stack) > 1 && !consumes(m.top(), msg.String()) {
+					return m, pop
+				}
+			}
+		} else if msg.String() == "ctrl+c" {
+			m.quitting = true
+			return m, tea.Quit
+		}
+		if m.status != "" && !m.isError {
+			m.status = ""
+		}
+	}
+	return m, m.forward(msg)
+}
+
+// consumes reports whether the screen binds key itself (a detail screen's
+// left arrow switches tabs rather than going back).
+func consumes(s screen, key string) bool {
+	for _, b := range s.Bindings() {
+		for _, k := range b.keys {
+			if k == key {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (m *Model) forward(msg tea.Msg) tea.Cmd {
+	s, cmd := m.top().Update(msg)
+	m.stack[len(m.stack)-1] = s
+	return cmd
+}
+
+// View implements tea.Model.
+func (m *Model) View() tea.View {
+	var v tea.View
+	v.AltScreen = true
+	v.MouseMode = tea.MouseModeCellMotion
+	v.WindowTitle = "ddtui · " + m.top().Title()
+	if m.quitting {
+		return v
+	}
+	v.SetContent(m.render())
+	return v
+}
+
+// render draws the whole screen: header, body, status and footer.
+func (m *Model) render() string {
+	st, w, h := m.ctx.Styles, m.ctx.Width, m.ctx.Height
+	var crumbs []string
+	for _, s := range m.stack {
+		crumbs = append(crumbs, s.Title())
+	}
+	spin := " "
+	if m.loading > 0 {
+		spin = m.spinner.View()
+	}
+	header := fit(st.Header.Render(" ddtui ")+" "+st.Crumb.Render(strings.Join(crumbs, " › ")), w-lipgloss.Width(spin)-len(m.ctx.Source)-3) +
+		" " + st.Faint.Render(m.ctx.Source) + " " + spin
+	status := ""
+	if m.status != "" {
+		style := st.Info
+		if m.isError {
+			style = st.Error
+		}
+		status = style.Render(fit(m.status, w))
+	}
+	footer := m.footer()
+	bodyHeight := max(h-3, 1)
+	var body string
+	if m.help {
+		body = m.helpView(w, bodyHeight)
+	} else {
+		body = m.top().View(w, bodyHeight)
+	}
+	return strings.Join([]string{pad(header, w), box(body, w, bodyHeight), pad(status, w), pad(footer, w)}, "\n")
+}
+
+// footer is the one-line help: the screen's main keys, then the global ones.
+func (m *Model) footer() string {
+	st := m.ctx.Styles
+	var parts []string
+	for _, b := range m.top().Bindings() {
+		if b.footer {
+			parts = append(parts, st.Key.Render(b.label)+" "+st.Faint.Render(b.help))
+		}
+	}
+	if len(m.stack) > 1 {
+		parts = append(parts, st.Key.Render("esc")+" "+st.Faint.Render("back"))
+	}
+	parts = append(parts, st.Key.Render("?")+" "+st.Faint.Render("help"), st.Key.Render("q")+" "+st.Faint.Render("quit"))
+	return fit(strings.Join(parts, "  "), m.ctx.Width)
+}
+
+// helpView lists every key of the screen, and the global ones.
+func (m *Model) helpView(w, h int) string {
+	st := m.ctx.Styles
+	lines := []string{st.Title.Render("Keys: " + m.top().Title()), ""}
+	all := append(m.top().Bindings(), globalBindings...)
+	for _, b := range all {
+		lines = append(lines, "  "+st.Key.Render(padRight(b.label, 14))+b.help)
+	}
+	lines = append(lines, "", st.Faint.Render("any key closes this help"))
+	return strings.Join(lines, "\n")
+}
+
+// liveTick paces the refresh of running iterations.
+type liveTickMsg struct{}
+
+// LiveInterval is how often running iterations refresh.
+const LiveInterval = 2 * time.Second
+
+func liveTick() tea.Cmd {
+	return tea.Tick(LiveInterval, func(time.Time) tea.Msg { return liveTickMsg{} })
+}

@@ -1,0 +1,445 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/deardiary/deardiary-go/core"
+	"github.com/deardiary/deardiary-go/tui/chart"
+	"github.com/deardiary/deardiary-go/tui/lockfile"
+)
+
+// compareScreen puts two or more runs side by side: parameters, metric
+// summaries with the best marked, overlaid curves, and what changed in their
+// environments, down to the package versions of each lock file.
+type compareScreen struct {
+	ctx  *Context
+	rows []*runRow
+	tab  int
+
+	onlyDiff bool
+	stat     int // 0 last, 1 min, 2 max
+	keys     []string
+	key      int // the curve shown
+	history  map[string][]core.Series
+	snaps    []*core.Snapshot
+	snapsErr error
+	envLines []string // rendered once the snapshots arrive
+	cur      cursor
+	height   int
+}
+
+var compareTabs = []string{"Parameters", "Metrics", "Curves", "Environment"}
+
+type compareSnaps struct {
+	snaps []*core.Snapshot
+	err   error
+}
+
+type compareHistory struct {
+	key    string
+	series []core.Series
+	err    error
+}
+
+func newCompare(ctx *Context, rows []*runRow) *compareScreen {
+	keys := map[string]bool{}
+	for _, r := range rows {
+		for k := range r.metrics {
+			keys[k] = true
+		}
+	}
+	return &compareScreen{ctx: ctx, rows: rows, keys: orderMetrics(keys), history: map[string][]core.Series{}}
+}
+
+func (c *compareScreen) Title() string   { return fmt.Sprintf("compare %d runs", len(c.rows)) }
+func (c *compareScreen) Capturing() bool { return false }
+
+func (c *compareScreen) Init() tea.Cmd {
+	t := c.ctx.Tracker
+	its := make([]*core.Iteration, len(c.rows))
+	for i, r := range c.rows {
+		its[i] = r.it
+	}
+	return tea.Batch(load(func(ctx context.Context) tea.Msg {
+		snaps := make([]*core.Snapshot, len(its))
+		for i, it := range its {
+			snap, _, err := snapshotOf(ctx, t, it)
+			if err != nil && !core.IsNotFound(err) {
+				return compareSnaps{err: err}
+			}
+			snaps[i] = snap
+		}
+		return compareSnaps{snaps: snaps}
+	}), c.fetchCurve())
+}
+
+// fetchCurve loads the shown key's history for every run at once.
+func (c *compareScreen) fetchCurve() tea.Cmd {
+	if len(c.keys) == 0 {
+		return nil
+	}
+	key := c.keys[c.key]
+	if _, have := c.history[key]; have {
+		return nil
+	}
+	ids := make([]string, len(c.rows))
+	for i, r := range c.rows {
+		ids[i] = r.it.ID
+	}
+	t, points := c.ctx.Tracker, max(c.ctx.Width*2, 200)
+	return load(func(ctx context.Context) tea.Msg {
+		series, err := t.MetricHistory(ctx, core.HistoryQuery{Key: key, IterationIDs: ids, MaxPoints: points})
+		return compareHistory{key, series, err}
+	})
+}
+
+func (c *compareScreen) Bindings() []binding {
+	b := []binding{
+		{keys: []string{"tab"}, label: "tab", help: "next tab", footer: true, run: func() tea.Cmd { c.tab = (c.tab + 1) % len(compareTabs); c.cur = cursor{}; return c.fetchCurve() }},
+		{keys: []string{"shift+tab"}, label: "shift+tab", help: "previous tab", run: func() tea.Cmd {
+			c.tab = (c.tab + len(compareTabs) - 1) % len(compareTabs)
+			c.cur = cursor{}
+			return c.fetchCurve()
+		}},
+		{keys: []string{"1", "2", "3", "4"}, label: "1-4", help: "go to a tab"},
+	}
+	switch c.tab {
+	case 0:
+		b = append(b, binding{keys: []string{"d"}, label: "d", help: "only parameters that differ / all", footer: true, run: func() tea.Cmd { c.onlyDiff = !c.onlyDiff; return nil }})
+	case 1:
+		b = append(b, binding{keys: []string{"m"}, label: "m", help: "show last / min / max", footer: true, run: func() tea.Cmd { c.stat = (c.stat + 1) % 3; return nil }})
+	case 2:
+		b = append(b,
+			binding{keys: []string{"right", "l", "n"}, label: "→", help: "next metric", footer: true, run: func() tea.Cmd { c.key = (c.key + 1) % max(len(c.keys), 1); return c.fetchCurve() }},
+			binding{keys: []string{"left", "h", "p"}, label: "←", help: "previous metric", footer: true, run: func() tea.Cmd {
+				c.key = (c.key + max(len(c.keys), 1) - 1) % max(len(c.keys), 1)
+				return c.fetchCurve()
+			}})
+	}
+	return b
+}
+
+func (c *compareScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
+	switch msg := msg.(type) {
+	case compareSnaps:
+		c.snaps, c.snapsErr = msg.snaps, msg.err
+		c.envLines = nil
+	case compareHistory:
+		if msg.err != nil {
+			return c, func() tea.Msg { return fail(msg.err) }
+		}
+		c.history[msg.key] = msg.series
+	case tea.KeyPressMsg:
+		if k := msg.String(); len(k) == 1 && k[0] >= '1' && k[0] <= '4' {
+			c.tab, c.cur = int(k[0]-'1'), cursor{}
+			return c, c.fetchCurve()
+		}
+		if cmd, ok := dispatch(c.Bindings(), msg); ok {
+			return c, cmd
+		}
+		c.cur.top = c.cur.pos
+		c.cur.move(msg, 1<<20, 1)
+	case tea.MouseWheelMsg:
+		c.cur.move(msg, 1<<20, 1)
+	}
+	return c, nil
+}
+
+// label names a run in column headers and legends.
+func label(r *runRow) string { return fmt.Sprintf("#%d %s", r.ordinal, short(r.it.ID)) }
+
+func (c *compareScreen) View(w, h int) string {
+	st := c.ctx.Styles
+	c.height = h
+	var tabs []string
+	for i, name := range compareTabs {
+		style := st.Tab
+		if i == c.tab {
+			style = st.TabActive
+		}
+		tabs = append(tabs, style.Render(fmt.Sprintf("%d %s", i+1, name)))
+	}
+	var body []string
+	switch c.tab {
+	case 0:
+		body = c.paramsLines(w)
+	case 1:
+		body = c.metricLines(w)
+	case 2:
+		return strings.Join(tabs, " ") + "\n\n" + c.curvesView(w, h-2)
+	case 3:
+		body = c.environmentLines()
+	}
+	// The body scrolls as a whole: the cursor is its first line.
+	room := max(h-2, 1)
+	c.cur.pos = min(c.cur.pos, max(len(body)-room, 0))
+	body = body[c.cur.pos:min(c.cur.pos+room, len(body))]
+	return strings.Join(tabs, " ") + "\n\n" + strings.Join(body, "\n")
+}
+
+// columnWidth shares the width between a name column and one per run.
+func (c *compareScreen) columnWidth(w, first int) int {
+	return max((w-first)/len(c.rows), 8)
+}
+
+func (c *compareScreen) header(first string, firstWidth, col int) string {
+	line := padRight(first, firstWidth)
+	for _, r := range c.rows {
+		line += padRight(label(r), col)
+	}
+	return c.ctx.Styles.Faint.Render(line)
+}
+
+func (c *compareScreen) paramsLines(w int) []string {
+	st := c.ctx.Styles
+	keys := map[string]bool{}
+	for _, r := range c.rows {
+		for k := range r.params {
+			keys[k] = true
+		}
+	}
+	sorted := slices.Sorted(func(yield func(string) bool) {
+		for k := range keys {
+			if !yield(k) {
+				return
+			}
+		}
+	})
+	first := 22
+	col := c.columnWidth(w, first)
+	lines := []string{c.header("parameter", first, col)}
+	differing := 0
+	for _, k := range sorted {
+		values := map[string]bool{}
+		for _, r := range c.rows {
+			v, ok := r.params[k]
+			if !ok {
+				v = "\x00missing"
+			}
+			values[v] = true
+		}
+		differs := len(values) > 1
+		if differs {
+			differing++
+		}
+		if c.onlyDiff && !differs {
+			continue
+		}
+		line := padRight(k, first)
+		for _, r := range c.rows {
+			v, ok := r.params[k]
+			if !ok {
+				v = "–"
+			}
+			line += padRight(v, col)
+		}
+		if differs {
+			line = st.Changed.Render(line)
+		}
+		lines = append(lines, line)
+	}
+	if len(sorted) == 0 {
+		return []string{"None of these runs logged parameters."}
+	}
+	mode := "all parameters"
+	if c.onlyDiff {
+		mode = "only those that differ"
+	}
+	return append([]string{st.Faint.Render(fmt.Sprintf("%d parameters, %d differ · showing %s (d toggles)", len(sorted), differing, mode)), ""}, lines...)
+}
+
+// lowerIsBetter guesses a metric's direction from its name.
+func lowerIsBetter(key string) bool {
+	k := strings.ToLower(key)
+	for _, word := range []string{"loss", "error", "err", "mse", "mae", "rmse", "perplexity", "time", "latency"} {
+		if strings.Contains(k, word) {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *compareScreen) metricLines(w int) []string {
+	st := c.ctx.Styles
+	if len(c.keys) == 0 {
+		return []string{"None of these runs logged metrics."}
+	}
+	statName := []string{"last", "min", "max"}[c.stat]
+	first := 22
+	col := c.columnWidth(w, first)
+	lines := []string{st.Faint.Render(fmt.Sprintf("%s value per key; the best run in each row is marked ★ (lower is better for losses and errors) · m switches last/min/max", statName)), "",
+		c.header("metric", first, col)}
+	for _, k := range c.keys {
+		values := make([]float64, len(c.rows))
+		best := -1
+		for i, r := range c.rows {
+			m, ok := r.metrics[k]
+			if !ok {
+				values[i] = math.NaN()
+				continue
+			}
+			values[i] = []float64{m.Last, m.Min, m.Max}[c.stat]
+			if best < 0 || (lowerIsBetter(k) && values[i] < values[best]) || (!lowerIsBetter(k) && values[i] > values[best]) {
+				best = i
+			}
+		}
+		line := padRight(k, first)
+		for i, v := range values {
+			cell := number(v)
+			if i == best && len(c.rows) > 1 {
+				cell = st.Best.Render(padRight("★ "+cell, col))
+			} else {
+				cell = padRight("  "+cell, col)
+			}
+			line += cell
+		}
+		lines = append(lines, line)
+	}
+	return lines
+}
+
+func (c *compareScreen) curvesView(w, h int) string {
+	st := c.ctx.Styles
+	if len(c.keys) == 0 {
+		return "None of these runs logged metrics."
+	}
+	key := c.keys[c.key]
+	series, ok := c.history[key]
+	title := st.Title.Render(key) + st.Faint.Render(fmt.Sprintf("  (%d of %d keys · ←/→ for others)", c.key+1, len(c.keys)))
+	if !ok {
+		return title + "\n" + st.Faint.Render("loading…")
+	}
+	byID := map[string]core.Series{}
+	for _, s := range series {
+		byID[s.IterationID] = s
+	}
+	var cs []chart.Series
+	for i, r := range c.rows {
+		cs = append(cs, chart.Series{Name: label(r), Points: byID[r.it.ID].Points, Color: chart.Color(i)})
+	}
+	return title + "\n" + chart.Render(cs, chart.Options{Width: w, Height: max(h-1, 5), XLabel: "step", YLabel: key})
+}
+
+// environmentLines compares each run's environment with the first run's.
+func (c *compareScreen) environmentLines() []string {
+	st := c.ctx.Styles
+	if c.snapsErr != nil {
+		return []string{st.Error.Render(core.ErrorMessageOrText(c.snapsErr))}
+	}
+	if c.snaps == nil {
+		return []string{st.Faint.Render("loading environments…")}
+	}
+	if c.envLines != nil {
+		return c.envLines
+	}
+	base := c.snaps[0]
+	lines := []string{st.Faint.Render("Each run against " + label(c.rows[0]) + "; runs without their own snapshot use their driver's."), ""}
+	for i := 1; i < len(c.rows); i++ {
+		lines = append(lines, st.Title.Render(label(c.rows[0])+"  →  "+label(c.rows[i])))
+		lines = append(lines, envDiff(st, base, c.snaps[i])...)
+		lines = append(lines, "")
+	}
+	c.envLines = lines
+	return lines
+}
+
+// envDiff lists what differs between two environments: toolchains, commit,
+// and each lock file, package by package where the format is known.
+func envDiff(st Styles, a, b *core.Snapshot) []string {
+	switch {
+	case a == nil && b == nil:
+		return []string{"  neither run captured its environment"}
+	case a == nil || b == nil:
+		return []string{"  only one of the runs captured its environment"}
+	}
+	var lines []string
+	same := true
+	note := func(what, x, y string) {
+		if x != y {
+			same = false
+			lines = append(lines, fmt.Sprintf("  %s %s → %s", st.Changed.Render(padRight(what, 12)), orDash(x), orDash(y)))
+		}
+	}
+	note("runtime", strings.TrimSpace(a.Runtime+" "+a.RuntimeVersion), strings.TrimSpace(b.Runtime+" "+b.RuntimeVersion))
+	note("commit", short(a.Git.Commit), short(b.Git.Commit))
+	note("dirty", fmt.Sprint(a.Git.Dirty), fmt.Sprint(b.Git.Dirty))
+	note("entrypoint", a.Entrypoint, b.Entrypoint)
+	paths := map[string]bool{}
+	for _, f := range a.Files {
+		paths[f.Path] = true
+	}
+	for _, f := range b.Files {
+		paths[f.Path] = true
+	}
+	for _, p := range slices.Sorted(func(yield func(string) bool) {
+		for k := range paths {
+			if !yield(k) {
+				return
+			}
+		}
+	}) {
+		fa, fb := a.File(p), b.File(p)
+		switch {
+		case fa == nil:
+			same = false
+			lines = append(lines, "  "+st.Added.Render("+ "+p)+st.Faint.Render(" only in the second run"))
+			continue
+		case fb == nil:
+			same = false
+			lines = append(lines, "  "+st.Removed.Render("- "+p)+st.Faint.Render(" only in the first run"))
+			continue
+		case fa.SHA256 == fb.SHA256:
+			continue
+		}
+		same = false
+		lines = append(lines, "  "+st.Changed.Render("~ "+p))
+		va, okA := lockfile.Parse(p, fa.Content)
+		vb, okB := lockfile.Parse(p, fb.Content)
+		if okA && okB {
+			changes := lockfile.Diff(va, vb)
+			for _, ch := range changes {
+				switch ch.Kind() {
+				case "added":
+					lines = append(lines, "      "+st.Added.Render("+ "+ch.Name+" "+ch.New))
+				case "removed":
+					lines = append(lines, "      "+st.Removed.Render("- "+ch.Name+" "+ch.Old))
+				default:
+					lines = append(lines, "      "+st.Changed.Render("~ "+ch.Name+" "+ch.Old+" → "+ch.New))
+				}
+			}
+			if len(changes) == 0 {
+				lines = append(lines, "      "+st.Faint.Render("same packages and versions; other lines differ"))
+			}
+			continue
+		}
+		for _, l := range lockfile.TextDiff(fa.Content, fb.Content, 2) {
+			text := "      " + string(l.Op) + " " + printable(l.Text)
+			switch l.Op {
+			case '+':
+				text = st.Added.Render(text)
+			case '-':
+				text = st.Removed.Render(text)
+			case '~':
+				text = st.Faint.Render("      " + l.Text)
+			}
+			lines = append(lines, text)
+		}
+	}
+	if len(a.Git.Diff) > 0 || len(b.Git.Diff) > 0 {
+		if string(a.Git.Diff) != string(b.Git.Diff) {
+			same = false
+			lines = append(lines, "  "+st.Changed.Render("~ uncommitted changes differ")+st.Faint.Render(fmt.Sprintf(" (%s vs %s of diff)", bytesText(int64(len(a.Git.Diff))), bytesText(int64(len(b.Git.Diff))))))
+		}
+	}
+	if same {
+		lines = append(lines, "  "+lipgloss.NewStyle().Faint(true).Render("same environment"))
+	}
+	return lines
+}

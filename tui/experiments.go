@@ -1,0 +1,140 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/deardiary/deardiary-go/core"
+)
+
+// experimentsScreen lists a project's experiments with their run counts.
+type experimentsScreen struct {
+	ctx     *Context
+	project *core.Project
+	rows    []experimentRow
+	loaded  bool
+	cur     cursor
+	height  int
+}
+
+type experimentRow struct {
+	e             *core.Experiment
+	runs, running int
+	failed        int
+}
+
+type experimentsLoaded struct {
+	rows []experimentRow
+	err  error
+}
+
+func newExperiments(ctx *Context, p *core.Project) *experimentsScreen {
+	return &experimentsScreen{ctx: ctx, project: p}
+}
+
+func (s *experimentsScreen) Title() string   { return s.project.Name }
+func (s *experimentsScreen) Capturing() bool { return false }
+
+func (s *experimentsScreen) Init() tea.Cmd {
+	t, project := s.ctx.Tracker, s.project.ID
+	return load(func(ctx context.Context) tea.Msg {
+		exps, _, err := t.ListExperiments(ctx, core.ExperimentFilter{ProjectID: project})
+		rows := make([]experimentRow, len(exps))
+		for i, e := range exps {
+			rows[i].e = e
+			if err != nil {
+				continue
+			}
+			var total int
+			count := func(status core.IterationStatus) int {
+				_, n, cerr := t.ListIterations(ctx, core.IterationFilter{ExperimentID: e.ID, Status: status, Page: core.Page{Limit: 1}})
+				if cerr != nil {
+					err = cerr
+				}
+				return n
+			}
+			total = count(0)
+			rows[i].runs, rows[i].running, rows[i].failed = total, count(core.IterationRunning), count(core.IterationFailed)
+		}
+		return experimentsLoaded{rows, err}
+	})
+}
+
+func (s *experimentsScreen) Bindings() []binding {
+	return []binding{
+		{keys: []string{"enter", "right", "l"}, label: "enter", help: "open experiment", footer: true, run: s.open},
+		{keys: []string{"r"}, label: "r", help: "reload", run: s.Init},
+	}
+}
+
+func (s *experimentsScreen) open() tea.Cmd {
+	if s.cur.pos >= len(s.rows) {
+		return nil
+	}
+	return push(newIterations(s.ctx, s.rows[s.cur.pos].e))
+}
+
+func (s *experimentsScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
+	switch msg := msg.(type) {
+	case experimentsLoaded:
+		if msg.err != nil {
+			return s, func() tea.Msg { return fail(msg.err) }
+		}
+		s.rows, s.loaded = msg.rows, true
+	case tea.KeyPressMsg:
+		if cmd, ok := dispatch(s.Bindings(), msg); ok {
+			return s, cmd
+		}
+		s.cur.move(msg, len(s.rows), s.height)
+	case tea.MouseWheelMsg:
+		s.cur.move(msg, len(s.rows), s.height)
+	}
+	return s, nil
+}
+
+var experimentStatusColor = map[core.ExperimentStatus]string{
+	core.ExperimentInProgress: "#e0af68", core.ExperimentStopped: "#bb9af7", core.ExperimentFinished: "#9ece6a",
+}
+
+func (s *experimentsScreen) View(w, h int) string {
+	st := s.ctx.Styles
+	if !s.loaded {
+		return st.Faint.Render("loading experiments…")
+	}
+	if len(s.rows) == 0 {
+		return "This project has no experiments yet."
+	}
+	s.height = h - 2
+	head := padRight("name", 34) + " " + padRight("status", 12) + " " + padLeft("runs", 5) + " " + padLeft("running", 8) + " " +
+		padLeft("failed", 7) + "  " + padRight("created", 12) + " description"
+	lines := []string{st.Faint.Render(fmt.Sprintf("%d experiments in %s", len(s.rows), s.project.Name)), st.Faint.Render(pad(head, w))}
+	from, to := s.cur.window(len(s.rows), s.height)
+	for i := from; i < to; i++ {
+		r := s.rows[i]
+		status := lipgloss.NewStyle().Foreground(lipgloss.Color(experimentStatusColor[r.e.Status])).Render(padRight(r.e.Status.String(), 12))
+		line := padRight(r.e.Name, 34) + " " + status + " " + padLeft(fmt.Sprint(r.runs), 5) + " " + padLeft(fmt.Sprint(r.running), 8) + " " +
+			padLeft(fmt.Sprint(r.failed), 7) + "  " + padRight(ago(r.e.CreatedDate, s.ctx.Now()), 12) + " " + r.e.Description
+		if i == s.cur.pos {
+			line = st.Selected.Render(pad(stripANSI(line), w))
+		}
+		lines = append(lines, line)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// rowStyle is how a table row looks: under the cursor, marked, or plain.
+func rowStyle(st Styles, selected, marked bool) lipgloss.Style {
+	switch {
+	case selected:
+		return st.Selected
+	case marked:
+		return st.Marked
+	}
+	return lipgloss.NewStyle()
+}
+
+func stripANSI(s string) string { return strings.TrimRight(ansiStrip(s), "") }

@@ -1,0 +1,263 @@
+package lockfile
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"strings"
+)
+
+// parseGoSum reads "module version hash" lines. Every version is usually
+// listed twice, once for the module and once as "version/go.mod" for its
+// go.mod alone; both mean the same version, and a go.mod-only entry still
+// says the version took part in resolution, so both count.
+func parseGoSum(s []byte) Versions {
+	c := newCollector()
+	lines(s, func(line []byte) {
+		mod, rest := field(line)
+		ver, _ := field(rest)
+		if len(mod) == 0 || len(ver) == 0 {
+			return
+		}
+		c.add(string(mod), string(bytes.TrimSuffix(ver, []byte("/go.mod"))))
+	})
+	return c.result()
+}
+
+// field returns the first blank-separated field of s and what follows it.
+func field(s []byte) (f, rest []byte) {
+	i := 0
+	for i < len(s) && isBlank(s[i]) {
+		i++
+	}
+	j := i
+	for j < len(s) && !isBlank(s[j]) {
+		j++
+	}
+	return s[i:j], s[j:]
+}
+
+func isBlank(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f' }
+
+// parseNPM reads package-lock.json (and npm-shrinkwrap.json). Versions 2 and
+// 3 list every installed folder under "packages", keyed by path; version 1
+// has only the "dependencies" tree, of which the top level is read. Entries
+// are decoded one by one so that one odd entry does not lose the others.
+func parseNPM(s []byte) Versions {
+	c := newCollector()
+	var doc struct {
+		Packages     map[string]json.RawMessage `json:"packages"`
+		Dependencies map[string]json.RawMessage `json:"dependencies"`
+	}
+	if err := json.Unmarshal(s, &doc); err != nil {
+		// A type error (say "packages": []) still fills the fields that
+		// fit; a syntax error fills nothing.
+		var typeErr *json.UnmarshalTypeError
+		if !errors.As(err, &typeErr) {
+			return c.result()
+		}
+	}
+	if len(doc.Packages) > 0 {
+		const dir = "node_modules/"
+		for key, raw := range doc.Packages {
+			if key == "" { // the project itself
+				continue
+			}
+			version, name := npmEntry(raw)
+			if i := strings.LastIndex(key, dir); i >= 0 {
+				// The folder name is the name code imports, even for an
+				// alias whose "name" field is the real package.
+				name = key[i+len(dir):]
+			}
+			// Otherwise the key is a workspace folder, named by its
+			// "name" field; the matching node_modules link has no version.
+			c.add(name, version)
+		}
+		return c.result()
+	}
+	for name, raw := range doc.Dependencies {
+		version, _ := npmEntry(raw)
+		c.add(name, version)
+	}
+	return c.result()
+}
+
+// npmEntry returns an entry's "version" and "name", or "" for either when it
+// is missing or not a string.
+func npmEntry(raw json.RawMessage) (version, name string) {
+	var e struct {
+		Version json.RawMessage `json:"version"`
+		Name    json.RawMessage `json:"name"`
+	}
+	if json.Unmarshal(raw, &e) != nil {
+		return "", ""
+	}
+	return jsonString(e.Version), jsonString(e.Name)
+}
+
+func jsonString(raw json.RawMessage) string {
+	var s string
+	if len(raw) == 0 || json.Unmarshal(raw, &s) != nil {
+		return ""
+	}
+	return s
+}
+
+// parseRequirements reads pip requirement files the way pip splits them:
+// backslash continuations are joined first (pip-compile puts --hash options
+// on continuation lines), then comments, options lines, environment markers
+// and per-requirement options are dropped. What is left of a named
+// requirement is its name and specifier; lines pip would read as paths or
+// URLs name no package and are skipped.
+func parseRequirements(s []byte) Versions {
+	c := newCollector()
+	var joined []byte
+	continued := false
+	lines(s, func(line []byte) {
+		comment := isCommentLine(line)
+		if !comment && bytes.HasSuffix(line, []byte{'\\'}) {
+			joined = append(joined, bytes.TrimRight(line, `\`)...)
+			continued = true
+			return
+		}
+		if !continued {
+			addRequirement(c, line)
+			return
+		}
+		if comment { // keeps it a comment once joined, as pip does
+			joined = append(joined, ' ')
+		}
+		addRequirement(c, append(joined, line...))
+		joined, continued = joined[:0], false
+	})
+	if continued {
+		addRequirement(c, joined)
+	}
+	return c.result()
+}
+
+func isCommentLine(line []byte) bool {
+	line = bytes.TrimLeft(line, " \t")
+	return len(line) > 0 && line[0] == '#'
+}
+
+func addRequirement(c *collector, line []byte) {
+	// A comment starts at a '#' that begins the line or follows a blank;
+	// elsewhere '#' belongs to a URL fragment.
+	for i, ch := range line {
+		if ch == '#' && (i == 0 || line[i-1] == ' ' || line[i-1] == '\t') {
+			line = line[:i]
+			break
+		}
+	}
+	line = bytes.TrimSpace(line)
+	if len(line) == 0 || line[0] == '-' || !isAlnum(line[0]) {
+		return
+	}
+	n := 1
+	for n < len(line) && (isAlnum(line[n]) || line[n] == '-' || line[n] == '_' || line[n] == '.') {
+		n++
+	}
+	name, rest := line[:n], line[n:]
+	if len(rest) > 0 && strings.IndexByte(" \t[(<>=!~@;", rest[0]) < 0 {
+		return // "https://...", "./dir", "git+ssh://..."
+	}
+	if isArchiveName(name) {
+		return
+	}
+	rest = bytes.TrimSpace(rest)
+	if len(rest) > 0 && rest[0] == '[' { // extras
+		i := bytes.IndexByte(rest, ']')
+		if i < 0 {
+			return
+		}
+		rest = bytes.TrimSpace(rest[i+1:])
+	}
+	c.add(normalizeName(name), specifier(rest))
+}
+
+// specifier turns what follows a requirement's name into the version to
+// show: the pinned version for a single == or ===, otherwise the specifier
+// itself (">=2.1", "@ https://...") so that loosening or tightening a
+// constraint shows as a change.
+func specifier(rest []byte) string {
+	if len(rest) > 0 && rest[0] == '@' {
+		url := cutOptions(rest[1:], true)
+		if len(url) == 0 {
+			return "@"
+		}
+		return "@ " + string(url)
+	}
+	rest = cutOptions(rest, false)
+	spec := make([]byte, 0, len(rest))
+	for _, ch := range rest {
+		if !isBlank(ch) {
+			spec = append(spec, ch)
+		}
+	}
+	if len(spec) >= 2 && spec[0] == '(' && spec[len(spec)-1] == ')' { // old "name (>=1.0)" form
+		spec = spec[1 : len(spec)-1]
+	}
+	if bytes.IndexByte(spec, ',') < 0 {
+		for _, op := range []string{"===", "=="} {
+			if v, ok := bytes.CutPrefix(spec, []byte(op)); ok {
+				if len(v) > 0 {
+					return string(v)
+				}
+				break
+			}
+		}
+	}
+	return string(spec)
+}
+
+// cutOptions drops environment markers and per-requirement options (such as
+// --hash) from a specifier. In a URL a ';' only starts markers after a blank,
+// as PEP 508 has it, since URLs may contain ';'.
+func cutOptions(s []byte, url bool) []byte {
+	for i, ch := range s {
+		blankBefore := i > 0 && isBlank(s[i-1])
+		if ch == ';' && (!url || blankBefore) {
+			s = s[:i]
+			break
+		}
+		if ch == '-' && blankBefore && i+1 < len(s) && s[i+1] == '-' {
+			s = s[:i]
+			break
+		}
+	}
+	return bytes.TrimSpace(s)
+}
+
+func isArchiveName(name []byte) bool {
+	lower := strings.ToLower(string(name))
+	for _, ext := range []string{".whl", ".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz", ".tar.xz", ".txz"} {
+		if strings.HasSuffix(lower, ext) {
+			return true
+		}
+	}
+	return false
+}
+
+// normalizeName applies PEP 503 so that "Scikit_Learn" and "scikit-learn",
+// which pip treats as one project, compare as one package.
+func normalizeName(name []byte) string {
+	out := make([]byte, 0, len(name))
+	for _, ch := range name {
+		switch {
+		case ch == '-' || ch == '_' || ch == '.':
+			if len(out) == 0 || out[len(out)-1] != '-' {
+				out = append(out, '-')
+			}
+		case 'A' <= ch && ch <= 'Z':
+			out = append(out, ch+'a'-'A')
+		default:
+			out = append(out, ch)
+		}
+	}
+	return string(out)
+}
+
+func isAlnum(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
+}

@@ -1,0 +1,103 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/deardiary/deardiary-go/core"
+)
+
+// projectsScreen lists the projects.
+type projectsScreen struct {
+	ctx      *Context
+	projects []*core.Project
+	tags     map[string][]string
+	loaded   bool
+	cur      cursor
+	height   int
+}
+
+type projectsLoaded struct {
+	projects []*core.Project
+	tags     map[string][]string
+	err      error
+}
+
+func newProjects(ctx *Context) *projectsScreen { return &projectsScreen{ctx: ctx} }
+
+func (s *projectsScreen) Title() string   { return "Projects" }
+func (s *projectsScreen) Capturing() bool { return false }
+
+func (s *projectsScreen) Init() tea.Cmd {
+	t := s.ctx.Tracker
+	return load(func(ctx context.Context) tea.Msg {
+		projects, err := t.ListProjects(ctx, core.ProjectFilter{})
+		tags := map[string][]string{}
+		for _, p := range projects {
+			if err != nil {
+				break
+			}
+			var ts []*core.Tag
+			ts, err = t.ListTags(ctx, core.KindProject, p.ID)
+			for _, tag := range ts {
+				tags[p.ID] = append(tags[p.ID], tag.Value)
+			}
+		}
+		return projectsLoaded{projects, tags, err}
+	})
+}
+
+func (s *projectsScreen) Bindings() []binding {
+	return []binding{
+		{keys: []string{"enter", "right", "l"}, label: "enter", help: "open project", footer: true, run: s.open},
+		{keys: []string{"r"}, label: "r", help: "reload", run: s.Init},
+	}
+}
+
+func (s *projectsScreen) open() tea.Cmd {
+	if s.cur.pos >= len(s.projects) {
+		return nil
+	}
+	return push(newExperiments(s.ctx, s.projects[s.cur.pos]))
+}
+
+func (s *projectsScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
+	switch msg := msg.(type) {
+	case projectsLoaded:
+		if msg.err != nil {
+			return s, func() tea.Msg { return fail(msg.err) }
+		}
+		s.projects, s.tags, s.loaded = msg.projects, msg.tags, true
+	case tea.KeyPressMsg:
+		if cmd, ok := dispatch(s.Bindings(), msg); ok {
+			return s, cmd
+		}
+		s.cur.move(msg, len(s.projects), s.height)
+	case tea.MouseWheelMsg:
+		s.cur.move(msg, len(s.projects), s.height)
+	}
+	return s, nil
+}
+
+func (s *projectsScreen) View(w, h int) string {
+	st := s.ctx.Styles
+	if !s.loaded {
+		return st.Faint.Render("loading projects…")
+	}
+	if len(s.projects) == 0 {
+		return "No projects yet. Training code creates them; see the README's quick start."
+	}
+	s.height = h - 2
+	lines := []string{st.Faint.Render(fmt.Sprintf("%d projects", len(s.projects))), st.Faint.Render(pad(padRight("name", 28)+" "+padRight("created", 14)+" "+padRight("tags", 24)+" description", w))}
+	from, to := s.cur.window(len(s.projects), s.height)
+	for i := from; i < to; i++ {
+		p := s.projects[i]
+		line := padRight(p.Name, 28) + " " + padRight(ago(p.CreatedDate, s.ctx.Now()), 14) + " " +
+			padRight(strings.Join(s.tags[p.ID], ", "), 24) + " " + p.Description
+		lines = append(lines, rowStyle(st, i == s.cur.pos, false).Render(pad(line, w)))
+	}
+	return strings.Join(lines, "\n")
+}
