@@ -109,6 +109,8 @@ type HistoryQuery struct {
 	IterationIDs []string
 	// MaxPoints, when positive, downsamples each series to at most this many
 	// points, keeping its first and last points and the shape in between.
+	// A store may reduce a long series before it reads it, to the extremes
+	// of MaxPoints step ranges; such points have no RecordedAt.
 	MaxPoints int
 }
 
@@ -118,6 +120,7 @@ type MetricSummary struct {
 	IterationID string
 	Key         string
 	Last        float64 // value at the largest step (latest time among equals)
+	FirstStep   int64   // the smallest step
 	LastStep    int64
 	Min         float64
 	Max         float64

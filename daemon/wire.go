@@ -277,6 +277,7 @@ type summaryJSON struct {
 	IterationID string  `json:"iteration_id"`
 	Key         string  `json:"key"`
 	Last        float64 `json:"last"`
+	FirstStep   int64   `json:"first_step"`
 	LastStep    int64   `json:"last_step"`
 	Min         float64 `json:"min"`
 	Max         float64 `json:"max"`

@@ -107,8 +107,7 @@ func snapshotOf(ctx context.Context, t core.Tracker, it *core.Iteration) (*core.
 	snap, err := t.GetSnapshot(ctx, it.ID)
 	if core.IsNotFound(err) && it.ParentID != "" {
 		if parent, perr := t.GetIteration(ctx, it.ParentID); perr == nil {
-			if ps, inherited, perr := snapshotOf(ctx, t, parent); perr == nil {
-				_ = inherited
+			if ps, _, perr := snapshotOf(ctx, t, parent); perr == nil {
 				return ps, true, nil
 			}
 		}

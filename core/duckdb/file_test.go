@@ -94,7 +94,7 @@ func TestSchema(t *testing.T) {
 		}
 	}
 	migrations := query[string](t, path, `SELECT version || ' ' || name FROM schema_migrations ORDER BY version`)
-	if !slices.Equal(migrations, []string{"1 baseline", "2 metric_summary", "3 model_version_counter", "4 drop_foreign_keys", "5 snapshot"}) {
+	if !slices.Equal(migrations, []string{"1 baseline", "2 metric_summary", "3 model_version_counter", "4 drop_foreign_keys", "5 snapshot", "6 summary_first_step"}) {
 		t.Fatalf("schema_migrations = %v", migrations)
 	}
 	openFile(t, path).Close()

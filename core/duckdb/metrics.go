@@ -3,7 +3,9 @@ package duckdb
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -253,11 +255,122 @@ func (s *Store) MetricHistory(ctx context.Context, q core.HistoryQuery) ([]core.
 	if err := requireText("metric key", q.Key); err != nil {
 		return nil, err
 	}
+	ids := unique(q.IterationIDs)
+	var long map[string]stepSpan
+	if q.MaxPoints >= 3 {
+		var err error
+		if long, err = s.longSeries(ctx, q.Key, ids, q.MaxPoints); err != nil {
+			return nil, err
+		}
+	}
+	var whole []string
+	for _, id := range ids {
+		if _, ok := long[id]; !ok {
+			whole = append(whole, id)
+		}
+	}
 	bySeries := map[string][]core.Point{}
-	err := forChunks(unique(q.IterationIDs), func(ids []string) error {
+	err := forChunks(whole, func(ids []string) error {
 		rows, err := s.db.QueryContext(ctx, `SELECT iteration_id, step, value, recorded_at FROM metric
 			WHERE key = ? AND iteration_id IN (`+placeholders(len(ids))+`) ORDER BY iteration_id, step, recorded_at, rowid`,
 			append([]any{q.Key}, anySlice(ids)...)...)
+		if err != nil {
+			return err
+		}
+		return scanPoints(rows, bySeries)
+	})
+	if err == nil && len(long) > 0 {
+		err = s.bucketExtremes(ctx, q.Key, long, q.MaxPoints, bySeries)
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := []core.Series{}
+	for _, id := range ids {
+		points, ok := bySeries[id]
+		if !ok {
+			continue
+		}
+		out = append(out, core.Series{IterationID: id, Key: q.Key, Points: core.Downsample(points, q.MaxPoints)})
+	}
+	return out, nil
+}
+
+// scanPoints appends rows of (iteration_id, step, value, recorded_at) to
+// their series, in the order read.
+func scanPoints(rows *sql.Rows, bySeries map[string][]core.Point) error {
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id string
+			p  core.Point
+			at string
+		)
+		if err := rows.Scan(&id, &p.Step, &p.Value, &at); err != nil {
+			return err
+		}
+		p.RecordedAt = storedTime(at)
+		bySeries[id] = append(bySeries[id], p)
+	}
+	return rows.Err()
+}
+
+// wholeSeriesFactor decides which series MetricHistory reads whole: those of
+// at most this many times the points asked for. Longer ones are reduced in
+// the database first, so a chart of a million-point run moves a few thousand
+// rows out of DuckDB instead of all of them.
+const wholeSeriesFactor = 8
+
+// stepSpan is the step range of one long series.
+type stepSpan struct{ lo, hi int64 }
+
+// longSeries returns the step ranges of the series in ids too long to read
+// whole for a chart of maxPoints, from their summaries.
+func (s *Store) longSeries(ctx context.Context, key string, ids []string, maxPoints int) (map[string]stepSpan, error) {
+	sums, err := s.MetricSummaries(ctx, core.SummaryFilter{IterationIDs: ids})
+	if err != nil {
+		return nil, err
+	}
+	long := map[string]stepSpan{}
+	for _, m := range sums {
+		if m.Key == key && m.Count > wholeSeriesFactor*int64(maxPoints) {
+			long[m.IterationID] = stepSpan{m.FirstStep, m.LastStep}
+		}
+	}
+	return long, nil
+}
+
+// bucketExtremes reduces each long series to the extremes of maxPoints
+// equal step ranges: the first, last, lowest and highest point of each (the
+// M4 reduction, which keeps every pixel a line chart of that width would
+// light). Downsample then picks among them. Points come out ordered by step,
+// without their recording times: carrying those through the aggregation
+// costs half again as much, and a chart never reads them.
+func (s *Store) bucketExtremes(ctx context.Context, key string, long map[string]stepSpan, maxPoints int, bySeries map[string][]core.Point) error {
+	ids := slices.Sorted(maps.Keys(long))
+	return forChunks(ids, func(ids []string) error {
+		spans := make([]string, len(ids))
+		var args []any
+		for i, id := range ids {
+			span := long[id]
+			spans[i] = `(?, ?::BIGINT, ?::BIGINT)`
+			args = append(args, id, span.lo, (span.hi-span.lo)/int64(maxPoints)+1)
+		}
+		rows, err := s.db.QueryContext(ctx, `WITH b AS (
+				SELECT m.iteration_id,
+					min(m.step) AS s1, arg_min(m.value, m.step) AS v1,
+					arg_min(m.step, m.value) AS s2, min(m.value) AS v2,
+					arg_max(m.step, m.value) AS s3, max(m.value) AS v3,
+					max(m.step) AS s4, arg_max(m.value, m.step) AS v4
+				FROM metric m JOIN (VALUES `+strings.Join(spans, ", ")+`) r(iteration_id, lo, width) ON m.iteration_id = r.iteration_id
+				WHERE m.key = ? AND m.iteration_id IN (`+placeholders(len(ids))+`)
+				GROUP BY m.iteration_id, (m.step - r.lo) // r.width)
+			SELECT DISTINCT iteration_id, step, value FROM (
+				SELECT iteration_id, s1 AS step, v1 AS value FROM b UNION ALL
+				SELECT iteration_id, s2, v2 FROM b UNION ALL
+				SELECT iteration_id, s3, v3 FROM b UNION ALL
+				SELECT iteration_id, s4, v4 FROM b)
+			ORDER BY iteration_id, step, value`, append(append(args, key), anySlice(ids)...)...)
 		if err != nil {
 			return err
 		}
@@ -266,28 +379,14 @@ func (s *Store) MetricHistory(ctx context.Context, q core.HistoryQuery) ([]core.
 			var (
 				id string
 				p  core.Point
-				at string
 			)
-			if err := rows.Scan(&id, &p.Step, &p.Value, &at); err != nil {
+			if err := rows.Scan(&id, &p.Step, &p.Value); err != nil {
 				return err
 			}
-			p.RecordedAt = storedTime(at)
 			bySeries[id] = append(bySeries[id], p)
 		}
 		return rows.Err()
 	})
-	if err != nil {
-		return nil, err
-	}
-	out := []core.Series{}
-	for _, id := range unique(q.IterationIDs) {
-		points, ok := bySeries[id]
-		if !ok {
-			continue
-		}
-		out = append(out, core.Series{IterationID: id, Key: q.Key, Points: core.Downsample(points, q.MaxPoints)})
-	}
-	return out, nil
 }
 
 // idChunk bounds the ids bound into one IN list.
@@ -343,7 +442,7 @@ func (s *Store) MetricSummaries(ctx context.Context, f core.SummaryFilter) ([]co
 				seq               int64
 				stepSum, valueSum float64
 			)
-			if err := rows.Scan(&m.IterationID, &m.Key, &m.Count, &m.Min, &m.Max, &m.Last, &m.LastStep, &at, &seq, &stepSum, &valueSum); err != nil {
+			if err := rows.Scan(&m.IterationID, &m.Key, &m.Count, &m.Min, &m.Max, &m.Last, &m.LastStep, &at, &seq, &stepSum, &valueSum, &m.FirstStep); err != nil {
 				return err
 			}
 			out = append(out, m)

@@ -21,17 +21,17 @@ const summaryRows = `SELECT * FROM metric_summary WHERE iteration_id = ? AND key
 const summaryFold = `iteration_id, key, sum(count)::BIGINT, min(min_value), max(max_value),
 	arg_max(last_value, (last_step, last_recorded_at, last_seq)), max(last_step),
 	arg_max(last_recorded_at, (last_step, last_recorded_at, last_seq)), arg_max(last_seq, (last_step, last_recorded_at, last_seq)),
-	sum(step_sum), sum(value_sum)`
+	sum(step_sum), sum(value_sum), min(first_step)`
 
 // summaryFromPoints computes summary rows from the points themselves; rowid
 // breaks ties of (step, recorded_at) in favour of the later point. The %s is
 // the condition on metric.
 const summaryFromPoints = `SELECT iteration_id, key, count(*), min(value), max(value),
 	arg_max(value, (step, recorded_at, rowid)), max(step), arg_max(recorded_at, (step, recorded_at, rowid)), 0,
-	sum(step)::DOUBLE, sum(value) FROM metric WHERE %s GROUP BY iteration_id, key`
+	sum(step)::DOUBLE, sum(value), min(step) FROM metric WHERE %s GROUP BY iteration_id, key`
 
 var summaryColumns = []string{"iteration_id", "key", "count", "min_value", "max_value", "last_value", "last_step",
-	"last_recorded_at", "last_seq", "step_sum", "value_sum"}
+	"last_recorded_at", "last_seq", "step_sum", "value_sum", "first_step"}
 
 // compactAt is how many delta rows wait before the writer folds them.
 const compactAt = 20_000
@@ -42,6 +42,7 @@ type seriesDelta struct {
 	min, max          float64
 	lastValue         float64
 	lastStep          int64
+	firstStep         int64
 	lastRecordedAt    string
 	stepSum, valueSum float64 // with count, what open compares with the points
 }
@@ -50,12 +51,13 @@ func (d *seriesDelta) add(r metricRow) {
 	d.stepSum += float64(r.step)
 	d.valueSum += r.value
 	if d.count == 0 {
-		d.count, d.min, d.max, d.lastValue, d.lastStep, d.lastRecordedAt = 1, r.value, r.value, r.value, r.step, r.recordedAt
+		d.count, d.min, d.max, d.lastValue, d.lastStep, d.lastRecordedAt, d.firstStep = 1, r.value, r.value, r.value, r.step, r.recordedAt, r.step
 		return
 	}
 	d.count++
 	d.min = min(d.min, r.value)
 	d.max = max(d.max, r.value)
+	d.firstStep = min(d.firstStep, r.step)
 	if r.step > d.lastStep || (r.step == d.lastStep && r.recordedAt >= d.lastRecordedAt) {
 		d.lastValue, d.lastStep, d.lastRecordedAt = r.value, r.step, r.recordedAt
 	}
@@ -77,7 +79,7 @@ func (t *tx) flushSummaries() error {
 	err := t.appendRows("metric_summary_delta", summaryColumns, len(keys), func(i int) []driver.Value {
 		k := keys[i]
 		d := t.deltas[k]
-		return []driver.Value{k.iteration, k.key, d.count, d.min, d.max, d.lastValue, d.lastStep, d.lastRecordedAt, seq, d.stepSum, d.valueSum}
+		return []driver.Value{k.iteration, k.key, d.count, d.min, d.max, d.lastValue, d.lastStep, d.lastRecordedAt, seq, d.stepSum, d.valueSum, d.firstStep}
 	})
 	if err != nil {
 		t.err = &flushError{fmt.Errorf("cannot append metric summaries: %w", err)}
@@ -121,14 +123,15 @@ func (w *writer) compact() error {
 	return t.commit()
 }
 
-// summaryState reports whether both summary tables exist and account for
+// summaryState reports whether both summary tables exist, with their latest
+// columns (a read-only file may predate migration 006), and account for
 // exactly the points in metric: the same count, sum of steps and (within
 // rounding) sum of values. An update in place by another program changes a
 // sum even when it keeps the count.
 func summaryState(ctx context.Context, q querier) (current bool, err error) {
 	var tables int
-	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM information_schema.tables
-		WHERE table_schema = 'main' AND table_name IN ('metric_summary', 'metric_summary_delta')`).Scan(&tables); err != nil || tables < 2 {
+	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM information_schema.columns
+		WHERE table_schema = 'main' AND table_name IN ('metric_summary', 'metric_summary_delta') AND column_name = 'first_step'`).Scan(&tables); err != nil || tables < 2 {
 		return false, err
 	}
 	err = q.QueryRowContext(ctx, `WITH p AS (SELECT count(*) AS n, COALESCE(sum(step), 0)::DOUBLE AS steps, COALESCE(sum(value), 0) AS vals FROM metric),

@@ -206,13 +206,13 @@ func init() {
 			_, e, a := h.Run()
 			b := h.Iteration(e, "")
 			for i, v := range []float64{0.9, 0.2, 0.4, 0.3} {
-				h.MustID(h.Tracker.LogMetric(h.Ctx, a, core.MetricInput{Key: "loss", Value: v, Step: new(int64(i))}))
+				h.MustID(h.Tracker.LogMetric(h.Ctx, a, core.MetricInput{Key: "loss", Value: v, Step: new(int64(i + 1))}))
 			}
-			h.MustID(h.Tracker.LogMetric(h.Ctx, a, core.MetricInput{Key: "loss", Value: 0.7, Step: new(int64(1))})) // late, lower step
+			h.MustID(h.Tracker.LogMetric(h.Ctx, a, core.MetricInput{Key: "loss", Value: 0.7, Step: new(int64(2))})) // late, lower step
 			h.MustID(h.Tracker.LogMetric(h.Ctx, a, core.MetricInput{Key: "acc", Value: 0.5}))
 			h.MustID(h.Tracker.LogMetric(h.Ctx, b, core.MetricInput{Key: "loss", Value: 1.5}))
 			s := summary(h, a, "loss")
-			Equal(h, "summary", s, core.MetricSummary{IterationID: a, Key: "loss", Last: 0.3, LastStep: 3, Min: 0.2, Max: 0.9, Count: 5})
+			Equal(h, "summary", s, core.MetricSummary{IterationID: a, Key: "loss", Last: 0.3, FirstStep: 1, LastStep: 4, Min: 0.2, Max: 0.9, Count: 5})
 			all, err := h.Tracker.MetricSummaries(h.Ctx, core.SummaryFilter{ExperimentID: e})
 			h.Must(err)
 			Equal(h, "summaries of the experiment", len(all), 3)
@@ -224,7 +224,7 @@ func init() {
 			Equal(h, "max after update", s.Max, 2.0)
 			h.Must(h.Tracker.DeleteMetric(h.Ctx, last))
 			s = summary(h, a, "loss")
-			Equal(h, "summary after delete", s, core.MetricSummary{IterationID: a, Key: "loss", Last: 0.3, LastStep: 3, Min: 0.2, Max: 0.9, Count: 5})
+			Equal(h, "summary after delete", s, core.MetricSummary{IterationID: a, Key: "loss", Last: 0.3, FirstStep: 1, LastStep: 4, Min: 0.2, Max: 0.9, Count: 5})
 			h.Must(h.Tracker.UpdateMetric(h.Ctx, h.MustID(h.Tracker.LogMetric(h.Ctx, b, core.MetricInput{Key: "typo", Value: 9})),
 				core.MetricUpdate{Key: new("loss")}))
 			s = summary(h, b, "loss")
