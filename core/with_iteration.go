@@ -26,6 +26,7 @@ type iterationConfig struct {
 	notes    string
 	snapshot *bool
 	capturer Capturer
+	patience time.Duration
 }
 
 // IterationOption configures WithIteration.
@@ -52,8 +53,15 @@ func WithCapturer(cp Capturer) IterationOption {
 	return func(c *iterationConfig) { c.capturer = cp }
 }
 
-// finaliseAttempts bounds the retries of the final status write, so a brief
-// outage of a daemon does not leave a RUNNING row behind.
+// WithEndRetry keeps retrying the final status write for up to d while the
+// tracker cannot be reached, for a run that outlives a daemon restart. By
+// default it gives up after a few attempts within about two seconds.
+func WithEndRetry(d time.Duration) IterationOption {
+	return func(c *iterationConfig) { c.patience = d }
+}
+
+// finaliseAttempts is the least number of tries of the final status write,
+// so a brief outage of a daemon does not leave a RUNNING row behind.
 const finaliseAttempts = 4
 
 // WithIteration creates an iteration of the experiment, captures its
@@ -90,11 +98,11 @@ func WithIteration(ctx context.Context, t Tracker, experimentID string, fn func(
 		var panicked any
 		fnErr, panicked = runGuarded(ctx, it, fn)
 		if panicked != nil {
-			_ = finalise(ctx, t, id, fnErr)
+			_ = finalise(ctx, t, id, fnErr, cfg.patience)
 			panic(panicked)
 		}
 	}
-	if err := finalise(ctx, t, id, fnErr); err != nil {
+	if err := finalise(ctx, t, id, fnErr, cfg.patience); err != nil {
 		return errors.Join(fnErr, fmt.Errorf("could not record the end of iteration %q: %w", id, err))
 	}
 	return fnErr
@@ -112,9 +120,10 @@ func runGuarded(ctx context.Context, it *Iteration, fn func(context.Context, *It
 	return fn(ctx, it), nil
 }
 
-// finalise records how the run ended. It uses a context that outlives a
-// cancelled ctx, since a cancelled run must still be recorded as KILLED.
-func finalise(ctx context.Context, t Tracker, id string, fnErr error) error {
+// finalise records how the run ended, trying at least finaliseAttempts times
+// and for at least patience. It uses a context that outlives a cancelled ctx,
+// since a cancelled run must still be recorded as KILLED.
+func finalise(ctx context.Context, t Tracker, id string, fnErr error, patience time.Duration) error {
 	ctx = context.WithoutCancel(ctx)
 	status, message := IterationSucceeded, ""
 	switch {
@@ -126,9 +135,10 @@ func finalise(ctx context.Context, t Tracker, id string, fnErr error) error {
 	// An error's text may hold any bytes; the record must still be written.
 	message = strings.ToValidUTF8(message, "\uFFFD")
 	var err error
-	for attempt := range finaliseAttempts {
+	deadline := time.Now().Add(patience)
+	for attempt := 0; attempt < finaliseAttempts || time.Now().Before(deadline); attempt++ {
 		if attempt > 0 {
-			time.Sleep(time.Duration(attempt) * 250 * time.Millisecond)
+			time.Sleep(min(time.Duration(attempt)*250*time.Millisecond, 5*time.Second))
 		}
 		end := time.Now()
 		err = t.UpdateIteration(ctx, id, IterationUpdate{Status: &status, EndDate: &end, ErrorMessage: &message})

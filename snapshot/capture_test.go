@@ -235,3 +235,21 @@ func TestStripCredentials(t *testing.T) {
 		}
 	}
 }
+
+func TestCommandOptions(t *testing.T) {
+	for _, c := range []struct {
+		argv                []string
+		entrypoint, runtime string
+	}{
+		{[]string{"python3.12", "train.py", "--lr", "0.1"}, "python3.12 train.py --lr 0.1", "python"},
+		{[]string{"sh", "-c", "julia --project run.jl"}, "sh -c 'julia --project run.jl'", "julia"},
+		{[]string{"./train.jl", "it's"}, `./train.jl 'it'\''s'`, "julia"},
+		{[]string{"cargo", "run", "--release"}, "cargo run --release", "rust"},
+		{[]string{"/usr/bin/node", "main.mjs"}, "/usr/bin/node main.mjs", "node"},
+	} {
+		got := CommandOptions(c.argv)
+		if got.Entrypoint != c.entrypoint || got.Runtime != c.runtime {
+			t.Errorf("CommandOptions(%q) = %q, %q; want %q, %q", c.argv, got.Entrypoint, got.Runtime, c.entrypoint, c.runtime)
+		}
+	}
+}

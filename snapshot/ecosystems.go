@@ -3,6 +3,7 @@ package snapshot
 import (
 	"context"
 	"path"
+	"path/filepath"
 	"regexp"
 	"runtime"
 	"strings"
@@ -101,4 +102,34 @@ func toolchainVersion(ctx context.Context, e ecosystem) (string, string) {
 var byExtension = map[string]string{
 	".jl": "julia", ".py": "python", ".ipynb": "python", ".go": "go", ".rs": "rust",
 	".js": "node", ".mjs": "node", ".cjs": "node", ".ts": "node",
+}
+
+// byProgram names the runtime of a command by its program.
+var byProgram = map[string]string{
+	"julia": "julia", "python": "python", "python3": "python", "uv": "python", "poetry": "python", "pipenv": "python",
+	"conda": "python", "go": "go", "cargo": "rust", "node": "node", "npm": "node", "npx": "node", "yarn": "node",
+	"pnpm": "node", "bun": "node", "deno": "node",
+}
+
+// CommandOptions are the capture options of a run of an external command,
+// such as `ddd run -- python train.py --lr 0.1`: the command line, quoted for
+// a POSIX shell, is the entrypoint (the restore's last step runs it again),
+// and the runtime follows the program, or the first argument with a known
+// extension.
+func CommandOptions(argv []string) Options {
+	quoted := make([]string, len(argv))
+	runtime := ""
+	for i, arg := range argv {
+		quoted[i] = quote(arg)
+		if runtime == "" {
+			runtime = byExtension[strings.ToLower(filepath.Ext(arg))]
+		}
+	}
+	if len(argv) > 0 {
+		program := strings.TrimRight(strings.TrimSuffix(filepath.Base(argv[0]), ".exe"), "0123456789.") // python3.12
+		if r := byProgram[program]; r != "" {
+			runtime = r
+		}
+	}
+	return Options{Entrypoint: strings.Join(quoted, " "), Runtime: runtime}
 }

@@ -1,7 +1,11 @@
 // Command ddd is the DearDiary daemon: a REST server, wire-compatible with
-// DearDiary.jl, that owns one DuckDB file and takes writes from many clients.
+// DearDiary.jl, that owns one DuckDB file and takes writes from many clients,
+// and the tools that track any command line with it.
 //
-//	ddd [flags]        serve (see ddd --help for every setting)
+//	ddd [flags]                                   serve (see ddd --help for every setting)
+//	ddd run --project P --experiment E -- CMD...  track one run of a command
+//	ddd snapshot --iteration ID [--dir DIR]        capture a directory into an iteration
+//	ddd restore ID [--dir DEPOT]                   write an iteration's environment back
 package main
 
 import (
@@ -19,9 +23,36 @@ import (
 )
 
 func main() {
+	args := os.Args[1:]
+	if len(args) > 0 {
+		switch args[0] {
+		case "run":
+			os.Exit(runCommand(args[1:], os.Getenv))
+		case "snapshot":
+			os.Exit(daemon.SnapshotMain(context.Background(), args[1:], os.Getenv, os.Stdout, os.Stderr))
+		case "restore":
+			os.Exit(daemon.RestoreMain(context.Background(), args[1:], os.Getenv, os.Stdout, os.Stderr))
+		}
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stderr))
+	os.Exit(run(ctx, args, os.Getenv, os.Stderr))
+}
+
+// runCommand is ddd run: SIGINT and SIGTERM go to the command, not to ddd.
+func runCommand(args []string, getenv func(string) string) int {
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	r, err := daemon.ParseRunFlags(args, getenv, os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ddd run:", core.ErrorMessageOrText(err))
+		return daemon.ExitRunError
+	}
+	r.Stdin, r.Stdout, r.Stderr, r.Signals = os.Stdin, os.Stdout, os.Stderr, signals
+	return r.Run(context.Background())
 }
 
 // run serves until ctx ends (SIGINT or SIGTERM), then shuts down gracefully:
