@@ -47,7 +47,11 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string, usage io.Wr
 	}
 	fs.Usage = func() {
 		fmt.Fprintf(usage, "ddd: the DearDiary server (REST API compatible with DearDiary.jl)\n\n")
-		fmt.Fprintf(usage, "Usage: ddd [flags]\n\nSettings come from the environment, then --env-file, then flags:\n\n")
+		fmt.Fprintf(usage, "Usage: ddd [flags]\n\nOther commands (each has --help):\n"+
+			"  ddd run --project P --experiment E -- COMMAND...   track one run of any command\n"+
+			"  ddd snapshot --iteration ID [--dir DIR]            capture a directory into an iteration\n"+
+			"  ddd restore ID [--dir DEPOT]                       write an iteration's environment back\n\n"+
+			"Settings come from the environment, then --env-file, then flags:\n\n")
 		for _, s := range Settings {
 			fmt.Fprintf(usage, "  --%-20s %-30s %s\n  %-22s   default: %s\n", s.Flag, s.Env, s.Help, "", s.Default)
 		}

@@ -328,19 +328,20 @@ func TestSnapshotAndRestore(t *testing.T) {
 	writeFiles(t, pyDir, python)
 	writeFiles(t, jlDir, julia)
 
-	py := ddd(t, pyDir, nil, "run", "--db", db, "--project", "p", "--experiment", "e", "--", "python3", "-c", "pass")
-	// A run without a capture of its own, whose command records another
-	// directory with ddd snapshot, through the variables it was given.
-	jl := ddd(t, pyDir, nil, "run", "--db", db, "--project", "p", "--experiment", "e", "--no-snapshot", "--",
+	py := ddd(t, pyDir, nil, "run", "--db", db, "--project", "p", "--experiment", "e", "--", "sh", "-c", "true")
+	jl := ddd(t, dir, nil, "run", "--db", db, "--project", "p", "--experiment", "e", "--dir", jlDir, "--", "sh", "-c", "true")
+	// A run without a capture of its own, whose command records a directory
+	// with ddd snapshot, through the variables it was given.
+	inner := ddd(t, pyDir, nil, "run", "--db", db, "--project", "p", "--experiment", "e", "--no-snapshot", "--",
 		"sh", "-c", `DDD_MAIN=1 "$0" snapshot --iteration "$DEARDIARY_ITERATION_ID" --dir "$1" --entrypoint "julia --project train.jl"`, self(), jlDir)
-	if jl.code != 0 || !strings.Contains(jl.stdout, "Captured 2 files") {
-		t.Fatalf("ddd snapshot inside a run: exit %d\n%s\n%s", jl.code, jl.stdout, jl.stderr)
+	if inner.code != 0 || !strings.Contains(inner.stdout, "Captured 2 files") {
+		t.Fatalf("ddd snapshot inside a run: exit %d\n%s\n%s", inner.code, inner.stdout, inner.stderr)
 	}
 	for _, c := range []struct {
 		run   result
 		files map[string]string
 		next  string
-	}{{py, python, "uv sync --frozen"}, {jl, julia, "Pkg.instantiate()"}} {
+	}{{py, python, "uv sync --frozen"}, {jl, julia, "Pkg.instantiate()"}, {inner, julia, "julia --project train.jl"}} {
 		id := iterationIn(t, c.run.stderr)
 		r := ddd(t, dir, nil, "restore", id, "--db", db, "--dir", "depot")
 		if r.code != 0 || !strings.Contains(r.stdout, c.next) {

@@ -1,0 +1,70 @@
+package daemon
+
+import (
+	"flag"
+	"io"
+	"strings"
+	"testing"
+)
+
+func TestTailBufferKeepsWholeLastLines(t *testing.T) {
+	b := &tailBuffer{max: 40}
+	for _, line := range []string{"epoch 1\n", "epoch 2\n", "Traceback (most recent call last):\n", "  File \"train.py\"\n", "RuntimeError: CUDA\n"} {
+		b.Write([]byte(line))
+	}
+	if got := b.lines(20); got != "  File \"train.py\"\nRuntimeError: CUDA" {
+		t.Errorf("lines = %q: the cut first line must go, the rest stay", got)
+	}
+	if got := b.lines(1); got != "RuntimeError: CUDA" {
+		t.Errorf("last line = %q", got)
+	}
+	b = &tailBuffer{max: 64}
+	b.Write([]byte("bad \xff byte\n"))
+	if got := b.lines(5); got != "bad \uFFFD byte" {
+		t.Errorf("lines = %q, want valid UTF-8", got)
+	}
+}
+
+func TestParseRunFlags(t *testing.T) {
+	env := map[string]string{"DEARDIARY_PARENT_ITERATION_ID": "outer", "DEARDIARY_URL": "http://ddd:9000"}
+	r, err := ParseRunFlags([]string{"--project", "p", "--experiment", "e", "--param", "lr = 0.1=x", "--tag", "a", "--no-snapshot", "--", "python", "train.py", "--lr", "1"},
+		func(k string) string { return env[k] }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Params[0].Key != "lr" || r.Params[0].Value != " 0.1=x" || r.Tags[0] != "a" || *r.Snapshot || r.Parent != "outer" || !r.parentFromEnv {
+		t.Errorf("parsed %+v", r)
+	}
+	if strings.Join(r.Command, " ") != "python train.py --lr 1" {
+		t.Errorf("command %q", r.Command)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--project", "p", "--experiment", "e"}, "name the command"},
+		{[]string{"--project", "p", "--experiment", "e", "--param", "lr", "--", "x"}, "key=value"},
+		{[]string{"--project", "p", "--experiment", "e", "--snapshot", "--no-snapshot", "--", "x"}, "not both"},
+		{[]string{"--experiment", "e", "--", "x"}, "--project NAME"},
+	} {
+		if _, err := ParseRunFlags(c.args, func(string) string { return "" }, io.Discard); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("ParseRunFlags(%q) = %v, want %q", c.args, err, c.want)
+		}
+	}
+}
+
+func TestParseAllTakesFlagsAnywhere(t *testing.T) {
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	dir := fs.String("dir", "", "")
+	force := fs.Bool("force", false, "")
+	if err := parseAll(fs, []string{"--force", "ID", "--dir", "d"}, 1); err != nil || fs.Arg(0) != "ID" || *dir != "d" || !*force {
+		t.Errorf("err %v, args %q, dir %q, force %v", err, fs.Args(), *dir, *force)
+	}
+	if err := parseAll(fs, []string{"a", "b"}, 1); err == nil {
+		t.Error("two arguments where one is wanted")
+	}
+	if err := parseAll(fs, nil, 1); err == nil {
+		t.Error("no argument where one is wanted")
+	}
+}
