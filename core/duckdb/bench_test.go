@@ -239,8 +239,8 @@ func BenchmarkSummaries(b *testing.B) {
 	})
 	b.Run("from-points", func(b *testing.B) {
 		// A second handle on the same file in the same process shares
-		// the database instance.
-		db, err := sql.Open("duckdb", s.Path())
+		// the database instance, given the store's settings (store.go).
+		db, err := sql.Open("duckdb", s.Path()+"?checkpoint_threshold=256MB")
 		if err != nil {
 			b.Fatal(err)
 		}
