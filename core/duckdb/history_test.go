@@ -77,3 +77,31 @@ func TestLongHistoryReducedInDatabase(t *testing.T) {
 		t.Error("a series read whole lost its recording times")
 	}
 }
+
+func TestChecksumSeesEveryChange(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	sum := func() string {
+		t.Helper()
+		c, err := s.Checksum(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	before := sum()
+	if sum() != before {
+		t.Fatal("checksum is not stable")
+	}
+	p := mustID(t)(s.CreateProject(ctx, core.ProjectCreate{Name: "p"}))
+	created := sum()
+	if created == before {
+		t.Fatal("a new row went unseen")
+	}
+	if err := s.UpdateProject(ctx, p, core.ProjectUpdate{Description: new("changed")}); err != nil {
+		t.Fatal(err)
+	}
+	if sum() == created {
+		t.Fatal("a changed value went unseen")
+	}
+}
