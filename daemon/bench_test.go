@@ -41,6 +41,8 @@ func TestMain(m *testing.M) {
 		serveBare()
 	case "ddd":
 		serveDaemon()
+	case "offline-writer":
+		offlineWriter()
 	default:
 		os.Exit(m.Run())
 	}

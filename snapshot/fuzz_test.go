@@ -1,0 +1,69 @@
+package snapshot_test
+
+import (
+	"bytes"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/deardiary/deardiary-go/core"
+	"github.com/deardiary/deardiary-go/snapshot"
+)
+
+// FuzzRestorePaths restores a snapshot holding two files at arbitrary
+// paths. Whatever the paths, a restore either refuses, writing nothing, or
+// writes exactly those bytes inside its directory and nothing elsewhere.
+func FuzzRestorePaths(f *testing.F) {
+	for _, seed := range [][2]string{
+		{"Manifest.toml", "sub/go.sum"}, {"../escape", "ok"}, {"/etc/passwd", "a"}, {"a/../../b", "c"},
+		{"a//b", "c"}, {"./a", "b"}, {"C:/x", "y"}, {`a\..\b`, "c"}, {"a", "a"}, {"a", "a/b"}, {"uncommitted.patch", "x"},
+		{"dir/", "x"}, {"\x00", "y"}, {"é/ü.toml", "ok"},
+	} {
+		f.Add(seed[0], seed[1], []byte("content\r\n"))
+	}
+	f.Fuzz(func(t *testing.T, first, second string, content []byte) {
+		depot := t.TempDir()
+		snap := &core.Snapshot{IterationID: "it"}
+		for i, p := range []string{first, second} {
+			data := append([]byte{byte(i)}, content...)
+			snap.Files = append(snap.Files, core.SnapshotFile{Path: p, Size: int64(len(data)), SHA256: core.SHA256Hex(data), Content: data})
+		}
+		res, err := snapshot.Restore(snap, depot, snapshot.RestoreOptions{})
+		written := filesUnder(t, depot)
+		if err != nil {
+			if len(written) > 0 {
+				t.Fatalf("refused (%v) but wrote %v", err, written)
+			}
+			return
+		}
+		for i, p := range []string{first, second} {
+			if core.CheckSnapshotPath(p) != nil {
+				t.Fatalf("restored the unsafe path %q", p)
+			}
+			got, err := os.ReadFile(filepath.Join(res.Dir, filepath.FromSlash(p)))
+			if err != nil || !bytes.Equal(got, append([]byte{byte(i)}, content...)) {
+				t.Fatalf("%s: %q, %v", p, got, err)
+			}
+		}
+		inside := filepath.Clean(res.Dir) + string(filepath.Separator)
+		for _, w := range written {
+			if !strings.HasPrefix(w, inside) {
+				t.Fatalf("wrote %s outside %s", w, res.Dir)
+			}
+		}
+	})
+}
+
+// filesUnder lists the regular files below dir.
+func filesUnder(t *testing.T, dir string) []string {
+	var files []string
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			files = append(files, p)
+		}
+		return nil
+	})
+	return files
+}
