@@ -19,7 +19,7 @@ type fixture map[string]string
 // seedFixture makes, as the admin, a project with an experiment, an
 // iteration with a parameter, a metric and a tag, a resource, a model with a
 // version, and grants each single-permission user its permission there.
-func seedFixture(t *testing.T, admin api, users map[core.Action]string) fixture {
+func seedFixture(t testing.TB, admin api, users map[core.Action]string) fixture {
 	t.Helper()
 	admin.t = t
 	f := fixture{}

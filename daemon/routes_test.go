@@ -20,7 +20,7 @@ import (
 
 // api is a raw HTTP view of a daemon, for checking the wire itself.
 type api struct {
-	t     *testing.T
+	t     testing.TB
 	base  string
 	token string
 }
@@ -240,7 +240,7 @@ func TestLimits(t *testing.T) {
 	}
 }
 
-func multipartBody(t *testing.T, fields map[string]string, data []byte) ([]byte, string) {
+func multipartBody(t testing.TB, fields map[string]string, data []byte) ([]byte, string) {
 	t.Helper()
 	var b bytes.Buffer
 	w := multipart.NewWriter(&b)

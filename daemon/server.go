@@ -21,6 +21,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/mux"
 
@@ -99,12 +100,38 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.cors(rec, r) {
 		return
 	}
+	if !utf8URL(r.URL) {
+		writeError(rec, r, s.log, core.Invalid("the request's path or query is not valid UTF-8 text"))
+		return
+	}
 	caller, err := s.authenticate(r)
 	if err != nil {
 		writeError(rec, r, s.log, err)
 		return
 	}
 	s.router.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), callerKey{}, caller)))
+}
+
+// utf8URL reports whether u's path and query values decode to UTF-8 text.
+// The store holds only UTF-8, so other bytes can name nothing there.
+func utf8URL(u *url.URL) bool {
+	if !utf8.ValidString(u.Path) {
+		return false
+	}
+	if u.RawQuery == "" {
+		return true
+	}
+	for k, vs := range u.Query() {
+		if !utf8.ValidString(k) {
+			return false
+		}
+		for _, v := range vs {
+			if !utf8.ValidString(v) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 type requestIDKey struct{}

@@ -144,8 +144,9 @@ func (c *changes) apply(ctx context.Context, q querier, table, id string) error 
 // fold turns a constraint violation the store did not foresee into a typed
 // error; other driver errors pass through as internal.
 func fold(err error) error {
-	if err == nil {
-		return nil
+	var typed *core.Error
+	if err == nil || errors.As(err, &typed) {
+		return err
 	}
 	msg := err.Error()
 	switch {

@@ -42,6 +42,11 @@ type Store struct {
 	// read-only file that was never migrated or is stale) summaries are
 	// computed from the metric table.
 	summaries bool
+	// unknownUserHash is what Authenticate compares a password against
+	// when the username does not exist, so that a login takes as long
+	// either way. It has the store's cost, as new users' hashes do, and is
+	// made on first use: hashing at open would slow every program's start.
+	unknownUserHash func() []byte
 }
 
 var _ core.Tracker = (*Store)(nil)
@@ -196,6 +201,10 @@ func Open(path string, opts ...Option) (*Store, error) {
 		return nil, openError(path, err)
 	}
 	s := &Store{db: sql.OpenDB(connector), path: path, cfg: cfg, artifacts: artifacts, release: release}
+	s.unknownUserHash = sync.OnceValue(func() []byte {
+		h, _ := bcrypt.GenerateFromPassword([]byte("no such user"), cfg.bcryptCost)
+		return h
+	})
 	if err := s.init(context.Background()); err != nil {
 		s.db.Close()
 		release()
@@ -321,7 +330,7 @@ func (s *Store) write(ctx context.Context, fn func(tx *tx) error) error {
 	if s.w == nil {
 		return core.Invalid("the database %s is open read-only", s.path)
 	}
-	return s.w.do(ctx, fn)
+	return fold(s.w.do(ctx, fn))
 }
 
 // read runs fn in a transaction of its own, so the queries it makes see one
@@ -332,5 +341,5 @@ func (s *Store) read(ctx context.Context, fn func(q querier) error) error {
 		return err
 	}
 	defer t.Rollback()
-	return fn(t)
+	return fold(fn(t))
 }

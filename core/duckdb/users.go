@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"sync"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -146,21 +145,13 @@ func (s *Store) DeleteUser(ctx context.Context, id string) error {
 	})
 }
 
-// unknownUserHash is compared against when a username does not exist, so a
-// login takes as long whether or not the user exists. It is made on first
-// use: hashing at init would slow the start of every program, ddtui's too.
-var unknownUserHash = sync.OnceValue(func() []byte {
-	h, _ := bcrypt.GenerateFromPassword([]byte("no such user"), bcrypt.DefaultCost)
-	return h
-})
-
 // Authenticate implements core.UserService.
 func (s *Store) Authenticate(ctx context.Context, username, password string) (*core.User, error) {
 	var id, hash string
 	err := s.db.QueryRowContext(ctx, `SELECT id, password FROM "user" WHERE username = ?`, username).Scan(&id, &hash)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		_ = bcrypt.CompareHashAndPassword(unknownUserHash(), []byte(password))
+		_ = bcrypt.CompareHashAndPassword(s.unknownUserHash(), []byte(password))
 		return nil, core.Errorf(core.EInvalidCredentials, "invalid username or password")
 	case err != nil:
 		return nil, err

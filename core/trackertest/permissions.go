@@ -1,9 +1,47 @@
 package trackertest
 
-import "github.com/deardiary/deardiary-go/core"
+import (
+	"errors"
+
+	"github.com/deardiary/deardiary-go/core"
+)
 
 func init() {
 	register("Permissions",
+		testCase{"IDsThatAreNotText", func(h *H) {
+			// Bytes that are not UTF-8 can name nothing: every lookup and
+			// delete answers a typed error, never an internal one.
+			const bad = "\x80\xff"
+			ctx, t := h.Ctx, h.Tracker
+			calls := map[string]error{}
+			_, calls["GetProject"] = t.GetProject(ctx, bad)
+			_, calls["GetExperiment"] = t.GetExperiment(ctx, bad)
+			_, calls["GetIteration"] = t.GetIteration(ctx, bad)
+			_, calls["GetParameter"] = t.GetParameter(ctx, bad)
+			_, calls["GetMetric"] = t.GetMetric(ctx, bad)
+			_, calls["GetResource"] = t.GetResource(ctx, bad)
+			_, calls["GetTag"] = t.GetTag(ctx, bad)
+			_, calls["GetModel"] = t.GetModel(ctx, bad)
+			_, calls["GetModelVersion"] = t.GetModelVersion(ctx, bad)
+			_, calls["GetUser"] = t.GetUser(ctx, bad)
+			calls["DeleteProject"] = t.DeleteProject(ctx, bad)
+			calls["DeleteExperiment"] = t.DeleteExperiment(ctx, bad)
+			calls["DeleteIteration"] = t.DeleteIteration(ctx, bad)
+			calls["DeleteParameter"] = t.DeleteParameter(ctx, bad)
+			calls["DeleteMetric"] = t.DeleteMetric(ctx, bad)
+			calls["DeleteResource"] = t.DeleteResource(ctx, bad)
+			calls["DeleteTag"] = t.DeleteTag(ctx, bad)
+			calls["DeleteModel"] = t.DeleteModel(ctx, bad)
+			calls["DeleteModelVersion"] = t.DeleteModelVersion(ctx, bad)
+			calls["DeleteUser"] = t.DeleteUser(ctx, bad)
+			calls["DeleteUserPermission"] = t.DeleteUserPermission(ctx, bad)
+			for name, err := range calls {
+				var typed *core.Error
+				if code := core.ErrorCode(err); !errors.As(err, &typed) || code != core.EInvalid && code != core.ENotFound {
+					h.Fatalf("%s: %v (code %q), want an invalid or not-found error", name, err, code)
+				}
+			}
+		}},
 		testCase{"CreateChecksReferences", func(h *H) {
 			u, p := h.User("ada"), h.Project("P")
 			missing := "00000000-0000-0000-0000-000000000000"
