@@ -43,6 +43,8 @@ func TestMain(m *testing.M) {
 		serveDaemon()
 	case "offline-writer":
 		offlineWriter()
+	case "client-writer":
+		clientWriter()
 	default:
 		os.Exit(m.Run())
 	}
