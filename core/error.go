@@ -21,6 +21,9 @@ const (
 	EAdminRequired       = "ADMIN_REQUIRED"
 	ESameUserRequired    = "SAME_USER_REQUIRED"
 	EPermissionRequired  = "PROJECT_PERMISSION_REQUIRED"
+	// EStorage is ddd's code for a write the database's disk refused, being
+	// full or read-only. Nothing of the failed write was kept.
+	EStorage = "STORAGE_ERROR"
 )
 
 // ErrIterationLocked is wrapped by the EInvalid error returned for any change to

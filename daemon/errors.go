@@ -24,6 +24,7 @@ var statusOf = map[string]int{
 	core.EAdminRequired:       http.StatusForbidden,
 	core.ESameUserRequired:    http.StatusForbidden,
 	core.EPermissionRequired:  http.StatusForbidden,
+	core.EStorage:             http.StatusInsufficientStorage,
 	codeTooLarge:              http.StatusRequestEntityTooLarge,
 }
 
@@ -67,7 +68,7 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		status = http.StatusInternalServerError
 	}
 	env := envelope{Code: code, Message: core.ErrorMessage(err)}
-	if code == core.EInternal {
+	if code == core.EInternal || code == core.EStorage {
 		log.Error("internal error", "method", r.Method, "path", r.URL.Path, "request_id", requestID(r.Context()), "error", err)
 	}
 	if errors.Is(err, core.ErrIterationLocked) {

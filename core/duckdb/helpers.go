@@ -149,6 +149,9 @@ func fold(err error) error {
 		return err
 	}
 	msg := err.Error()
+	if trouble := diskTrouble(msg); trouble != "" {
+		return &core.Error{Code: core.EStorage, Message: "cannot write the database: " + trouble + "; nothing of this write was kept", Err: err}
+	}
 	switch {
 	case strings.Contains(msg, "violates unique constraint"), strings.Contains(msg, "violates primary key constraint"):
 		return &core.Error{Code: core.EConflict, Message: "an entity with these values already exists", Err: err}
@@ -159,6 +162,20 @@ func fold(err error) error {
 		return &core.Error{Code: core.EInvalid, Message: "a text value is not valid UTF-8", Err: err}
 	}
 	return err
+}
+
+// diskTrouble says what is wrong with the disk under the database, when a
+// driver error comes from there, and is empty otherwise.
+func diskTrouble(msg string) string {
+	switch {
+	case strings.Contains(msg, "No space left on device"), strings.Contains(msg, "File too large"), strings.Contains(msg, "Disk quota exceeded"):
+		return "its disk is full"
+	case strings.Contains(msg, "Read-only file system"):
+		return "its file system is read-only"
+	case strings.Contains(msg, "Permission denied"):
+		return "permission denied"
+	}
+	return ""
 }
 
 // requireText fails with EInvalid when a required text field is empty or
