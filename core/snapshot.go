@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"path"
 	"slices"
 	"strings"
@@ -147,6 +148,25 @@ func SnapshotFromUpstream(iterationID string, env EnvironmentSnapshot) *Snapshot
 		s.Files = append(s.Files, NewSnapshotFile(f.name, "julia", []byte(f.text)))
 	}
 	return s
+}
+
+// MaxSnapshotFileSize is the most a snapshot may hold of one file, and of
+// the uncommitted diff; a Tracker refuses a larger one with EInvalid. Lock
+// files are far smaller. The cap lets ddd, whose DuckDB runs under a memory
+// limit, always hold any one file, and captures skip files past it.
+const MaxSnapshotFileSize = 32 << 20
+
+// FormatBytes renders a size for people: "512 B", "2.0 KiB", "10.5 MiB".
+func FormatBytes(n int64) string {
+	switch {
+	case n < 1024:
+		return fmt.Sprintf("%d B", n)
+	case n < 1<<20:
+		return fmt.Sprintf("%.1f KiB", float64(n)/1024)
+	case n < 1<<30:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	}
+	return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
 }
 
 // NewSnapshotFile describes a captured file's content.

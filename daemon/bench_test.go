@@ -85,8 +85,10 @@ func serveDaemon() {
 		defer pprof.StopCPUProfile()
 	}
 	m := daemon.NewMain(io.Discard)
+	if err := m.ParseFlags(nil, os.Getenv, io.Discard); err != nil { // DEARDIARY_* settings
+		panic(err)
+	}
 	m.Config.Port = 0
-	m.Config.DBFile = os.Getenv("DEARDIARY_DB_FILE")
 	if err := m.Run(context.Background()); err != nil {
 		panic(err)
 	}
@@ -125,8 +127,12 @@ func startServer(b *testing.B, mode string) *server {
 }
 
 // peakRSS is the child's high-water resident memory in MiB.
-func (s *server) peakRSS() float64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+func (s *server) peakRSS() float64 { return peakRSSMiB(s.cmd.Process.Pid) }
+
+// peakRSSMiB is a process's high-water resident memory in MiB, from /proc
+// (0 where there is none).
+func peakRSSMiB(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0
 	}

@@ -44,6 +44,10 @@ type Options struct {
 	HTTPClient *http.Client
 }
 
+// expectContinueAbove is the body size past which the client asks ddd
+// whether it will take a body before sending it.
+const expectContinueAbove = 1 << 20
+
 // refreshBefore is how long before expiry the client renews its token.
 const refreshBefore = time.Hour
 
@@ -59,7 +63,8 @@ func Connect(ctx context.Context, rawURL string, opts Options) (*Client, error) 
 	}
 	hc := opts.HTTPClient
 	if hc == nil {
-		hc = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: 90 * time.Second}}
+		hc = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: 90 * time.Second,
+			ExpectContinueTimeout: 2 * time.Second}}
 	}
 	c := &Client{base: base, hc: hc, username: opts.Username, password: opts.Password}
 	var health map[string]string
@@ -206,6 +211,12 @@ func (c *Client) send(ctx context.Context, method, path string, query url.Values
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", contentType)
+		if req.ContentLength > expectContinueAbove || req.ContentLength < 0 {
+			// ddd may refuse a body over its limits by its length alone;
+			// asking first spares sending it, and the refusal arrives
+			// instead of a connection reset halfway through.
+			req.Header.Set("Expect", "100-continue")
+		}
 	}
 	if tok := c.Token(); tok != "" {
 		req.Header.Set("Authorization", "Bearer "+tok)

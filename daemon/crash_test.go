@@ -226,11 +226,12 @@ type crashServer struct {
 	stdin io.WriteCloser // held open: ddd in serve mode stops at EOF
 }
 
-// startCrashServer runs ddd in a child process on path.
-func startCrashServer(t *testing.T, path string) *crashServer {
+// startCrashServer runs ddd in a child process on path, with env added to
+// its environment.
+func startCrashServer(t *testing.T, path string, env ...string) *crashServer {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), serveMode+"=ddd", "DEARDIARY_DB_FILE="+path)
+	cmd.Env = append(append(os.Environ(), serveMode+"=ddd", "DEARDIARY_DB_FILE="+path), env...)
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
 	cmd.Stderr = os.Stderr

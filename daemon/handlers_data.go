@@ -249,6 +249,9 @@ func (s *Server) readUpload(w http.ResponseWriter, r *http.Request) (*upload, er
 	if err != nil || mediaType != "multipart/form-data" {
 		return nil, core.Invalid("send resources as multipart/form-data with the parts name and data")
 	}
+	if r.ContentLength > s.cfg.MaxUploadBytes {
+		return nil, tooLargeError("upload", s.cfg.MaxUploadBytes)
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUploadBytes)
 	mr, err := r.MultipartReader()
 	if err != nil {
@@ -380,7 +383,7 @@ func uploadError(err error, limit int64) error {
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooLarge):
-		return core.Errorf(codeTooLarge, "the upload is larger than %d bytes", limit)
+		return tooLargeError("upload", limit)
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return core.Invalid("the upload broke off before its end")
 	}

@@ -225,6 +225,11 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, dst any) error {
 }
 
 func decodeLimited(w http.ResponseWriter, r *http.Request, dst any, limit int64) error {
+	if r.ContentLength > limit {
+		// Refused before reading: a client that sent "Expect: 100-continue"
+		// (ddd's does for large bodies) learns it without sending the body.
+		return tooLargeError("request body", limit)
+	}
 	body := http.MaxBytesReader(w, r.Body, limit)
 	dec := json.NewDecoder(body)
 	dec.UseNumber()
@@ -237,6 +242,11 @@ func decodeLimited(w http.ResponseWriter, r *http.Request, dst any, limit int64)
 	return nil
 }
 
+// tooLargeError is the 413 for a body over limit; what names it.
+func tooLargeError(what string, limit int64) error {
+	return core.Errorf(codeTooLarge, "the %s is too large: ddd takes at most %s (%d bytes)", what, core.FormatBytes(limit), limit)
+}
+
 // bodyError explains why a body could not be read.
 func bodyError(err error, limit int64) error {
 	var tooLarge *http.MaxBytesError
@@ -244,7 +254,7 @@ func bodyError(err error, limit int64) error {
 	var syntax *json.SyntaxError
 	switch {
 	case errors.As(err, &tooLarge):
-		return core.Errorf(codeTooLarge, "the request body is larger than %d bytes", limit)
+		return tooLargeError("request body", limit)
 	case errors.Is(err, io.EOF):
 		return core.Invalid("the request body is empty; send a JSON object")
 	case errors.As(err, &typeErr):

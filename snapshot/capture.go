@@ -30,7 +30,8 @@ type Options struct {
 	// Runtime names the main language when the caller knows it; otherwise
 	// it follows the entrypoint's extension, then the ecosystems found.
 	Runtime string
-	// MaxFileSize caps each captured file (DefaultMaxFileSize when zero).
+	// MaxFileSize caps each captured file (DefaultMaxFileSize when zero,
+	// core.MaxSnapshotFileSize at most).
 	MaxFileSize int64
 }
 
@@ -41,6 +42,7 @@ func Capture(ctx context.Context, dir string, opts Options) *core.Snapshot {
 	if opts.MaxFileSize <= 0 {
 		opts.MaxFileSize = DefaultMaxFileSize
 	}
+	opts.MaxFileSize = min(opts.MaxFileSize, core.MaxSnapshotFileSize) // what a Tracker keeps
 	s := &core.Snapshot{CapturedAt: time.Now().UTC()}
 	if abs, err := filepath.Abs(dir); err == nil {
 		dir = abs
@@ -138,10 +140,8 @@ func readFile(path, rel, eco string, limit int64) (core.SnapshotFile, error) {
 		return core.SnapshotFile{}, err
 	}
 	return core.SnapshotFile{Path: rel, Ecosystem: eco, Size: n, SHA256: hex.EncodeToString(h.Sum(nil)),
-		Skipped: fmt.Sprintf("too large (%s > %s)", mib(n), mib(limit))}, nil
+		Skipped: fmt.Sprintf("too large (%s > %s)", core.FormatBytes(n), core.FormatBytes(limit))}, nil
 }
-
-func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
 
 // captureRuntimes asks the toolchain of each ecosystem found for its version
 // and picks the main runtime.
@@ -236,7 +236,7 @@ func captureGit(ctx context.Context, s *core.Snapshot, dir string, limit int64) 
 		case err != nil:
 			s.Notes = append(s.Notes, "git diff: "+err.Error())
 		case int64(len(diff)) > limit:
-			s.Notes = append(s.Notes, fmt.Sprintf("git diff: too large (%s > %s), not kept", mib(int64(len(diff))), mib(limit)))
+			s.Notes = append(s.Notes, fmt.Sprintf("git diff: too large (%s > %s), not kept", core.FormatBytes(int64(len(diff))), core.FormatBytes(limit)))
 		default:
 			s.Git.Diff = diff
 		}

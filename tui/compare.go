@@ -435,7 +435,7 @@ func envDiff(st Styles, a, b *core.Snapshot) []string {
 	if len(a.Git.Diff) > 0 || len(b.Git.Diff) > 0 {
 		if string(a.Git.Diff) != string(b.Git.Diff) {
 			same = false
-			lines = append(lines, "  "+st.Changed.Render("~ uncommitted changes differ")+st.Faint.Render(fmt.Sprintf(" (%s vs %s of diff)", bytesText(int64(len(a.Git.Diff))), bytesText(int64(len(b.Git.Diff))))))
+			lines = append(lines, "  "+st.Changed.Render("~ uncommitted changes differ")+st.Faint.Render(fmt.Sprintf(" (%s vs %s of diff)", core.FormatBytes(int64(len(a.Git.Diff))), core.FormatBytes(int64(len(b.Git.Diff))))))
 		}
 	}
 	if same {

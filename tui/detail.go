@@ -389,7 +389,7 @@ func (d *detailScreen) resourcesView(w int) string {
 	lines := []string{st.Faint.Render("Resources belong to the experiment, not to one run."), "",
 		st.Faint.Render(padRight("name", 28) + padLeft("size", 10) + "  " + padRight("backend", 11) + padRight("sha256", 14) + "description")}
 	for _, r := range d.resources {
-		lines = append(lines, pad(padRight(r.Name, 28)+padLeft(bytesText(r.SizeBytes), 10)+"  "+padRight(r.Backend, 11)+padRight(r.ContentHash[:min(12, len(r.ContentHash))], 14)+r.Description, w))
+		lines = append(lines, pad(padRight(r.Name, 28)+padLeft(core.FormatBytes(r.SizeBytes), 10)+"  "+padRight(r.Backend, 11)+padRight(r.ContentHash[:min(12, len(r.ContentHash))], 14)+r.Description, w))
 	}
 	return strings.Join(lines, "\n")
 }
@@ -440,12 +440,12 @@ func (d *detailScreen) environmentView(w, h int) string {
 		line := "  " + padRight(entries[i], 32)
 		if i < len(s.Files) {
 			f := s.Files[i]
-			line += padRight(f.Ecosystem, 11) + padLeft(bytesText(f.Size), 10) + "  " + f.SHA256[:min(12, len(f.SHA256))]
+			line += padRight(f.Ecosystem, 11) + padLeft(core.FormatBytes(f.Size), 10) + "  " + f.SHA256[:min(12, len(f.SHA256))]
 			if f.Skipped != "" {
 				line += "  " + st.Changed.Render("skipped: "+f.Skipped)
 			}
 		} else {
-			line += padRight("git", 11) + padLeft(bytesText(int64(len(s.Git.Diff))), 10)
+			line += padRight("git", 11) + padLeft(core.FormatBytes(int64(len(s.Git.Diff))), 10)
 		}
 		if i == d.envCur.pos {
 			line = st.Selected.Render(pad(ansiStrip(line), w))
@@ -460,17 +460,4 @@ func orDash(s string) string {
 		return "–"
 	}
 	return s
-}
-
-// bytesText renders a size: "512 B", "2.0 KiB", "10.5 MiB".
-func bytesText(n int64) string {
-	switch {
-	case n < 1024:
-		return fmt.Sprintf("%d B", n)
-	case n < 1<<20:
-		return fmt.Sprintf("%.1f KiB", float64(n)/1024)
-	case n < 1<<30:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	}
-	return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
 }

@@ -124,14 +124,14 @@ func (s *restoreScreen) View(w, h int) string {
 	}
 	lines = append(lines, s.dir.View(), "", "Will write:")
 	for _, f := range snap.Files {
-		note := bytesText(f.Size)
+		note := core.FormatBytes(f.Size)
 		if f.Skipped != "" {
 			note = st.Changed.Render("not kept: " + f.Skipped)
 		}
 		lines = append(lines, "  "+padRight(f.Path, 34)+" "+note)
 	}
 	if snap.Git.Dirty && len(snap.Git.Diff) > 0 {
-		lines = append(lines, "  "+padRight(snapshot.PatchName, 34)+" "+bytesText(int64(len(snap.Git.Diff)))+" (the uncommitted changes)")
+		lines = append(lines, "  "+padRight(snapshot.PatchName, 34)+" "+core.FormatBytes(int64(len(snap.Git.Diff)))+" (the uncommitted changes)")
 	}
 	lines = append(lines, "", fmt.Sprintf("runtime %s %s · commit %s", orDash(snap.Runtime), snap.RuntimeVersion, orDash(short(snap.Git.Commit))))
 	switch {

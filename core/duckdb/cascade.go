@@ -42,7 +42,7 @@ func deleteIterations(t *tx, where string, args ...any) error {
 		"DELETE FROM metric_summary WHERE iteration_id IN ("+ids+")",
 		"DELETE FROM metric_summary_delta WHERE iteration_id IN ("+ids+")",
 		"DELETE FROM iteration_tag WHERE iteration_id IN ("+ids+")",
-		"DELETE FROM iteration_snapshot_file WHERE iteration_id IN ("+ids+")",
+		"DELETE FROM iteration_snapshot_file WHERE iteration_id IN (SELECT files_key FROM iteration_snapshot WHERE iteration_id IN ("+ids+"))",
 		"DELETE FROM iteration_snapshot WHERE iteration_id IN ("+ids+")",
 		"DELETE FROM model_version WHERE iteration_id IN ("+ids+")",
 		"UPDATE iteration SET parent_iteration_id = NULL WHERE parent_iteration_id IN ("+ids+") AND NOT ("+where+")",

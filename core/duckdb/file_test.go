@@ -94,7 +94,7 @@ func TestSchema(t *testing.T) {
 		}
 	}
 	migrations := query[string](t, path, `SELECT version || ' ' || name FROM schema_migrations ORDER BY version`)
-	if !slices.Equal(migrations, []string{"1 baseline", "2 metric_summary", "3 model_version_counter", "4 drop_foreign_keys", "5 snapshot", "6 summary_first_step"}) {
+	if !slices.Equal(migrations, []string{"1 baseline", "2 metric_summary", "3 model_version_counter", "4 drop_foreign_keys", "5 snapshot", "6 summary_first_step", "7 snapshot_files_key"}) {
 		t.Fatalf("schema_migrations = %v", migrations)
 	}
 	openFile(t, path).Close()
@@ -337,5 +337,50 @@ func TestTextMustBeUTF8(t *testing.T) {
 	mid := must[string](t)(s.LogMetric(ctx, it, core.MetricInput{Key: "loss", Value: 1, RecordedAt: &zero}))
 	if m, _ := s.GetMetric(ctx, mid); time.Since(m.RecordedAt) > time.Minute {
 		t.Fatalf("recorded_at = %v", m.RecordedAt)
+	}
+}
+
+// TestSnapshotFilesStagedAndClaimed: a saved snapshot's files replace the
+// previous ones, and files a killed save left unclaimed are gone at the
+// next open, while the snapshot stays whole.
+func TestSnapshotFilesStagedAndClaimed(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "snap.db")
+	s := openFile(t, path)
+	ctx := context.Background()
+	p := must[string](t)(s.CreateProject(ctx, core.ProjectCreate{Name: "p"}))
+	e := must[string](t)(s.CreateExperiment(ctx, core.ExperimentCreate{ProjectID: p, Name: "e"}))
+	it := must[string](t)(s.CreateIteration(ctx, core.IterationCreate{ExperimentID: e}))
+	first := &core.Snapshot{Runtime: "go", Files: []core.SnapshotFile{core.NewSnapshotFile("go.mod", "go", []byte("module a\n")), core.NewSnapshotFile("go.sum", "go", []byte("x\n"))}}
+	second := &core.Snapshot{Runtime: "go", Files: []core.SnapshotFile{core.NewSnapshotFile("go.mod", "go", []byte("module b\n"))}}
+	if err := s.SaveSnapshot(ctx, it, first); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveSnapshot(ctx, it, second); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveSnapshot(ctx, "no-such-iteration", first); core.ErrorCode(err) != core.ENotFound {
+		t.Fatalf("saving to a missing iteration: %v", err)
+	}
+	s.Close()
+	if n := query[int64](t, path, `SELECT count(*) FROM iteration_snapshot_file`); n[0] != 1 {
+		t.Fatalf("%d file rows after replacing the snapshot, want 1", n[0])
+	}
+	// What a save killed before its last step leaves behind.
+	db, err := sql.Open("duckdb", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`INSERT INTO iteration_snapshot_file (iteration_id, path, size_bytes, sha256, content) VALUES ('staged', 'big.bin', 3, '', 'abc')`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	s = openFile(t, path)
+	snap, err := s.GetSnapshot(ctx, it)
+	s.Close()
+	if err != nil || len(snap.Files) != 1 || string(snap.Files[0].Content) != "module b\n" {
+		t.Fatalf("snapshot after reopening: %+v, %v", snap, err)
+	}
+	if n := query[int64](t, path, `SELECT count(*) FROM iteration_snapshot_file`); n[0] != 1 {
+		t.Fatalf("%d file rows after reopening, want the unclaimed one gone", n[0])
 	}
 }

@@ -153,6 +153,8 @@ func fold(err error) error {
 		return &core.Error{Code: core.EStorage, Message: "cannot write the database: " + trouble + "; nothing of this write was kept", Err: err}
 	}
 	switch {
+	case strings.Contains(msg, "Out of Memory Error"):
+		return &core.Error{Code: core.EInternal, Message: "the database ran out of memory for this request; raise its memory limit (ddd: DEARDIARY_DB_MEMORY_LIMIT)", Err: err}
 	case strings.Contains(msg, "violates unique constraint"), strings.Contains(msg, "violates primary key constraint"):
 		return &core.Error{Code: core.EConflict, Message: "an entity with these values already exists", Err: err}
 	case strings.Contains(msg, "CHECK constraint failed"), strings.Contains(msg, "NOT NULL constraint failed"):

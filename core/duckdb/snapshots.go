@@ -30,8 +30,14 @@ func checkSnapshot(snap *core.Snapshot) error {
 			return err
 		}
 	}
+	if len(snap.Git.Diff) > core.MaxSnapshotFileSize {
+		return core.Invalid("the uncommitted diff is %s; a snapshot holds at most %s of it", core.FormatBytes(int64(len(snap.Git.Diff))), core.FormatBytes(core.MaxSnapshotFileSize))
+	}
 	seen := map[string]bool{}
 	for _, f := range snap.Files {
+		if len(f.Content) > core.MaxSnapshotFileSize {
+			return core.Invalid("snapshot file %q is %s; a snapshot holds at most %s of each file", f.Path, core.FormatBytes(int64(len(f.Content))), core.FormatBytes(core.MaxSnapshotFileSize))
+		}
 		if err := checkText("ecosystem", f.Ecosystem, "sha256", f.SHA256, "skipped", f.Skipped); err != nil {
 			return err
 		}
@@ -68,36 +74,69 @@ func (s *Store) SaveSnapshot(ctx context.Context, iterationID string, snap *core
 	if runtimes == nil {
 		runtimes = []core.Runtime{}
 	}
-	return s.write(ctx, func(t *tx) error {
+	// Each file goes in a transaction of its own under a fresh key, and the
+	// snapshot row, written last with the key, makes them its files in one
+	// step: DuckDB holds a transaction's new rows in memory, and a whole
+	// large snapshot in one transaction ran past ddd's memory limit. Until
+	// that last step the files belong to nothing; if it never comes, they
+	// are dropped here or, after a crash, when the store next opens.
+	if _, err := s.GetIteration(ctx, iterationID); err != nil {
+		return err // before staging megabytes for nothing
+	}
+	key := newID()
+	dropStaged := func() {
+		_ = s.write(context.WithoutCancel(ctx), func(t *tx) error {
+			_, err := t.ExecContext(t.ctx, `DELETE FROM iteration_snapshot_file WHERE iteration_id = ?`, key)
+			return err
+		})
+	}
+	for _, f := range snap.Files {
+		err := s.write(ctx, func(t *tx) error {
+			_, err := t.ExecContext(t.ctx, `INSERT INTO iteration_snapshot_file
+				(iteration_id, path, ecosystem, size_bytes, sha256, content, skipped) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+				key, f.Path, f.Ecosystem, f.Size, f.SHA256, nonNil(f.Content), f.Skipped)
+			return err
+		})
+		if err != nil {
+			dropStaged()
+			return err
+		}
+	}
+	err := s.write(ctx, func(t *tx) error {
 		if err := mustExist(t, "iteration", "iteration", iterationID); err != nil {
 			return err
 		}
 		if err := execAll(t, []any{iterationID},
-			`DELETE FROM iteration_snapshot_file WHERE iteration_id = ?`,
+			`DELETE FROM iteration_snapshot_file WHERE iteration_id IN (SELECT files_key FROM iteration_snapshot WHERE iteration_id = ?)`,
 			`DELETE FROM iteration_snapshot WHERE iteration_id = ?`,
 		); err != nil {
 			return err
 		}
 		if _, err := t.ExecContext(t.ctx, `INSERT INTO iteration_snapshot (iteration_id, captured_at, runtime, runtime_version,
-			runtimes, root, entrypoint, git_commit, git_dirty, git_branch, git_remote, git_diff, git_untracked, notes)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			runtimes, root, entrypoint, git_commit, git_dirty, git_branch, git_remote, git_diff, git_untracked, notes, files_key)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			iterationID, core.FormatTime(captured), snap.Runtime, snap.RuntimeVersion, jsonText(runtimes), snap.Root,
 			snap.Entrypoint, snap.Git.Commit, boolInt(snap.Git.Dirty), snap.Git.Branch, snap.Git.Remote, snap.Git.Diff,
-			jsonText(nonNil(snap.Git.Untracked)), jsonText(nonNil(snap.Notes))); err != nil {
+			jsonText(nonNil(snap.Git.Untracked)), jsonText(nonNil(snap.Notes)), key); err != nil {
 			return err
-		}
-		for _, f := range snap.Files {
-			if _, err := t.ExecContext(t.ctx, `INSERT INTO iteration_snapshot_file
-				(iteration_id, path, ecosystem, size_bytes, sha256, content, skipped) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-				iterationID, f.Path, f.Ecosystem, f.Size, f.SHA256, nonNil(f.Content), f.Skipped); err != nil {
-				return err
-			}
 		}
 		_, err := t.ExecContext(t.ctx, `UPDATE iteration SET julia_version = ?, git_sha = ?, git_dirty = ?, entrypoint = ?,
 			project_toml = ?, manifest_toml = ? WHERE id = ?`,
 			env.JuliaVersion, env.GitSHA, boolInt(env.GitDirty), env.Entrypoint, env.ProjectTOML, env.ManifestTOML, iterationID)
 		return err
 	})
+	if err != nil {
+		dropStaged()
+	}
+	return err
+}
+
+// dropUnclaimedSnapshotFiles removes the files of snapshot saves that never
+// reached their last step: a process killed in the middle of one.
+func dropUnclaimedSnapshotFiles(ctx context.Context, db *sql.DB) error {
+	_, err := db.ExecContext(ctx, `DELETE FROM iteration_snapshot_file
+		WHERE iteration_id NOT IN (SELECT files_key FROM iteration_snapshot WHERE files_key IS NOT NULL)`)
+	return err
 }
 
 func nonNil[T any](xs []T) []T {
@@ -112,22 +151,25 @@ func (s *Store) GetSnapshot(ctx context.Context, iterationID string) (*core.Snap
 	var snap *core.Snapshot
 	err := s.read(ctx, func(q querier) error {
 		var err error
-		snap, err = readSnapshot(ctx, q, iterationID)
+		snap, err = readSnapshot(ctx, q, iterationID, s.snapshotFilesKey)
 		return err
 	})
 	return snap, err
 }
 
-func readSnapshot(ctx context.Context, q querier, iterationID string) (*core.Snapshot, error) {
+// readSnapshot reads an iteration's snapshot. filesKey is the column
+// expression naming its files' key: files_key, or iteration_id in a file
+// opened read-only from before migration 007.
+func readSnapshot(ctx context.Context, q querier, iterationID, filesKey string) (*core.Snapshot, error) {
 	snap := &core.Snapshot{IterationID: iterationID}
 	var (
-		captured, runtimes, untracked, notes string
-		dirty                                int64
+		captured, runtimes, untracked, notes, key string
+		dirty                                     int64
 	)
 	err := q.QueryRowContext(ctx, `SELECT captured_at, runtime, runtime_version, runtimes, root, entrypoint, git_commit,
-		git_dirty, git_branch, git_remote, git_diff, git_untracked, notes FROM iteration_snapshot WHERE iteration_id = ?`, iterationID).
+		git_dirty, git_branch, git_remote, git_diff, git_untracked, notes, `+filesKey+` FROM iteration_snapshot WHERE iteration_id = ?`, iterationID).
 		Scan(&captured, &snap.Runtime, &snap.RuntimeVersion, &runtimes, &snap.Root, &snap.Entrypoint, &snap.Git.Commit,
-			&dirty, &snap.Git.Branch, &snap.Git.Remote, &snap.Git.Diff, &untracked, &notes)
+			&dirty, &snap.Git.Branch, &snap.Git.Remote, &snap.Git.Diff, &untracked, &notes, &key)
 	if errors.Is(err, sql.ErrNoRows) {
 		return upstreamSnapshot(ctx, q, iterationID)
 	}
@@ -143,20 +185,33 @@ func readSnapshot(ctx context.Context, q querier, iterationID string) (*core.Sna
 			return nil, err
 		}
 	}
-	rows, err := q.QueryContext(ctx, `SELECT path, ecosystem, size_bytes, sha256, content, skipped
-		FROM iteration_snapshot_file WHERE iteration_id = ? ORDER BY path`, iterationID)
+	// The contents are read one file at a time: a query of them all would
+	// hold every file in DuckDB's buffers at once, past ddd's memory limit
+	// for a large snapshot.
+	rows, err := q.QueryContext(ctx, `SELECT path, ecosystem, size_bytes, sha256, skipped
+		FROM iteration_snapshot_file WHERE iteration_id = ? ORDER BY path`, key)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var f core.SnapshotFile
-		if err := rows.Scan(&f.Path, &f.Ecosystem, &f.Size, &f.SHA256, &f.Content, &f.Skipped); err != nil {
+		if err := rows.Scan(&f.Path, &f.Ecosystem, &f.Size, &f.SHA256, &f.Skipped); err != nil {
 			return nil, err
 		}
 		snap.Files = append(snap.Files, f)
 	}
-	return snap, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i := range snap.Files {
+		f := &snap.Files[i]
+		if err := q.QueryRowContext(ctx, `SELECT content FROM iteration_snapshot_file WHERE iteration_id = ? AND path = ?`,
+			key, f.Path).Scan(&f.Content); err != nil {
+			return nil, err
+		}
+	}
+	return snap, nil
 }
 
 // upstreamSnapshot reads what DearDiary.jl captured into the iteration row.

@@ -47,6 +47,9 @@ type Store struct {
 	// either way. It has the store's cost, as new users' hashes do, and is
 	// made on first use: hashing at open would slow every program's start.
 	unknownUserHash func() []byte
+	// snapshotFilesKey is the column expression that names a snapshot's
+	// files (see readSnapshot).
+	snapshotFilesKey string
 }
 
 var _ core.Tracker = (*Store)(nil)
@@ -244,15 +247,27 @@ func (s *Store) init(ctx context.Context) error {
 	if err := s.checkIsDearDiary(ctx); err != nil {
 		return err
 	}
+	s.snapshotFilesKey = "files_key"
 	if s.cfg.readOnly {
 		fresh, err := summaryState(ctx, s.db)
 		if err != nil {
 			return err
 		}
 		s.summaries = fresh
+		var keyed int
+		if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM information_schema.columns
+			WHERE table_schema = 'main' AND table_name = 'iteration_snapshot' AND column_name = 'files_key'`).Scan(&keyed); err != nil {
+			return err
+		}
+		if keyed == 0 {
+			s.snapshotFilesKey = "iteration_id"
+		}
 		return nil
 	}
 	if err := migrate(ctx, s.db, s.now()); err != nil {
+		return err
+	}
+	if err := dropUnclaimedSnapshotFiles(ctx, s.db); err != nil {
 		return err
 	}
 	if err := s.seedDefaultUser(ctx); err != nil {

@@ -57,6 +57,19 @@ func init() {
 				h.Fatalf("snapshot read back differs:\n got %+v\nwant %+v", summarise(got), summarise(want))
 			}
 		}},
+		testCase{"RefusesFilesPastTheLimit", func(h *H) {
+			_, _, it := h.Run()
+			kept := awkwardSnapshot(it)
+			h.Must(h.Tracker.SaveSnapshot(h.Ctx, it, kept))
+			big := make([]byte, core.MaxSnapshotFileSize+1)
+			tooBig := &core.Snapshot{Runtime: "go", Files: []core.SnapshotFile{core.NewSnapshotFile("data.bin", "", big)}}
+			h.Code(h.Tracker.SaveSnapshot(h.Ctx, it, tooBig), core.EInvalid)
+			tooBig = &core.Snapshot{Runtime: "go", Git: core.GitState{Dirty: true, Diff: big}}
+			h.Code(h.Tracker.SaveSnapshot(h.Ctx, it, tooBig), core.EInvalid)
+			got, err := h.Tracker.GetSnapshot(h.Ctx, it)
+			h.Must(err)
+			Equal(h, "files kept", len(got.Files), len(kept.Files))
+		}},
 		testCase{"JuliaCaptureFillsUpstreamColumns", func(h *H) {
 			_, _, it := h.Run()
 			snap := awkwardSnapshot(it)
