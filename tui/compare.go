@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math"
@@ -30,16 +31,19 @@ type compareScreen struct {
 	history  map[string][]core.Series
 	snaps    []*core.Snapshot
 	snapsErr error
-	envLines []string // rendered once the snapshots arrive
+	envLines []string // drawn with the snapshots, off the UI loop
 	cur      cursor
 	height   int
 }
 
 var compareTabs = []string{"Parameters", "Metrics", "Curves", "Environment"}
 
+// compareSnaps brings the runs' snapshots and their differences, drawn off
+// the UI loop: two lock files of a hundred thousand packages take a while.
 type compareSnaps struct {
-	snaps []*core.Snapshot
-	err   error
+	snaps    []*core.Snapshot
+	envLines []string
+	err      error
 }
 
 type compareHistory struct {
@@ -76,7 +80,7 @@ func (c *compareScreen) Init() tea.Cmd {
 			}
 			snaps[i] = snap
 		}
-		return compareSnaps{snaps: snaps}
+		return compareSnaps{snaps: snaps, envLines: environmentDiff(c.ctx.Styles, c.rows, snaps)}
 	}), c.fetchCurve())
 }
 
@@ -129,8 +133,7 @@ func (c *compareScreen) Bindings() []binding {
 func (c *compareScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case compareSnaps:
-		c.snaps, c.snapsErr = msg.snaps, msg.err
-		c.envLines = nil
+		c.snaps, c.envLines, c.snapsErr = msg.snaps, msg.envLines, msg.err
 	case compareHistory:
 		if msg.err != nil {
 			return c, func() tea.Msg { return fail(msg.err) }
@@ -334,20 +337,30 @@ func (c *compareScreen) environmentLines() []string {
 		return []string{st.Error.Render(core.ErrorMessageOrText(c.snapsErr))}
 	}
 	if c.snaps == nil {
-		return []string{st.Faint.Render("loading environments…")}
+		return []string{st.Faint.Render("loading and comparing environments…")}
 	}
-	if c.envLines != nil {
-		return c.envLines
-	}
-	base := c.snaps[0]
-	lines := []string{st.Faint.Render("Each run against " + label(c.rows[0]) + "; runs without their own snapshot use their driver's."), ""}
-	for i := 1; i < len(c.rows); i++ {
-		lines = append(lines, st.Title.Render(label(c.rows[0])+"  →  "+label(c.rows[i])))
-		lines = append(lines, envDiff(st, base, c.snaps[i])...)
+	return c.envLines
+}
+
+// environmentDiff draws each run's environment against the first run's.
+func environmentDiff(st Styles, rows []*runRow, snaps []*core.Snapshot) []string {
+	lines := []string{st.Faint.Render("Each run against " + label(rows[0]) + "; runs without their own snapshot use their driver's."), ""}
+	for i := 1; i < len(rows); i++ {
+		lines = append(lines, st.Title.Render(label(rows[0])+"  →  "+label(rows[i])))
+		lines = append(lines, envDiff(st, snaps[0], snaps[i])...)
 		lines = append(lines, "")
 	}
-	c.envLines = lines
 	return lines
+}
+
+// maxTextDiffLines bounds the text diff shown for one file that is not a
+// lock file: past it, the files are better read whole.
+const maxTextDiffLines = 1000
+
+// binary reports whether content looks like bytes rather than text: a NUL
+// in its first 8 KiB, as git decides.
+func binary(content []byte) bool {
+	return bytes.IndexByte(content[:min(len(content), 8<<10)], 0) >= 0
 }
 
 // envDiff lists what differs between two environments: toolchains, commit,
@@ -419,7 +432,16 @@ func envDiff(st Styles, a, b *core.Snapshot) []string {
 			}
 			continue
 		}
-		for _, l := range lockfile.TextDiff(fa.Content, fb.Content, 2) {
+		if binary(fa.Content) || binary(fb.Content) {
+			lines = append(lines, "      "+st.Faint.Render(fmt.Sprintf("binary content differs (%s vs %s)", core.FormatBytes(fa.Size), core.FormatBytes(fb.Size))))
+			continue
+		}
+		diff := lockfile.TextDiff(fa.Content, fb.Content, 2)
+		if len(diff) > maxTextDiffLines {
+			more := len(diff) - maxTextDiffLines
+			diff = append(diff[:maxTextDiffLines:maxTextDiffLines], lockfile.Line{Op: '~', Text: fmt.Sprintf("… %d more lines of difference; restore the runs to see them all", more)})
+		}
+		for _, l := range diff {
 			text := "      " + string(l.Op) + " " + printable(l.Text)
 			switch l.Op {
 			case '+':

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -136,9 +137,22 @@ func timeDuration(ns int64) time.Duration { return time.Duration(ns) }
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-// printable replaces control characters (a stray carriage return, escape
-// sequences in an arbitrary captured file) that would garble the terminal.
+// maxLineBytes bounds the text of one drawn line. No terminal is that wide,
+// and measuring a line of many megabytes (a minified file, a one-line data
+// dump) on every frame would freeze the screen.
+const maxLineBytes = 4096
+
+// printable makes a line of arbitrary text safe to draw: control characters
+// (a stray carriage return, escape sequences in a captured file) that would
+// garble the terminal become '·', and past maxLineBytes it is cut with "…".
 func printable(s string) string {
+	if len(s) > maxLineBytes {
+		cut := maxLineBytes
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
+	}
 	return strings.Map(func(r rune) rune {
 		switch {
 		case r == '\t':
