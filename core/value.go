@@ -7,6 +7,15 @@ import (
 	"unicode/utf8"
 )
 
+// Length limits, in characters, as MLflow's: a parameter value holds at
+// most MaxParamValueLength; a metric or parameter key, a tag and the name of
+// a project, experiment, model or resource at most MaxKeyLength. A Tracker
+// refuses longer ones with EInvalid.
+const (
+	MaxKeyLength        = 250
+	MaxParamValueLength = 6000
+)
+
 // FormatParamValue turns a parameter value into the text DearDiary stores.
 // Strings are kept as they are; bools, integers and floats become the same
 // decimal text Julia's string() gives (0.01 -> "0.01", 1e-5 -> "1.0e-5",
@@ -53,6 +62,9 @@ func FormatParamValue(v any) (string, error) {
 	}
 	if !utf8.ValidString(s) {
 		return "", Invalid("parameter value is not valid UTF-8 text")
+	}
+	if n := utf8.RuneCountInString(s); n > MaxParamValueLength {
+		return "", Invalid("parameter value is %d characters; at most %d are kept", n, MaxParamValueLength)
 	}
 	return s, nil
 }

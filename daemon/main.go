@@ -25,6 +25,12 @@ type Main struct {
 	serving chan error
 	// ShutdownTimeout bounds how long Close waits for requests in flight.
 	ShutdownTimeout time.Duration
+	// HeaderTimeout is how long a client may take to send a request's
+	// headers, and IdleTimeout how long a kept-alive connection may wait for
+	// the next request: what stops slow or stuck clients from holding
+	// connections. A body may take up to half an hour, so that large
+	// uploads stream at whatever pace the network allows.
+	HeaderTimeout, IdleTimeout time.Duration
 	// StoreOptions are added to the database's options (tests lower the
 	// bcrypt cost).
 	StoreOptions []duckdb.Option
@@ -32,7 +38,8 @@ type Main struct {
 
 // NewMain returns a Main with the default configuration, logging to stderr.
 func NewMain(stderr io.Writer) *Main {
-	return &Main{Config: DefaultConfig(), Log: slog.New(slog.NewTextHandler(stderr, nil)), ShutdownTimeout: 30 * time.Second}
+	return &Main{Config: DefaultConfig(), Log: slog.New(slog.NewTextHandler(stderr, nil)), ShutdownTimeout: 30 * time.Second,
+		HeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 }
 
 // ParseFlags reads the configuration: getenv (the process environment), then
@@ -95,12 +102,10 @@ func (m *Main) Run(ctx context.Context) error {
 	m.URL = "http://" + ln.Addr().String()
 	m.srv = &http.Server{
 		Handler:           NewServer(store, m.Config, m.Log),
-		ReadHeaderTimeout: 10 * time.Second,
-		// Uploads stream for as long as they take; idle and header
-		// timeouts are what stop slow or stuck clients.
+		ReadHeaderTimeout: m.HeaderTimeout,
 		ReadTimeout:  30 * time.Minute,
 		WriteTimeout: 30 * time.Minute,
-		IdleTimeout:  2 * time.Minute,
+		IdleTimeout:  m.IdleTimeout,
 		ErrorLog:     slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
 		BaseContext:  func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}

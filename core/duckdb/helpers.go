@@ -180,13 +180,19 @@ func diskTrouble(msg string) string {
 	return ""
 }
 
-// requireText fails with EInvalid when a required text field is empty or
-// not valid UTF-8.
+// requireText fails with EInvalid when a required text field (a key, name
+// or tag) is empty, not valid UTF-8 or longer than core.MaxKeyLength.
 func requireText(field, value string) error {
 	if strings.TrimSpace(value) == "" {
 		return core.Invalid("%s must not be empty", field)
 	}
-	return checkText(field, value)
+	if err := checkText(field, value); err != nil {
+		return err
+	}
+	if n := utf8.RuneCountInString(value); n > core.MaxKeyLength {
+		return core.Invalid("%s is %d characters; at most %d are kept", field, n, core.MaxKeyLength)
+	}
+	return nil
 }
 
 // checkText fails with EInvalid when text is not valid UTF-8, which DuckDB

@@ -1,9 +1,41 @@
 package trackertest
 
-import "github.com/deardiary/deardiary-go/core"
+import (
+	"strings"
+
+	"github.com/deardiary/deardiary-go/core"
+)
 
 func init() {
 	register("Parameters",
+		testCase{"LengthLimits", func(h *H) {
+			p, _, it := h.Run()
+			key, longKey := strings.Repeat("é", core.MaxKeyLength), strings.Repeat("k", core.MaxKeyLength+1)
+			value, longValue := strings.Repeat("v", core.MaxParamValueLength), strings.Repeat("v", core.MaxParamValueLength+1)
+			h.MustID(h.Tracker.CreateParameter(h.Ctx, it, key, value))
+			_, err := h.Tracker.CreateParameter(h.Ctx, it, longKey, 1)
+			h.Code(err, core.EInvalid)
+			_, err = h.Tracker.CreateParameter(h.Ctx, it, "k", longValue)
+			h.Code(err, core.EInvalid)
+			_, err = h.Tracker.LogMetric(h.Ctx, it, core.MetricInput{Key: longKey, Value: 1})
+			h.Code(err, core.EInvalid)
+			_, err = h.Tracker.AttachTag(h.Ctx, core.KindIteration, it, longKey)
+			h.Code(err, core.EInvalid)
+			_, err = h.Tracker.CreateExperiment(h.Ctx, core.ExperimentCreate{ProjectID: p, Name: longKey})
+			h.Code(err, core.EInvalid)
+			// A batch with one value too long keeps nothing of the others.
+			_, err = h.Tracker.LogBatch(h.Ctx, it, core.Batch{
+				Params:  []core.ParamInput{{Key: "fine", Value: 1}, {Key: "long", Value: longValue}},
+				Metrics: core.MetricBatch{Metrics: []core.MetricInput{{Key: "loss", Value: 1}}}})
+			h.Code(err, core.EInvalid)
+			params, total, err := h.Tracker.ListParameters(h.Ctx, core.ParameterFilter{IterationID: it})
+			h.Must(err)
+			Equal(h, "parameters kept", total, 1)
+			Equal(h, "the one allowed", params[0].Key, key)
+			points, err := h.Tracker.MetricHistory(h.Ctx, core.HistoryQuery{Key: "loss", IterationIDs: []string{it}})
+			h.Must(err)
+			Equal(h, "series after the refused batch", len(points), 0)
+		}},
 		testCase{"TypedValuesBecomeText", func(h *H) {
 			_, _, it := h.Run()
 			for _, c := range []struct {
