@@ -97,33 +97,44 @@ func serveDaemon() {
 	m.Close()
 }
 
-// server is a child process serving on addr.
+// server is a child process (this test binary in a serving mode) serving
+// on addr. It stops when its stdin closes.
 type server struct {
 	addr  string
 	cmd   *exec.Cmd
 	stdin io.WriteCloser
 }
 
+// startServer runs a server of mode on a temporary database until b ends.
 func startServer(b *testing.B, mode string) *server {
 	b.Helper()
+	s := startChild(b, mode, filepath.Join(b.TempDir(), "bench.db"))
+	b.Cleanup(func() {
+		s.stdin.Close()
+		s.cmd.Wait()
+	})
+	return s
+}
+
+// startChild runs a server of mode in a child process on the database at
+// path, with env added to its environment, and returns once it listens.
+func startChild(t testing.TB, mode, path string, env ...string) *server {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), serveMode+"="+mode, "DEARDIARY_DB_FILE="+filepath.Join(b.TempDir(), "bench.db"))
+	cmd.Env = append(append(os.Environ(), serveMode+"="+mode, "DEARDIARY_DB_FILE="+path), env...)
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
+		t.Fatal(err)
 	}
 	addr, err := bufio.NewReader(stdout).ReadString('\n')
 	if err != nil {
-		b.Fatal(err)
-	}
-	s := &server{addr: strings.TrimSpace(addr), cmd: cmd, stdin: stdin}
-	b.Cleanup(func() {
-		stdin.Close()
+		cmd.Process.Kill()
 		cmd.Wait()
-	})
-	return s
+		t.Fatalf("the %s server did not start: %v", mode, err)
+	}
+	return &server{addr: strings.TrimSpace(addr), cmd: cmd, stdin: stdin}
 }
 
 // peakRSS is the child's high-water resident memory in MiB.

@@ -151,7 +151,7 @@ func TestCrashDaemon(t *testing.T) {
 	l := newLedger()
 	iterations := map[int]string{}
 	for round := range crashRounds(t) {
-		srv := startCrashServer(t, path)
+		srv := startChild(t, "ddd", path)
 		base := "http://" + srv.addr
 		if round == 0 {
 			c := api{t: t, base: base}
@@ -218,33 +218,6 @@ func writeOverHTTP(base, iteration string, w int, l *ledger, stop <-chan struct{
 		}
 		l.ack(w, s)
 	}
-}
-
-type crashServer struct {
-	addr  string
-	cmd   *exec.Cmd
-	stdin io.WriteCloser // held open: ddd in serve mode stops at EOF
-}
-
-// startCrashServer runs ddd in a child process on path, with env added to
-// its environment.
-func startCrashServer(t *testing.T, path string, env ...string) *crashServer {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(append(os.Environ(), serveMode+"=ddd", "DEARDIARY_DB_FILE="+path), env...)
-	stdin, _ := cmd.StdinPipe()
-	stdout, _ := cmd.StdoutPipe()
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	addr, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		cmd.Process.Kill()
-		cmd.Wait()
-		t.Fatalf("ddd did not start: %v", err)
-	}
-	return &crashServer{addr: strings.TrimSpace(addr), cmd: cmd, stdin: stdin}
 }
 
 // TestCrashOffline kills a program that logs to its own file in-process.

@@ -28,7 +28,7 @@ func TestHostileSnapshotSize(t *testing.T) {
 	if raceEnabled {
 		size, limit = 16<<20, 64<<20
 	}
-	srv := startCrashServer(t, filepath.Join(t.TempDir(), "big.db"), "DEARDIARY_MAX_SNAPSHOT_BYTES="+strconv.Itoa(limit))
+	srv := startChild(t, "ddd", filepath.Join(t.TempDir(), "big.db"), "DEARDIARY_MAX_SNAPSHOT_BYTES="+strconv.Itoa(limit))
 	defer func() {
 		srv.stdin.Close()
 		srv.cmd.Wait()

@@ -103,11 +103,11 @@ func (m *Main) Run(ctx context.Context) error {
 	m.srv = &http.Server{
 		Handler:           NewServer(store, m.Config, m.Log),
 		ReadHeaderTimeout: m.HeaderTimeout,
-		ReadTimeout:  30 * time.Minute,
-		WriteTimeout: 30 * time.Minute,
-		IdleTimeout:  m.IdleTimeout,
-		ErrorLog:     slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
-		BaseContext:  func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		ReadTimeout:       30 * time.Minute,
+		WriteTimeout:      30 * time.Minute,
+		IdleTimeout:       m.IdleTimeout,
+		ErrorLog:          slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	m.serving = make(chan error, 1)
 	go func() { m.serving <- m.srv.Serve(ln) }()

@@ -46,7 +46,7 @@ func TestWriterProcesses(t *testing.T) {
 		t.Skip("starts ddd and writer processes")
 	}
 	path := filepath.Join(t.TempDir(), "shared.db")
-	srv := startCrashServer(t, path)
+	srv := startChild(t, "ddd", path)
 	c := api{t: t, base: "http://" + srv.addr}
 	project, _, iteration := c.seed()
 	model := c.expect(c.do("POST", "/model/project/"+project, map[string]any{"name": "shared"}), 201, "").str("model_id")
