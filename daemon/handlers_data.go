@@ -249,10 +249,10 @@ func (s *Server) readUpload(w http.ResponseWriter, r *http.Request) (*upload, er
 	if err != nil || mediaType != "multipart/form-data" {
 		return nil, core.Invalid("send resources as multipart/form-data with the parts name and data")
 	}
-	if r.ContentLength > s.cfg.MaxUploadBytes {
-		return nil, tooLargeError("upload", s.cfg.MaxUploadBytes)
+	if r.ContentLength > s.uploadLimit() {
+		return nil, s.uploadTooLarge()
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUploadBytes)
+	r.Body = http.MaxBytesReader(w, r.Body, s.uploadLimit())
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return nil, core.Invalid("cannot read the multipart body: %v", err)
@@ -264,7 +264,7 @@ func (s *Server) readUpload(w http.ResponseWriter, r *http.Request) (*upload, er
 			return u, nil
 		}
 		if err != nil {
-			return nil, bodyError(err, s.cfg.MaxUploadBytes)
+			return nil, s.uploadBodyError(err)
 		}
 		switch name := part.FormName(); name {
 		case "data":
@@ -274,7 +274,7 @@ func (s *Server) readUpload(w http.ResponseWriter, r *http.Request) (*upload, er
 		case "name", "description":
 			b, err := io.ReadAll(io.LimitReader(part, maxFieldBytes+1))
 			if err != nil {
-				return nil, bodyError(err, s.cfg.MaxUploadBytes)
+				return nil, s.uploadBodyError(err)
 			}
 			if len(b) > maxFieldBytes {
 				return nil, core.Invalid("the %s part is longer than %d bytes", name, maxFieldBytes)
@@ -286,7 +286,7 @@ func (s *Server) readUpload(w http.ResponseWriter, r *http.Request) (*upload, er
 
 // finish reads the parts after the data part. If text fields follow the data,
 // the data is spooled to a temporary file first, so nothing is held in memory.
-func (u *upload) finish(limit int64) error {
+func (u *upload) finish(s *Server) error {
 	if u.part == nil {
 		return nil
 	}
@@ -296,7 +296,7 @@ func (u *upload) finish(limit int64) error {
 	}
 	u.spool = f
 	if _, err := io.Copy(f, u.part); err != nil {
-		return bodyError(err, limit)
+		return s.uploadBodyError(err)
 	}
 	for {
 		part, err := u.reader.NextPart()
@@ -304,12 +304,12 @@ func (u *upload) finish(limit int64) error {
 			break
 		}
 		if err != nil {
-			return bodyError(err, limit)
+			return s.uploadBodyError(err)
 		}
 		if name := part.FormName(); name == "name" || name == "description" {
 			b, err := io.ReadAll(io.LimitReader(part, maxFieldBytes+1))
 			if err != nil {
-				return bodyError(err, limit)
+				return s.uploadBodyError(err)
 			}
 			if len(b) > maxFieldBytes {
 				return core.Invalid("the %s part is longer than %d bytes", name, maxFieldBytes)
@@ -338,7 +338,7 @@ func (s *Server) createResource(w http.ResponseWriter, r *http.Request) error {
 	}
 	defer u.close()
 	if _, named := u.fields["name"]; !named {
-		if err := u.finish(s.cfg.MaxUploadBytes); err != nil {
+		if err := u.finish(s); err != nil {
 			return err
 		}
 	}
@@ -349,7 +349,7 @@ func (s *Server) createResource(w http.ResponseWriter, r *http.Request) error {
 	id, err := s.t.CreateResource(r.Context(), core.ResourceCreate{ExperimentID: pathVar(r, "experiment_id"), Name: name,
 		Description: u.fields["description"]}, u.data)
 	if err != nil {
-		return uploadError(err, s.cfg.MaxUploadBytes)
+		return s.uploadError(err)
 	}
 	return created(w, "resource_id", id)
 }
@@ -360,7 +360,7 @@ func (s *Server) updateResource(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	defer u.close()
-	if err := u.finish(s.cfg.MaxUploadBytes); err != nil {
+	if err := u.finish(s); err != nil {
 		return err
 	}
 	var upd core.ResourceUpdate
@@ -372,22 +372,57 @@ func (s *Server) updateResource(w http.ResponseWriter, r *http.Request) error {
 	}
 	upd.Data = u.data
 	if err := s.t.UpdateResource(r.Context(), pathVar(r, "id"), upd); err != nil {
-		return uploadError(err, s.cfg.MaxUploadBytes)
+		return s.uploadError(err)
 	}
 	return updated(w)
 }
 
-// uploadError turns a body that broke off or ran over the limit, surfacing
-// from inside the store, into a clear error.
-func uploadError(err error, limit int64) error {
+// MaxInlineUploadBytes bounds a resource upload's body when resources are kept
+// inline in the database (DEARDIARY_ARTIFACT_BACKEND=inline): DuckDB holds a
+// row's bytes in its buffer memory, which ddd limits.
+const MaxInlineUploadBytes = 32 << 20
+
+// uploadLimit is the largest resource upload ddd takes.
+func (s *Server) uploadLimit() int64 {
+	if s.cfg.ArtifactBackend == "" || s.cfg.ArtifactBackend == core.BackendInline {
+		return min(s.cfg.MaxUploadBytes, MaxInlineUploadBytes)
+	}
+	return s.cfg.MaxUploadBytes
+}
+
+// uploadTooLarge is the 413 for an upload over uploadLimit, saying how to
+// take larger ones where that is the backend's doing.
+func (s *Server) uploadTooLarge() error {
+	limit := s.uploadLimit()
+	err := tooLargeError("upload", limit)
+	if limit < s.cfg.MaxUploadBytes {
+		return core.Errorf(codeTooLarge, "%s, as resources are kept in the database; with DEARDIARY_ARTIFACT_BACKEND=filesystem they stream to disk, up to %s",
+			core.ErrorMessage(err), core.FormatBytes(s.cfg.MaxUploadBytes))
+	}
+	return err
+}
+
+// uploadError turns an upload that broke off or ran over the limit,
+// surfacing from inside the store, into a clear error.
+func (s *Server) uploadError(err error) error {
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooLarge):
-		return tooLargeError("upload", limit)
+		return s.uploadTooLarge()
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return core.Invalid("the upload broke off before its end")
 	}
 	return err
+}
+
+// uploadBodyError explains why an upload's multipart body could not be
+// read.
+func (s *Server) uploadBodyError(err error) error {
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return s.uploadTooLarge()
+	}
+	return bodyError(err, s.uploadLimit())
 }
 
 func (s *Server) deleteResource(w http.ResponseWriter, r *http.Request) error {

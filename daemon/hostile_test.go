@@ -89,3 +89,32 @@ func TestHostileSnapshotSize(t *testing.T) {
 	}
 	c.expect(c.do("GET", "/health", nil), 200, "")
 }
+
+// TestInlineUploadLimit: with resources kept in the database, ddd takes
+// upload bodies up to MaxInlineUploadBytes (it serves them back whole) and refuses
+// larger ones saying how to take them; with the filesystem backend the
+// larger one streams to disk.
+func TestInlineUploadLimit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("uploads 33 MiB")
+	}
+	fits := bytes.Repeat([]byte("w"), daemon.MaxInlineUploadBytes-64<<10) // room for the multipart framing
+	tooBig := bytes.Repeat([]byte("w"), daemon.MaxInlineUploadBytes+1)
+	inline := startDaemon(t, func(c *daemon.Config) { c.ArtifactBackend = core.BackendInline })
+	c := api{t: t, base: inline.URL}
+	_, e, _ := c.seed()
+	body, ctype := multipartBody(t, map[string]string{"name": "weights"}, fits)
+	id := c.expect(c.do("POST", "/resource/experiment/"+e, body, "Content-Type", ctype), 201, "").str("resource_id")
+	if got := c.expect(c.do("GET", "/resource/"+id+"/data", nil), 200, ""); !bytes.Equal(got.body, fits) {
+		t.Fatalf("%d bytes back of %d", len(got.body), len(fits))
+	}
+	body, ctype = multipartBody(t, map[string]string{"name": "weights"}, tooBig)
+	a := c.expect(c.do("POST", "/resource/experiment/"+e, body, "Content-Type", ctype), 413, "PAYLOAD_TOO_LARGE")
+	if !strings.Contains(a.str("message"), "DEARDIARY_ARTIFACT_BACKEND=filesystem") {
+		t.Fatalf("the refusal does not say how to take larger uploads: %s", a.body)
+	}
+	fs := startDaemon(t, nil) // the filesystem backend
+	c = api{t: t, base: fs.URL}
+	_, e, _ = c.seed()
+	c.expect(c.do("POST", "/resource/experiment/"+e, body, "Content-Type", ctype), 201, "")
+}
