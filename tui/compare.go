@@ -31,9 +31,12 @@ type compareScreen struct {
 	history  map[string][]core.Series
 	snaps    []*core.Snapshot
 	snapsErr error
-	envLines []string // drawn with the snapshots, off the UI loop
-	cur      cursor
-	height   int
+	// snapsLoading is true from the environment tab's first opening until
+	// its snapshots arrive.
+	snapsLoading bool
+	envLines     []string // drawn with the snapshots, off the UI loop
+	cur          cursor
+	height       int
 }
 
 var compareTabs = []string{"Parameters", "Metrics", "Curves", "Environment"}
@@ -65,23 +68,37 @@ func newCompare(ctx *Context, rows []*runRow) *compareScreen {
 func (c *compareScreen) Title() string   { return fmt.Sprintf("compare %d runs", len(c.rows)) }
 func (c *compareScreen) Capturing() bool { return false }
 
-func (c *compareScreen) Init() tea.Cmd {
-	t := c.ctx.Tracker
-	its := make([]*core.Iteration, len(c.rows))
-	for i, r := range c.rows {
-		its[i] = r.it
+// Init loads the curves, the heaviest tab, at once; the environments wait
+// until their tab is opened, so they do not compete with the curves.
+func (c *compareScreen) Init() tea.Cmd { return c.fetchCurve() }
+
+// fetchTab loads what the shown tab needs and does not have yet.
+func (c *compareScreen) fetchTab() tea.Cmd {
+	if c.tab == 3 {
+		return c.fetchSnaps()
 	}
-	return tea.Batch(load(func(ctx context.Context) tea.Msg {
-		snaps := make([]*core.Snapshot, len(its))
-		for i, it := range its {
-			snap, _, err := snapshotOf(ctx, t, it)
+	return c.fetchCurve()
+}
+
+// fetchSnaps loads every run's snapshot (its driver's, for a run without
+// one) and draws their differences, once.
+func (c *compareScreen) fetchSnaps() tea.Cmd {
+	if c.snaps != nil || c.snapsErr != nil || c.snapsLoading {
+		return nil
+	}
+	c.snapsLoading = true
+	t, st, rows := c.ctx.Tracker, c.ctx.Styles, c.rows
+	return load(func(ctx context.Context) tea.Msg {
+		snaps := make([]*core.Snapshot, len(rows))
+		for i, r := range rows {
+			snap, _, err := snapshotOf(ctx, t, r.it)
 			if err != nil && !core.IsNotFound(err) {
 				return compareSnaps{err: err}
 			}
 			snaps[i] = snap
 		}
-		return compareSnaps{snaps: snaps, envLines: environmentDiff(c.ctx.Styles, c.rows, snaps)}
-	}), c.fetchCurve())
+		return compareSnaps{snaps: snaps, envLines: environmentDiff(st, rows, snaps)}
+	})
 }
 
 // fetchCurve loads the shown key's history for every run at once.
@@ -106,11 +123,11 @@ func (c *compareScreen) fetchCurve() tea.Cmd {
 
 func (c *compareScreen) Bindings() []binding {
 	b := []binding{
-		{keys: []string{"tab"}, label: "tab", help: "next tab", footer: true, run: func() tea.Cmd { c.tab = (c.tab + 1) % len(compareTabs); c.cur = cursor{}; return c.fetchCurve() }},
+		{keys: []string{"tab"}, label: "tab", help: "next tab", footer: true, run: func() tea.Cmd { c.tab = (c.tab + 1) % len(compareTabs); c.cur = cursor{}; return c.fetchTab() }},
 		{keys: []string{"shift+tab"}, label: "shift+tab", help: "previous tab", run: func() tea.Cmd {
 			c.tab = (c.tab + len(compareTabs) - 1) % len(compareTabs)
 			c.cur = cursor{}
-			return c.fetchCurve()
+			return c.fetchTab()
 		}},
 		{keys: []string{"1", "2", "3", "4"}, label: "1-4", help: "go to a tab"},
 	}
@@ -133,7 +150,7 @@ func (c *compareScreen) Bindings() []binding {
 func (c *compareScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case compareSnaps:
-		c.snaps, c.envLines, c.snapsErr = msg.snaps, msg.envLines, msg.err
+		c.snaps, c.envLines, c.snapsErr, c.snapsLoading = msg.snaps, msg.envLines, msg.err, false
 	case compareHistory:
 		if msg.err != nil {
 			return c, func() tea.Msg { return fail(msg.err) }
@@ -142,7 +159,7 @@ func (c *compareScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 	case tea.KeyPressMsg:
 		if k := msg.String(); len(k) == 1 && k[0] >= '1' && k[0] <= '4' {
 			c.tab, c.cur = int(k[0]-'1'), cursor{}
-			return c, c.fetchCurve()
+			return c, c.fetchTab()
 		}
 		if cmd, ok := dispatch(c.Bindings(), msg); ok {
 			return c, cmd
