@@ -2,6 +2,7 @@ package duckdb_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/deardiary/deardiary-go/core"
 	"github.com/deardiary/deardiary-go/core/duckdb"
+	"github.com/deardiary/deardiary-go/snapshot/snapshottest"
 )
 
 func openFile(t *testing.T, path string, opts ...duckdb.Option) *duckdb.Store {
@@ -382,5 +384,33 @@ func TestSnapshotFilesStagedAndClaimed(t *testing.T) {
 	}
 	if n := query[int64](t, path, `SELECT count(*) FROM iteration_snapshot_file`); n[0] != 1 {
 		t.Fatalf("%d file rows after reopening, want the unclaimed one gone", n[0])
+	}
+}
+
+// TestLargeSnapshotUnderMemoryLimit saves and reads back a 100 MB snapshot
+// in a store whose DuckDB may use 96 MB: files are saved one transaction
+// each and folded into the file after each, so no step holds them all.
+func TestLargeSnapshotUnderMemoryLimit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("moves 100 MB")
+	}
+	s := openFile(t, filepath.Join(t.TempDir(), "large.db"), duckdb.WithMemoryLimit("96MB"))
+	defer s.Close()
+	ctx := context.Background()
+	p := must[string](t)(s.CreateProject(ctx, core.ProjectCreate{Name: "p"}))
+	e := must[string](t)(s.CreateExperiment(ctx, core.ExperimentCreate{ProjectID: p, Name: "e"}))
+	it := must[string](t)(s.CreateIteration(ctx, core.IterationCreate{ExperimentID: e}))
+	want := snapshottest.Hostile(100<<20, 1)
+	if err := s.SaveSnapshot(ctx, it, want); err != nil {
+		t.Fatalf("saving: %v", err)
+	}
+	got, err := s.GetSnapshot(ctx, it)
+	if err != nil {
+		t.Fatalf("reading back: %v", err)
+	}
+	for _, f := range want.Files {
+		if g := got.File(f.Path); g == nil || !bytes.Equal(g.Content, f.Content) {
+			t.Fatalf("%s changed on the way", f.Path)
+		}
 	}
 }

@@ -69,6 +69,7 @@ func (s *Store) CreateResource(ctx context.Context, in core.ResourceCreate, data
 		if err := openExperiment(t, in.ExperimentID); err != nil {
 			return err
 		}
+		t.checkpoint = len(w.inline) >= largeWrite
 		_, err := t.ExecContext(t.ctx, `INSERT INTO resource (id, experiment_id, name, description, data, created_date, updated_date,
 			backend, uri, size_bytes, content_hash) VALUES (?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?)`,
 			id, in.ExperimentID, in.Name, in.Description, blob(w), now, w.backend, w.uri, w.size, w.hash)
@@ -130,6 +131,7 @@ func (s *Store) UpdateResource(ctx context.Context, id string, upd core.Resource
 		if err != nil {
 			return err
 		}
+		t.checkpoint = w != nil && len(w.inline) >= largeWrite
 		if err := c.apply(t.ctx, t, "resource", id); err != nil {
 			return err
 		}

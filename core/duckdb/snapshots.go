@@ -92,6 +92,7 @@ func (s *Store) SaveSnapshot(ctx context.Context, iterationID string, snap *core
 	}
 	for _, f := range snap.Files {
 		err := s.write(ctx, func(t *tx) error {
+			t.checkpoint = len(f.Content) >= largeWrite
 			_, err := t.ExecContext(t.ctx, `INSERT INTO iteration_snapshot_file
 				(iteration_id, path, ecosystem, size_bytes, sha256, content, skipped) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 				key, f.Path, f.Ecosystem, f.Size, f.SHA256, nonNil(f.Content), f.Skipped)
@@ -106,6 +107,7 @@ func (s *Store) SaveSnapshot(ctx context.Context, iterationID string, snap *core
 		if err := mustExist(t, "iteration", "iteration", iterationID); err != nil {
 			return err
 		}
+		t.checkpoint = len(snap.Git.Diff) >= largeWrite
 		if err := execAll(t, []any{iterationID},
 			`DELETE FROM iteration_snapshot_file WHERE iteration_id IN (SELECT files_key FROM iteration_snapshot WHERE iteration_id = ?)`,
 			`DELETE FROM iteration_snapshot WHERE iteration_id = ?`,

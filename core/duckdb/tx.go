@@ -52,6 +52,10 @@ func newCache() cache {
 // the DuckDB Appender, and their summary changes are merged, when the
 // transaction next queries or commits. Cached facts it learns or changes live
 // in its own maps until commit, so a rollback leaves the cache untouched.
+// largeWrite is the size of bytes in one write past which the writer
+// checkpoints after its commit (see tx.checkpoint).
+const largeWrite = 4 << 20
+
 type tx struct {
 	ctx      context.Context
 	conn     *sql.Conn
@@ -63,7 +67,12 @@ type tx struct {
 	steps    map[seriesKey]int64
 	forget   bool // a cascade deleted iterations: distrust the cache
 	onCommit []func()
-	apps     map[string]*duckdb.Appender // the writer's, by table
+	// checkpoint asks the writer to fold the log into the file right after
+	// the commit: a write of many megabytes of bytes (a snapshot file, an
+	// inline resource) otherwise stays in DuckDB's limited memory until the
+	// next checkpoint, and the following large write or read runs out.
+	checkpoint bool
+	apps       map[string]*duckdb.Appender // the writer's, by table
 	// summary rows this transaction appended, and their sequence numbers
 	flushes, deltaRows int64
 }

@@ -216,6 +216,10 @@ func (w *writer) runGroup(group []*writeOp) {
 			}
 			return
 		}
+		if t.checkpoint {
+			// A failed checkpoint loses nothing: the log stays.
+			_, _ = w.conn.ExecContext(w.ctx, "CHECKPOINT")
+		}
 		for _, op := range pending {
 			op.done <- nil
 		}
