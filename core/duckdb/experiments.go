@@ -55,7 +55,7 @@ func (s *Store) CreateExperiment(ctx context.Context, in core.ExperimentCreate) 
 		}
 		_, err := t.ExecContext(t.ctx, `INSERT INTO experiment (id, project_id, status_id, name, description, created_date, end_date)
 			VALUES (?, ?, ?, ?, ?, ?, '')`, id, in.ProjectID, int64(core.ExperimentInProgress), in.Name, in.Description, now)
-		return fold(err)
+		return err
 	})
 	if err != nil {
 		return "", err

@@ -83,7 +83,7 @@ func listPage[T any](ctx context.Context, s *Store, scan func(scanner) (*T, erro
 	)
 	err := s.read(ctx, func(q querier) error {
 		if err := q.QueryRowContext(ctx, "SELECT count(*) FROM "+from, args...).Scan(&total); err != nil {
-			return fold(err)
+			return err
 		}
 		query := "SELECT " + columns + " FROM " + from + " ORDER BY " + order
 		if page.Limit > 0 {
@@ -138,11 +138,13 @@ func (c *changes) apply(ctx context.Context, q querier, table, id string) error 
 		return nil
 	}
 	_, err := q.ExecContext(ctx, "UPDATE "+table+" SET "+strings.Join(c.cols, ", ")+" WHERE id = ?", append(c.args, id)...)
-	return fold(err)
+	return err
 }
 
-// fold turns a constraint violation the store did not foresee into a typed
-// error; other driver errors pass through as internal.
+// fold turns a driver error the store did not foresee (a constraint
+// violation, text DuckDB cannot bind, a full disk, memory run out) into a
+// typed error; others pass through as internal. write and read fold what
+// their functions return, and getOne and list what they read outside them.
 func fold(err error) error {
 	var typed *core.Error
 	if err == nil || errors.As(err, &typed) {

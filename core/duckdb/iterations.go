@@ -72,7 +72,7 @@ func (s *Store) CreateIteration(ctx context.Context, in core.IterationCreate) (s
 		}
 		if _, err := t.ExecContext(t.ctx, `INSERT INTO iteration (id, experiment_id, notes, created_date, end_date, parent_iteration_id, status_id)
 			VALUES (?, ?, ?, ?, '', ?, ?)`, id, in.ExperimentID, in.Notes, now, parent, int64(core.IterationRunning)); err != nil {
-			return fold(err)
+			return err
 		}
 		t.setIteration(id, iterState{exists: true, experimentID: in.ExperimentID})
 		return nil

@@ -164,7 +164,7 @@ func (s *Store) LogBatch(ctx context.Context, iterationID string, b core.Batch) 
 		for i, p := range b.Params {
 			if _, err := t.ExecContext(t.ctx, `INSERT INTO parameter (id, iteration_id, key, value) VALUES (?, ?, ?, ?)`,
 				res.ParameterIDs[i], iterationID, p.Key, values[i]); err != nil {
-				return fold(err)
+				return err
 			}
 		}
 		for i, tag := range b.Tags {

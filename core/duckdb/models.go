@@ -66,7 +66,7 @@ func (s *Store) CreateModel(ctx context.Context, in core.ModelCreate) (string, e
 		}
 		_, err := t.ExecContext(t.ctx, `INSERT INTO model (id, project_id, name, description, created_date, updated_date)
 			VALUES (?, ?, ?, ?, ?, '')`, id, in.ProjectID, in.Name, in.Description, now)
-		return fold(err)
+		return err
 	})
 	if err != nil {
 		return "", err
@@ -212,7 +212,7 @@ func (s *Store) CreateModelVersion(ctx context.Context, in core.ModelVersionCrea
 		_, err = t.ExecContext(t.ctx, `INSERT INTO model_version (id, model_id, version, iteration_id, resource_id, stage_id,
 			description, created_date, updated_date) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '')`,
 			id, m.ID, version, in.IterationID, resource, int64(core.StageNone), in.Description, now)
-		return fold(err)
+		return err
 	})
 	if err != nil {
 		return "", err

@@ -49,7 +49,7 @@ func (s *Store) CreateParameter(ctx context.Context, iterationID, key string, va
 			return err
 		}
 		_, err := t.ExecContext(t.ctx, `INSERT INTO parameter (id, iteration_id, key, value) VALUES (?, ?, ?, ?)`, id, iterationID, key, text)
-		return fold(err)
+		return err
 	})
 	if err != nil {
 		return "", err

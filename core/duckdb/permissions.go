@@ -77,7 +77,7 @@ func insertPermission(t *tx, id, userID, projectID string, p core.Permissions) e
 		(id, user_id, project_id, create_permission, read_permission, update_permission, delete_permission)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		id, userID, projectID, boolInt(p.Create), boolInt(p.Read), boolInt(p.Update), boolInt(p.Delete))
-	return fold(err)
+	return err
 }
 
 // requireEntity fails with EInvalid when a referenced entity is missing: the

@@ -58,7 +58,7 @@ func (s *Store) CreateProject(ctx context.Context, in core.ProjectCreate) (strin
 		}
 		if _, err := t.ExecContext(t.ctx, `INSERT INTO project (id, name, description, created_date) VALUES (?, ?, ?, ?)`,
 			id, in.Name, in.Description, now); err != nil {
-			return fold(err)
+			return err
 		}
 		return insertPermission(t, permID, creator.ID, id, core.Permissions{Read: true})
 	})

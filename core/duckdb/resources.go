@@ -73,7 +73,7 @@ func (s *Store) CreateResource(ctx context.Context, in core.ResourceCreate, data
 		_, err := t.ExecContext(t.ctx, `INSERT INTO resource (id, experiment_id, name, description, data, created_date, updated_date,
 			backend, uri, size_bytes, content_hash) VALUES (?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?)`,
 			id, in.ExperimentID, in.Name, in.Description, blob(w), now, w.backend, w.uri, w.size, w.hash)
-		return fold(err)
+		return err
 	})
 	if err != nil {
 		discard(w)

@@ -50,7 +50,7 @@ func (s *Store) CreateTag(ctx context.Context, value string) (string, error) {
 			return core.Errorf(core.EConflict, "tag %q exists", value)
 		}
 		_, err = t.ExecContext(t.ctx, `INSERT INTO tag (id, value) VALUES (?, ?)`, id, value)
-		return fold(err)
+		return err
 	})
 	if err != nil {
 		return "", err
@@ -145,7 +145,7 @@ func attachTag(t *tx, kind core.Kind, entity, value string, already bool) (strin
 	if tag == "" {
 		tag = newID()
 		if _, err := t.ExecContext(t.ctx, `INSERT INTO tag (id, value) VALUES (?, ?)`, tag, value); err != nil {
-			return "", fold(err)
+			return "", err
 		}
 	} else {
 		var existing string
@@ -161,7 +161,7 @@ func attachTag(t *tx, kind core.Kind, entity, value string, already bool) (strin
 	}
 	id := newID()
 	_, err = t.ExecContext(t.ctx, `INSERT INTO `+table+` (id, `+column+`, tag_id) VALUES (?, ?, ?)`, id, entity, tag)
-	return id, fold(err)
+	return id, err
 }
 
 // DetachTag implements core.TagService. The tag itself stays.

@@ -82,7 +82,7 @@ func (s *Store) CreateUser(ctx context.Context, in core.UserCreate) (string, err
 		}
 		_, err := t.ExecContext(t.ctx, `INSERT INTO "user" (id, first_name, last_name, username, password, created_date, is_admin)
 			VALUES (?, ?, ?, ?, ?, ?, 0)`, id, in.FirstName, in.LastName, in.Username, hash, now)
-		return fold(err)
+		return err
 	})
 	if err != nil {
 		return "", err
