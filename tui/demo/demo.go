@@ -5,10 +5,11 @@ package demo
 
 import (
 	"context"
+	"crypto/sha1"
+	"encoding/hex"
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"strings"
 	"time"
 
 	"github.com/deardiary/deardiary-go/core"
@@ -195,7 +196,7 @@ func (b *builder) vision() error {
 		if err != nil {
 			return err
 		}
-		commit := fmt.Sprintf("%040x", 0x9e3779b97f4a7c15*uint64(i+3))
+		commit := demoCommit("vision", i)
 		if err := b.t.SaveSnapshot(b.ctx, id, pythonSnapshot(id, torch, numpy, commit, dirty)); err != nil {
 			return err
 		}
@@ -240,7 +241,7 @@ func (b *builder) nlp() error {
 		if err != nil {
 			return err
 		}
-		if err := b.t.SaveSnapshot(b.ctx, id, juliaSnapshot(id, flux, fmt.Sprintf("%040x", 0xc2b2ae3d27d4eb4f*uint64(i+1)))); err != nil {
+		if err := b.t.SaveSnapshot(b.ctx, id, juliaSnapshot(id, flux, demoCommit("sentiment", i))); err != nil {
 			return err
 		}
 	}
@@ -311,10 +312,16 @@ func goSnapshot(id string, depth int) *core.Snapshot {
 	return &core.Snapshot{
 		IterationID: id, CapturedAt: time.Now().UTC(), Runtime: "go", RuntimeVersion: "1.26.8",
 		Runtimes: []core.Runtime{{Name: "go", Version: "1.26.8"}}, Root: "/srv/forecast", Entrypoint: "example.com/forecast/cmd/train",
-		Git: core.GitState{Commit: strings.Repeat("d1", 20), Branch: "main"},
+		Git: core.GitState{Commit: demoCommit("forecast", 0), Branch: "main"},
 		Files: []core.SnapshotFile{
 			file("go.mod", "go", fmt.Sprintf("module example.com/forecast\n\ngo 1.26\n\nrequire gonum.org/v1/gonum %s\n", gonum)),
 			file("go.sum", "go", fmt.Sprintf("gonum.org/v1/gonum %[1]s h1:FNy7N6OUZVUaWG9pTiD+jlhdQ3lMP+/LcTpJ6+a8sQ0=\ngonum.org/v1/gonum %[1]s/go.mod h1:eZTZuRFrzu5pcyjN5wJhcIhnUdNijYxX1T2IcrOGY0o=\n", gonum)),
 		},
 	}
+}
+
+// demoCommit is a commit id that looks like git's, the same in every demo.
+func demoCommit(repo string, n int) string {
+	sum := sha1.Sum(fmt.Appendf(nil, "%s %d", repo, n))
+	return hex.EncodeToString(sum[:])
 }
