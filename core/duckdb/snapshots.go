@@ -60,6 +60,10 @@ func jsonText(v any) string {
 	return string(b)
 }
 
+// stagedBytes bounds the file content SaveSnapshot writes in one
+// transaction: a capture's lock files take one, a large snapshot several.
+const stagedBytes = 8 << 20
+
 // SaveSnapshot implements core.SnapshotService.
 func (s *Store) SaveSnapshot(ctx context.Context, iterationID string, snap *core.Snapshot) error {
 	if err := checkSnapshot(snap); err != nil {
@@ -74,9 +78,10 @@ func (s *Store) SaveSnapshot(ctx context.Context, iterationID string, snap *core
 	if runtimes == nil {
 		runtimes = []core.Runtime{}
 	}
-	// Each file goes in a transaction of its own under a fresh key, and the
+	// The files go in transactions of their own, each of at most
+	// stagedBytes of content (or one larger file), under a fresh key; the
 	// snapshot row, written last with the key, makes them its files in one
-	// step: DuckDB holds a transaction's new rows in memory, and a whole
+	// step. DuckDB holds a transaction's new rows in memory, and a whole
 	// large snapshot in one transaction ran past ddd's memory limit. Until
 	// that last step the files belong to nothing; if it never comes, they
 	// are dropped here or, after a crash, when the store next opens.
@@ -90,13 +95,24 @@ func (s *Store) SaveSnapshot(ctx context.Context, iterationID string, snap *core
 			return err
 		})
 	}
-	for _, f := range snap.Files {
+	for files := snap.Files; len(files) > 0; {
+		n, size := 1, len(files[0].Content)
+		for n < len(files) && size+len(files[n].Content) <= stagedBytes {
+			size += len(files[n].Content)
+			n++
+		}
+		staged := files[:n]
+		files = files[n:]
 		err := s.write(ctx, func(t *tx) error {
-			t.checkpoint = len(f.Content) >= largeWrite
-			_, err := t.ExecContext(t.ctx, `INSERT INTO iteration_snapshot_file
-				(iteration_id, path, ecosystem, size_bytes, sha256, content, skipped) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-				key, f.Path, f.Ecosystem, f.Size, f.SHA256, nonNil(f.Content), f.Skipped)
-			return err
+			t.checkpoint = size >= largeWrite
+			for _, f := range staged {
+				if _, err := t.ExecContext(t.ctx, `INSERT INTO iteration_snapshot_file
+					(iteration_id, path, ecosystem, size_bytes, sha256, content, skipped) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+					key, f.Path, f.Ecosystem, f.Size, f.SHA256, nonNil(f.Content), f.Skipped); err != nil {
+					return err
+				}
+			}
+			return nil
 		})
 		if err != nil {
 			dropStaged()
