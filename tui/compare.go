@@ -178,14 +178,7 @@ func label(r *runRow) string { return fmt.Sprintf("#%d %s", r.ordinal, short(r.i
 func (c *compareScreen) View(w, h int) string {
 	st := c.ctx.Styles
 	c.height = h
-	var tabs []string
-	for i, name := range compareTabs {
-		style := st.Tab
-		if i == c.tab {
-			style = st.TabActive
-		}
-		tabs = append(tabs, style.Render(fmt.Sprintf("%d %s", i+1, name)))
-	}
+	tabs := tabBar(st, compareTabs, c.tab)
 	var body []string
 	switch c.tab {
 	case 0:
@@ -193,7 +186,7 @@ func (c *compareScreen) View(w, h int) string {
 	case 1:
 		body = c.metricLines(w)
 	case 2:
-		return strings.Join(tabs, " ") + "\n\n" + c.curvesView(w, h-2)
+		return tabs + "\n\n" + c.curvesView(w, h-2)
 	case 3:
 		body = c.environmentLines()
 	}
@@ -201,7 +194,7 @@ func (c *compareScreen) View(w, h int) string {
 	room := max(h-2, 1)
 	c.cur.pos = min(c.cur.pos, max(len(body)-room, 0))
 	body = body[c.cur.pos:min(c.cur.pos+room, len(body))]
-	return strings.Join(tabs, " ") + "\n\n" + strings.Join(body, "\n")
+	return tabs + "\n\n" + strings.Join(body, "\n")
 }
 
 // columnWidth shares the width between a name column and one per run.

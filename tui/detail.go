@@ -242,14 +242,7 @@ func (d *detailScreen) moveCursor(msg tea.Msg) {
 func (d *detailScreen) View(w, h int) string {
 	st := d.ctx.Styles
 	d.width, d.height = w, h
-	var tabs []string
-	for i, name := range detailTabs {
-		style := st.Tab
-		if i == d.tab {
-			style = st.TabActive
-		}
-		tabs = append(tabs, style.Render(fmt.Sprintf("%d %s", i+1, name)))
-	}
+	tabs := tabBar(st, detailTabs, d.tab)
 	body := ""
 	switch d.tab {
 	case tabOverview:
@@ -268,7 +261,7 @@ func (d *detailScreen) View(w, h int) string {
 	if !d.loaded && d.tab != tabMetrics && d.tab != tabOverview {
 		body = st.Faint.Render("loading…")
 	}
-	return strings.Join(tabs, " ") + "\n\n" + body
+	return tabs + "\n\n" + body
 }
 
 // field is one "label  value" line of a description.

@@ -1,7 +1,9 @@
 package tui
 
 import (
+	"fmt"
 	"image/color"
+	"strings"
 
 	"charm.land/lipgloss/v2"
 
@@ -62,4 +64,17 @@ func glyph(s core.IterationStatus) string {
 // statusText is a status's glyph and name in its colour.
 func statusText(s core.IterationStatus) string {
 	return lipgloss.NewStyle().Foreground(statusColor[s]).Render(glyph(s) + " " + s.String())
+}
+
+// tabBar draws numbered tab names, the active one highlighted.
+func tabBar(st Styles, names []string, active int) string {
+	tabs := make([]string, len(names))
+	for i, name := range names {
+		style := st.Tab
+		if i == active {
+			style = st.TabActive
+		}
+		tabs[i] = style.Render(fmt.Sprintf("%d %s", i+1, name))
+	}
+	return strings.Join(tabs, " ")
 }
