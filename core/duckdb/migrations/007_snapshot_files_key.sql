@@ -1,4 +1,4 @@
--- A snapshot's files are saved one transaction each under a fresh key, and
+-- A snapshot's files are saved in transactions of up to 8 MiB under a fresh key, and
 -- the snapshot row, saved last, names that key (SaveSnapshot): DuckDB holds a
 -- transaction's new rows in memory, so a large snapshot saved in one
 -- transaction ran past ddd's memory limit. Files saved before this migration
