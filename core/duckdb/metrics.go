@@ -280,7 +280,16 @@ func (s *Store) MetricHistory(ctx context.Context, q core.HistoryQuery) ([]core.
 		return scanPoints(rows, bySeries)
 	})
 	if err == nil && len(long) > 0 {
-		err = s.bucketExtremes(ctx, q.Key, long, q.MaxPoints, bySeries)
+		rolled := map[string]stepSpan{}
+		for id, span := range long {
+			if s.rollups && rollupServes(span, q.MaxPoints) {
+				rolled[id] = span
+				delete(long, id)
+			}
+		}
+		if err = s.bucketExtremes(ctx, rollupPoints, q.Key, rolled, q.MaxPoints, bySeries); err == nil {
+			err = s.bucketExtremes(ctx, allPoints, q.Key, long, q.MaxPoints, bySeries)
+		}
 	}
 	if err != nil {
 		return nil, err
@@ -321,8 +330,8 @@ func scanPoints(rows *sql.Rows, bySeries map[string][]core.Point) error {
 // rows out of DuckDB instead of all of them.
 const wholeSeriesFactor = 8
 
-// stepSpan is the step range of one long series.
-type stepSpan struct{ lo, hi int64 }
+// stepSpan is the step range and point count of one long series.
+type stepSpan struct{ lo, hi, count int64 }
 
 // longSeries returns the step ranges of the series in ids too long to read
 // whole for a chart of maxPoints, from their summaries.
@@ -334,43 +343,53 @@ func (s *Store) longSeries(ctx context.Context, key string, ids []string, maxPoi
 	long := map[string]stepSpan{}
 	for _, m := range sums {
 		if m.Key == key && m.Count > wholeSeriesFactor*int64(maxPoints) {
-			long[m.IterationID] = stepSpan{m.FirstStep, m.LastStep}
+			long[m.IterationID] = stepSpan{m.FirstStep, m.LastStep, m.Count}
 		}
 	}
 	return long, nil
 }
 
+// Sources of bucketExtremes: every point of the series, or the four points
+// each rollup block keeps (see rollup.go). The %s is the condition on them.
+const (
+	allPoints    = `SELECT iteration_id, step, value FROM metric WHERE %s`
+	rollupPoints = `SELECT iteration_id, unnest([first_step, min_step, max_step, last_step]) AS step,
+		unnest([first_value, min_value, max_value, last_value]) AS value
+		FROM (SELECT * FROM metric_rollup UNION ALL SELECT * FROM metric_rollup_delta) WHERE %s`
+)
+
 // bucketExtremes reduces each long series to the extremes of maxPoints
 // equal step ranges: the first, last, lowest and highest point of each (the
 // M4 reduction, which keeps every pixel a line chart of that width would
-// light). Downsample then picks among them. Points come out ordered by step,
-// without their recording times: carrying those through the aggregation
-// costs half again as much, and a chart never reads them.
-func (s *Store) bucketExtremes(ctx context.Context, key string, long map[string]stepSpan, maxPoints int, bySeries map[string][]core.Point) error {
+// light), choosing among the points of source. Downsample then picks among
+// them. Points come out ordered by step, without their recording times:
+// carrying those through the aggregation costs half again as much, and a
+// chart never reads them.
+func (s *Store) bucketExtremes(ctx context.Context, source, key string, long map[string]stepSpan, maxPoints int, bySeries map[string][]core.Point) error {
 	ids := slices.Sorted(maps.Keys(long))
 	return forChunks(ids, func(ids []string) error {
 		spans := make([]string, len(ids))
-		var args []any
+		args := append([]any{key}, anySlice(ids)...)
 		for i, id := range ids {
 			span := long[id]
 			spans[i] = `(?, ?::BIGINT, ?::BIGINT)`
 			args = append(args, id, span.lo, (span.hi-span.lo)/int64(maxPoints)+1)
 		}
+		points := fmt.Sprintf(source, `key = ? AND iteration_id IN (`+placeholders(len(ids))+`)`)
 		rows, err := s.db.QueryContext(ctx, `WITH b AS (
 				SELECT m.iteration_id,
 					min(m.step) AS s1, arg_min(m.value, m.step) AS v1,
 					arg_min(m.step, m.value) AS s2, min(m.value) AS v2,
 					arg_max(m.step, m.value) AS s3, max(m.value) AS v3,
 					max(m.step) AS s4, arg_max(m.value, m.step) AS v4
-				FROM metric m JOIN (VALUES `+strings.Join(spans, ", ")+`) r(iteration_id, lo, width) ON m.iteration_id = r.iteration_id
-				WHERE m.key = ? AND m.iteration_id IN (`+placeholders(len(ids))+`)
+				FROM (`+points+`) m JOIN (VALUES `+strings.Join(spans, ", ")+`) r(iteration_id, lo, width) ON m.iteration_id = r.iteration_id
 				GROUP BY m.iteration_id, (m.step - r.lo) // r.width)
 			SELECT DISTINCT iteration_id, step, value FROM (
 				SELECT iteration_id, s1 AS step, v1 AS value FROM b UNION ALL
 				SELECT iteration_id, s2, v2 FROM b UNION ALL
 				SELECT iteration_id, s3, v3 FROM b UNION ALL
 				SELECT iteration_id, s4, v4 FROM b)
-			ORDER BY iteration_id, step, value`, append(append(args, key), anySlice(ids)...)...)
+			ORDER BY iteration_id, step, value`, args...)
 		if err != nil {
 			return err
 		}

@@ -42,6 +42,9 @@ type Store struct {
 	// read-only file that was never migrated or is stale) summaries are
 	// computed from the metric table.
 	summaries bool
+	// rollups is true when metric_rollup is current, so charts of long
+	// histories may be drawn from it.
+	rollups bool
 	// unknownUserHash is what Authenticate compares a password against
 	// when the username does not exist, so that a login takes as long
 	// either way. It has the store's cost, as new users' hashes do, and is
@@ -102,7 +105,7 @@ type config struct {
 	artifactRoot    string
 	bcryptCost      int
 	now             func() time.Time
-	compactAt       int64 // delta summary rows that trigger a compaction
+	compactAt       int64 // delta summary and rollup rows that trigger a compaction
 	memoryLimit     string
 }
 
@@ -254,6 +257,11 @@ func (s *Store) init(ctx context.Context) error {
 			return err
 		}
 		s.summaries = fresh
+		if fresh {
+			if s.rollups, err = rollupCurrent(ctx, s.db); err != nil {
+				return err
+			}
+		}
 		var keyed int
 		if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM information_schema.columns
 			WHERE table_schema = 'main' AND table_name = 'iteration_snapshot' AND column_name = 'files_key'`).Scan(&keyed); err != nil {
@@ -273,10 +281,14 @@ func (s *Store) init(ctx context.Context) error {
 	if err := s.seedDefaultUser(ctx); err != nil {
 		return err
 	}
-	if err := refreshSummaries(ctx, s.db); err != nil {
+	rebuilt, err := refreshSummaries(ctx, s.db)
+	if err != nil {
 		return err
 	}
-	s.summaries = true
+	if err := refreshRollups(ctx, s.db, rebuilt); err != nil {
+		return err
+	}
+	s.summaries, s.rollups = true, true
 	w, err := startWriter(ctx, s.db, s.cfg.compactAt)
 	if err != nil {
 		return err

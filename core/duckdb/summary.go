@@ -64,10 +64,13 @@ func (d *seriesDelta) add(r metricRow) {
 }
 
 // flushSummaries appends one delta row per series the transaction touched
-// since its last flush. Each flush takes a new sequence number, so later
-// changes win ties against earlier ones.
+// since its last flush, and their rollup rows. Each flush takes a new
+// sequence number, so later changes win ties against earlier ones.
 func (t *tx) flushSummaries() error {
 	if err := t.flushRows(); err != nil || len(t.deltas) == 0 {
+		return err
+	}
+	if err := t.flushBlocks(); err != nil {
 		return err
 	}
 	t.flushes++
@@ -90,7 +93,8 @@ func (t *tx) flushSummaries() error {
 	return nil
 }
 
-// resummarise recomputes one series' summary after its points changed by SQL.
+// resummarise recomputes one series' summary and rollup after its points
+// changed by SQL.
 func resummarise(t *tx, iterationID, key string) error {
 	if err := t.flushSummaries(); err != nil {
 		return err
@@ -100,21 +104,31 @@ func resummarise(t *tx, iterationID, key string) error {
 		`DELETE FROM metric_summary WHERE iteration_id = ? AND key = ?`,
 		`DELETE FROM metric_summary_delta WHERE iteration_id = ? AND key = ?`,
 		`INSERT INTO metric_summary `+fmt.Sprintf(summaryFromPoints, `iteration_id = ? AND key = ?`),
+		`DELETE FROM metric_rollup WHERE iteration_id = ? AND key = ?`,
+		`DELETE FROM metric_rollup_delta WHERE iteration_id = ? AND key = ?`,
+		`INSERT INTO metric_rollup `+fmt.Sprintf(rollupFromPoints, `iteration_id = ? AND key = ?`),
 	)
 }
 
-// compact folds the delta rows into one row per series in metric_summary.
+// compact folds the delta rows into one row per series in metric_summary
+// and one per block in metric_rollup.
 func (w *writer) compact() error {
 	t, err := w.begin()
 	if err != nil {
 		return err
 	}
 	touched := `EXISTS (SELECT 1 FROM metric_summary_delta d WHERE d.iteration_id = metric_summary.iteration_id AND d.key = metric_summary.key)`
+	touchedBlock := `EXISTS (SELECT 1 FROM metric_rollup_delta d
+		WHERE d.iteration_id = metric_rollup.iteration_id AND d.key = metric_rollup.key AND d.block = metric_rollup.block)`
 	if err := execAll(t, nil,
 		`INSERT INTO metric_summary_delta SELECT * FROM metric_summary WHERE `+touched,
 		`DELETE FROM metric_summary WHERE `+touched,
 		`INSERT INTO metric_summary SELECT `+summaryFold+` FROM metric_summary_delta GROUP BY iteration_id, key`,
 		`DELETE FROM metric_summary_delta`,
+		`INSERT INTO metric_rollup_delta SELECT * FROM metric_rollup WHERE `+touchedBlock,
+		`DELETE FROM metric_rollup WHERE `+touchedBlock,
+		`INSERT INTO metric_rollup SELECT `+rollupFold+` FROM metric_rollup_delta GROUP BY iteration_id, key, block`,
+		`DELETE FROM metric_rollup_delta`,
 	); err != nil {
 		t.rollback()
 		return err
@@ -145,15 +159,15 @@ func summaryState(ctx context.Context, q querier) (current bool, err error) {
 
 // refreshSummaries rebuilds the summaries when they disagree with the points,
 // as they do after DearDiary.jl, or a process that died between a commit and
-// nothing else, wrote to the file.
-func refreshSummaries(ctx context.Context, db *sql.DB) error {
+// nothing else, wrote to the file. It reports whether it rebuilt them.
+func refreshSummaries(ctx context.Context, db *sql.DB) (rebuilt bool, err error) {
 	current, err := summaryState(ctx, db)
 	if err != nil || current {
-		return err
+		return false, err
 	}
 	t, err := db.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer t.Rollback()
 	for _, stmt := range []string{
@@ -162,8 +176,8 @@ func refreshSummaries(ctx context.Context, db *sql.DB) error {
 		`INSERT INTO metric_summary ` + fmt.Sprintf(summaryFromPoints, "true"),
 	} {
 		if _, err := t.ExecContext(ctx, stmt); err != nil {
-			return fmt.Errorf("cannot rebuild metric summaries: %w", err)
+			return false, fmt.Errorf("cannot rebuild metric summaries: %w", err)
 		}
 	}
-	return t.Commit()
+	return true, t.Commit()
 }

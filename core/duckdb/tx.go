@@ -39,7 +39,8 @@ type cache struct {
 	iters map[string]iterState
 	steps map[seriesKey]int64 // largest step of a series
 	// seq is the last sequence number given to summary rows; deltaRows counts
-	// the rows waiting in metric_summary_delta for compaction.
+	// the rows waiting in metric_summary_delta and metric_rollup_delta for
+	// compaction.
 	seq       int64
 	deltaRows int64
 }
@@ -63,6 +64,7 @@ type tx struct {
 	err      error // set when a flush failed: the transaction is lost
 	rows     []metricRow
 	deltas   map[seriesKey]*seriesDelta
+	blocks   map[blockKey]*blockM4
 	iters    map[string]iterState
 	steps    map[seriesKey]int64
 	forget   bool // a cascade deleted iterations: distrust the cache
@@ -73,7 +75,8 @@ type tx struct {
 	// next checkpoint, and the following large write or read runs out.
 	checkpoint bool
 	apps       map[string]*duckdb.Appender // the writer's, by table
-	// summary rows this transaction appended, and their sequence numbers
+	// summary flushes this transaction made (their sequence numbers), and
+	// the summary and rollup rows it appended
 	flushes, deltaRows int64
 }
 
@@ -84,6 +87,7 @@ func newTx(ctx context.Context, conn *sql.Conn, c *cache, apps map[string]*duckd
 		apps:   apps,
 		cache:  c,
 		deltas: map[seriesKey]*seriesDelta{},
+		blocks: map[blockKey]*blockM4{},
 		iters:  map[string]iterState{},
 		steps:  map[seriesKey]int64{},
 	}
@@ -256,6 +260,7 @@ func (t *tx) appendMetric(r metricRow) {
 		t.deltas[k] = d
 	}
 	d.add(r)
+	t.addToBlock(r)
 	if step, known := t.cachedStep(k); known {
 		t.steps[k] = max(step, r.step)
 	} else {
