@@ -42,7 +42,6 @@ func deleteIterations(t *tx, where string, args ...any) error {
 		"DELETE FROM metric_summary WHERE iteration_id IN ("+ids+")",
 		"DELETE FROM metric_summary_delta WHERE iteration_id IN ("+ids+")",
 		"DELETE FROM metric_rollup WHERE iteration_id IN ("+ids+")",
-		"DELETE FROM metric_rollup_delta WHERE iteration_id IN ("+ids+")",
 		"DELETE FROM iteration_tag WHERE iteration_id IN ("+ids+")",
 		"DELETE FROM iteration_snapshot_file WHERE iteration_id IN (SELECT files_key FROM iteration_snapshot WHERE iteration_id IN ("+ids+"))",
 		"DELETE FROM iteration_snapshot WHERE iteration_id IN ("+ids+")",

@@ -78,7 +78,7 @@ func TestSchema(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "deardiary.db")
 	openFile(t, path).Close()
 	tables := query[string](t, path, `SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1`)
-	want := []string{"experiment", "experiment_tag", "iteration", "iteration_snapshot", "iteration_snapshot_file", "iteration_tag", "metric", "metric_rollup", "metric_rollup_delta", "metric_summary", "metric_summary_delta",
+	want := []string{"experiment", "experiment_tag", "iteration", "iteration_snapshot", "iteration_snapshot_file", "iteration_tag", "metric", "metric_rollup", "metric_summary", "metric_summary_delta",
 		"model", "model_version", "model_version_counter", "parameter", "project", "project_tag", "resource", "schema_migrations", "tag", "user", "user_permission"}
 	if !slices.Equal(tables, want) {
 		t.Fatalf("tables = %v\nwant   %v", tables, want)

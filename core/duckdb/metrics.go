@@ -355,7 +355,7 @@ const (
 	allPoints    = `SELECT iteration_id, step, value FROM metric WHERE %s`
 	rollupPoints = `SELECT iteration_id, unnest([first_step, min_step, max_step, last_step]) AS step,
 		unnest([first_value, min_value, max_value, last_value]) AS value
-		FROM (SELECT * FROM metric_rollup UNION ALL SELECT * FROM metric_rollup_delta) WHERE %s`
+		FROM (` + rollupRows + `) WHERE %s`
 )
 
 // bucketExtremes reduces each long series to the extremes of maxPoints
@@ -442,7 +442,8 @@ func (s *Store) MetricSummaries(ctx context.Context, f core.SummaryFilter) ([]co
 	query := func(where string, args ...any) error {
 		// Without current summary tables (a read-only file that was never
 		// migrated, or is stale) the summaries come from the points.
-		from := `(SELECT * FROM metric_summary WHERE ` + where + ` UNION ALL SELECT * FROM metric_summary_delta WHERE ` + where + `)`
+		from := `(SELECT ` + summaryList + ` FROM metric_summary WHERE ` + where +
+			` UNION ALL SELECT ` + summaryList + ` FROM metric_summary_delta WHERE ` + where + `)`
 		args = append(args, args...)
 		if !s.summaries {
 			from = `(` + fmt.Sprintf(summaryFromPoints, where) + `)`

@@ -3,21 +3,18 @@ package duckdb
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"fmt"
-	"maps"
-	"slices"
-
-	"github.com/deardiary/deardiary-go/core"
 )
 
 // A line chart of a long history needs, for each of its columns, the first,
 // last, lowest and highest point of that column's step range (M4; see
 // bucketExtremes). Computing them scans every point of the series, which for
 // ten runs of 100k points is most of a compare screen's time. The rollup
-// keeps those four points for every block of 64 consecutive steps, as the
-// writer adds points (see migrations/008), so such a chart reads a few
-// thousand rollup rows and finishes the reduction in Go.
+// keeps those four points for every block of 64 consecutive steps, so such a
+// chart reduces a few thousand rollup points instead. The writer's partial
+// summary rows carry them (one row per series and block a commit touched;
+// see blockDelta and migrations/008), and compaction folds them into
+// metric_rollup.
 
 // rollupShift makes a point's block: its step shifted right by this much
 // (an arithmetic shift, so negative steps have blocks of their own).
@@ -28,36 +25,16 @@ type blockKey struct {
 	block int64
 }
 
-// blockM4 is the count and the four extreme points of the points of one block
-// a transaction added.
-type blockM4 struct {
-	count                  int64
-	first, low, high, last core.Point
-}
+// rollupList names the columns of metric_rollup, which
+// metric_summary_delta has too.
+const rollupList = `iteration_id, key, block, count, first_step, first_value,
+	min_step, min_value, max_step, max_value, last_step, last_value`
 
-func (b *blockM4) add(step int64, value float64) {
-	p := core.Point{Step: step, Value: value}
-	if b.count == 0 {
-		b.count, b.first, b.low, b.high, b.last = 1, p, p, p, p
-		return
-	}
-	b.count++
-	if step < b.first.Step {
-		b.first = p
-	}
-	if step >= b.last.Step {
-		b.last = p
-	}
-	if value < b.low.Value {
-		b.low = p
-	}
-	if value > b.high.Value {
-		b.high = p
-	}
-}
-
-var rollupColumns = []string{"iteration_id", "key", "block", "count", "first_step", "first_value",
-	"min_step", "min_value", "max_step", "max_value", "last_step", "last_value"}
+// rollupRows selects the rollup's partial rows: metric_rollup's and the
+// writer's delta rows. Delta rows without a block were written before
+// migration 008 or moved there from metric_summary by compaction.
+const rollupRows = `SELECT ` + rollupList + ` FROM metric_rollup
+	UNION ALL SELECT ` + rollupList + ` FROM metric_summary_delta WHERE block IS NOT NULL`
 
 // rollupFold folds partial rows into one per block.
 const rollupFold = `iteration_id, key, block, sum(count)::BIGINT,
@@ -73,55 +50,21 @@ var rollupFromPoints = fmt.Sprintf(`SELECT iteration_id, key, step >> %[1]d, cou
 	arg_max(step, value), max(value), max(step), arg_max(value, step)
 	FROM metric WHERE %%s GROUP BY iteration_id, key, step >> %[1]d`, rollupShift)
 
-// addToBlock records a buffered point in its block's rollup.
-func (t *tx) addToBlock(r metricRow) {
-	k := blockKey{seriesKey{r.iterationID, r.key}, r.step >> rollupShift}
-	b := t.blocks[k]
-	if b == nil {
-		b = &blockM4{}
-		t.blocks[k] = b
-	}
-	b.add(r.step, r.value)
-}
-
-// flushBlocks appends one partial rollup row per block the transaction
-// touched since its last flush.
-func (t *tx) flushBlocks() error {
-	if len(t.blocks) == 0 {
-		return nil
-	}
-	keys := slices.Collect(maps.Keys(t.blocks))
-	err := t.appendRows("metric_rollup_delta", rollupColumns, len(keys), func(i int) []driver.Value {
-		k := keys[i]
-		b := t.blocks[k]
-		return []driver.Value{k.iteration, k.key, k.block, b.count, b.first.Step, b.first.Value,
-			b.low.Step, b.low.Value, b.high.Step, b.high.Value, b.last.Step, b.last.Value}
-	})
-	if err != nil {
-		t.err = &flushError{fmt.Errorf("cannot append metric rollups: %w", err)}
-		return t.err
-	}
-	t.deltaRows += int64(len(keys))
-	clear(t.blocks)
-	return nil
-}
-
-// rollupCurrent reports whether both rollup tables exist and account for
-// every point in metric. It is asked only when the summaries are current, and
+// rollupCurrent reports whether the rollup exists and accounts for every
+// point in metric. It is asked only when the summaries are current, and
 // those already compare their sums with the points.
 func rollupCurrent(ctx context.Context, q querier) (bool, error) {
 	var tables int
-	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM information_schema.tables
-		WHERE table_schema = 'main' AND table_name IN ('metric_rollup', 'metric_rollup_delta')`).Scan(&tables); err != nil || tables < 2 {
+	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM information_schema.columns
+		WHERE table_schema = 'main' AND table_name IN ('metric_rollup', 'metric_summary_delta') AND column_name = 'block'`).Scan(&tables); err != nil || tables < 2 {
 		return false, err
 	}
 	var current bool
-	err := q.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM metric) =
-		(SELECT COALESCE(sum(count), 0) FROM (SELECT count FROM metric_rollup UNION ALL SELECT count FROM metric_rollup_delta))`).Scan(&current)
+	err := q.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM metric) = (SELECT COALESCE(sum(count), 0) FROM (`+rollupRows+`))`).Scan(&current)
 	return current, err
 }
 
-// refreshRollups rebuilds the rollups when they do not account for the
+// refreshRollups rebuilds the rollup when they do not account for the
 // points, or always when force is set (the summaries were rebuilt, so the
 // points changed behind the store's back).
 func refreshRollups(ctx context.Context, db *sql.DB, force bool) error {
@@ -137,7 +80,7 @@ func refreshRollups(ctx context.Context, db *sql.DB, force bool) error {
 	defer t.Rollback()
 	for _, stmt := range []string{
 		`DELETE FROM metric_rollup`,
-		`DELETE FROM metric_rollup_delta`,
+		`UPDATE metric_summary_delta SET block = NULL WHERE block IS NOT NULL`,
 		`INSERT INTO metric_rollup ` + fmt.Sprintf(rollupFromPoints, "true"),
 	} {
 		if _, err := t.ExecContext(ctx, stmt); err != nil {

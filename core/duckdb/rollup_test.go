@@ -124,7 +124,7 @@ func TestRollupFollowsChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	var left int
-	if err := s.db.QueryRow(`SELECT count(*) FROM (SELECT iteration_id FROM metric_rollup UNION ALL SELECT iteration_id FROM metric_rollup_delta)
+	if err := s.db.QueryRow(`SELECT count(*) FROM (SELECT iteration_id FROM metric_rollup UNION ALL SELECT iteration_id FROM metric_summary_delta)
 		WHERE iteration_id = ?`, c.its[0]).Scan(&left); err != nil || left != 0 {
 		t.Errorf("%d rollup rows of a deleted iteration left (%v)", left, err)
 	}

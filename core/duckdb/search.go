@@ -94,8 +94,8 @@ func (b *whereBuilder) comparison(c *core.FilterComparison) string {
 		b.args = append(b.args, c.Key)
 		if b.summaries {
 			last = "(SELECT arg_max(last_value, (last_step, last_recorded_at, last_seq)) FROM (" +
-				"SELECT * FROM metric_summary WHERE iteration_id = i.id AND key = ? " +
-				"UNION ALL SELECT * FROM metric_summary_delta WHERE iteration_id = i.id AND key = ?))"
+				"SELECT " + summaryList + " FROM metric_summary WHERE iteration_id = i.id AND key = ? " +
+				"UNION ALL SELECT " + summaryList + " FROM metric_summary_delta WHERE iteration_id = i.id AND key = ?))"
 			b.args = append(b.args, c.Key)
 		}
 		return b.compare(last, c.Op, c.Values, true)

@@ -105,7 +105,7 @@ type config struct {
 	artifactRoot    string
 	bcryptCost      int
 	now             func() time.Time
-	compactAt       int64 // delta summary and rollup rows that trigger a compaction
+	compactAt       int64 // delta summary rows that trigger a compaction
 	memoryLimit     string
 }
 

@@ -5,6 +5,9 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 )
 
 // Summaries live in two append-only tables (see migrations/002): DuckDB
@@ -13,8 +16,8 @@ import (
 
 // summaryRows selects the partial rows of one series from both tables; it
 // takes (iteration, key) twice.
-const summaryRows = `SELECT * FROM metric_summary WHERE iteration_id = ? AND key = ?
-	UNION ALL SELECT * FROM metric_summary_delta WHERE iteration_id = ? AND key = ?`
+var summaryRows = `SELECT ` + summaryList + ` FROM metric_summary WHERE iteration_id = ? AND key = ?
+	UNION ALL SELECT ` + summaryList + ` FROM metric_summary_delta WHERE iteration_id = ? AND key = ?`
 
 // summaryFold folds partial rows into one per series; rows of both tables
 // have the same columns, so it reads and writes them alike.
@@ -30,59 +33,75 @@ const summaryFromPoints = `SELECT iteration_id, key, count(*), min(value), max(v
 	arg_max(value, (step, recorded_at, rowid)), max(step), arg_max(recorded_at, (step, recorded_at, rowid)), 0,
 	sum(step)::DOUBLE, sum(value), min(step) FROM metric WHERE %s GROUP BY iteration_id, key`
 
-var summaryColumns = []string{"iteration_id", "key", "count", "min_value", "max_value", "last_value", "last_step",
-	"last_recorded_at", "last_seq", "step_sum", "value_sum", "first_step"}
+// summaryColumns are the columns of metric_summary, which
+// metric_summary_delta has too; summaryList names them in SQL.
+var (
+	summaryColumns = []string{"iteration_id", "key", "count", "min_value", "max_value", "last_value", "last_step",
+		"last_recorded_at", "last_seq", "step_sum", "value_sum", "first_step"}
+	summaryList = strings.Join(summaryColumns, ", ")
+)
+
+// deltaColumns are what the writer appends to metric_summary_delta: a
+// summary of the points a commit added to one block of a series, with what
+// the block's rollup needs besides (see rollup.go).
+var deltaColumns = append(slices.Clip(summaryColumns), "block", "first_value", "min_step", "max_step")
 
 // compactAt is how many delta rows wait before the writer folds them.
 const compactAt = 20_000
 
-// seriesDelta is what a transaction adds to one series' summary.
-type seriesDelta struct {
+// blockDelta is what a transaction adds to one block of a series: a part of
+// the series' summary and of the block's rollup.
+type blockDelta struct {
 	count             int64
 	min, max          float64
+	minStep, maxStep  int64 // where min and max are
+	firstStep         int64
+	firstValue        float64
 	lastValue         float64
 	lastStep          int64
-	firstStep         int64
 	lastRecordedAt    string
 	stepSum, valueSum float64 // with count, what open compares with the points
 }
 
-func (d *seriesDelta) add(r metricRow) {
+func (d *blockDelta) add(r metricRow) {
 	d.stepSum += float64(r.step)
 	d.valueSum += r.value
 	if d.count == 0 {
-		d.count, d.min, d.max, d.lastValue, d.lastStep, d.lastRecordedAt, d.firstStep = 1, r.value, r.value, r.value, r.step, r.recordedAt, r.step
+		d.count, d.lastRecordedAt = 1, r.recordedAt
+		d.min, d.max, d.firstValue, d.lastValue = r.value, r.value, r.value, r.value
+		d.minStep, d.maxStep, d.firstStep, d.lastStep = r.step, r.step, r.step, r.step
 		return
 	}
 	d.count++
-	d.min = min(d.min, r.value)
-	d.max = max(d.max, r.value)
-	d.firstStep = min(d.firstStep, r.step)
+	if r.value < d.min {
+		d.min, d.minStep = r.value, r.step
+	}
+	if r.value > d.max {
+		d.max, d.maxStep = r.value, r.step
+	}
+	if r.step < d.firstStep {
+		d.firstStep, d.firstValue = r.step, r.value
+	}
 	if r.step > d.lastStep || (r.step == d.lastStep && r.recordedAt >= d.lastRecordedAt) {
 		d.lastValue, d.lastStep, d.lastRecordedAt = r.value, r.step, r.recordedAt
 	}
 }
 
-// flushSummaries appends one delta row per series the transaction touched
-// since its last flush, and their rollup rows. Each flush takes a new
-// sequence number, so later changes win ties against earlier ones.
+// flushSummaries appends one delta row per block of a series the
+// transaction touched since its last flush. Each flush takes a new sequence
+// number, so later changes win ties against earlier ones.
 func (t *tx) flushSummaries() error {
 	if err := t.flushRows(); err != nil || len(t.deltas) == 0 {
 		return err
 	}
-	if err := t.flushBlocks(); err != nil {
-		return err
-	}
 	t.flushes++
 	seq := t.cache.seq + t.flushes
-	keys := make([]seriesKey, 0, len(t.deltas))
-	for k := range t.deltas {
-		keys = append(keys, k)
-	}
-	err := t.appendRows("metric_summary_delta", summaryColumns, len(keys), func(i int) []driver.Value {
+	keys := slices.Collect(maps.Keys(t.deltas))
+	err := t.appendRows("metric_summary_delta", deltaColumns, len(keys), func(i int) []driver.Value {
 		k := keys[i]
 		d := t.deltas[k]
-		return []driver.Value{k.iteration, k.key, d.count, d.min, d.max, d.lastValue, d.lastStep, d.lastRecordedAt, seq, d.stepSum, d.valueSum, d.firstStep}
+		return []driver.Value{k.iteration, k.key, d.count, d.min, d.max, d.lastValue, d.lastStep, d.lastRecordedAt, seq, d.stepSum, d.valueSum, d.firstStep,
+			k.block, d.firstValue, d.minStep, d.maxStep}
 	})
 	if err != nil {
 		t.err = &flushError{fmt.Errorf("cannot append metric summaries: %w", err)}
@@ -105,7 +124,6 @@ func resummarise(t *tx, iterationID, key string) error {
 		`DELETE FROM metric_summary_delta WHERE iteration_id = ? AND key = ?`,
 		`INSERT INTO metric_summary `+fmt.Sprintf(summaryFromPoints, `iteration_id = ? AND key = ?`),
 		`DELETE FROM metric_rollup WHERE iteration_id = ? AND key = ?`,
-		`DELETE FROM metric_rollup_delta WHERE iteration_id = ? AND key = ?`,
 		`INSERT INTO metric_rollup `+fmt.Sprintf(rollupFromPoints, `iteration_id = ? AND key = ?`),
 	)
 }
@@ -118,17 +136,23 @@ func (w *writer) compact() error {
 		return err
 	}
 	touched := `EXISTS (SELECT 1 FROM metric_summary_delta d WHERE d.iteration_id = metric_summary.iteration_id AND d.key = metric_summary.key)`
-	touchedBlock := `EXISTS (SELECT 1 FROM metric_rollup_delta d
-		WHERE d.iteration_id = metric_rollup.iteration_id AND d.key = metric_rollup.key AND d.block = metric_rollup.block)`
+	// A block's rows in metric_rollup and metric_summary_delta, when the
+	// delta has some.
+	touchedBlock := func(table string) string {
+		return `EXISTS (SELECT 1 FROM metric_summary_delta d
+			WHERE d.iteration_id = ` + table + `.iteration_id AND d.key = ` + table + `.key AND d.block = ` + table + `.block)`
+	}
 	if err := execAll(t, nil,
-		`INSERT INTO metric_summary_delta SELECT * FROM metric_summary WHERE `+touched,
+		// The rollup first, while the delta rows are all the writer's.
+		`CREATE OR REPLACE TEMP TABLE folded_rollup AS SELECT `+rollupFold+` FROM (`+rollupRows+`) r
+			WHERE `+touchedBlock("r")+` GROUP BY iteration_id, key, block`,
+		`DELETE FROM metric_rollup WHERE `+touchedBlock("metric_rollup"),
+		`INSERT INTO metric_rollup SELECT * FROM folded_rollup`,
+		`DROP TABLE folded_rollup`,
+		`INSERT INTO metric_summary_delta (`+summaryList+`) SELECT `+summaryList+` FROM metric_summary WHERE `+touched,
 		`DELETE FROM metric_summary WHERE `+touched,
 		`INSERT INTO metric_summary SELECT `+summaryFold+` FROM metric_summary_delta GROUP BY iteration_id, key`,
 		`DELETE FROM metric_summary_delta`,
-		`INSERT INTO metric_rollup_delta SELECT * FROM metric_rollup WHERE `+touchedBlock,
-		`DELETE FROM metric_rollup WHERE `+touchedBlock,
-		`INSERT INTO metric_rollup SELECT `+rollupFold+` FROM metric_rollup_delta GROUP BY iteration_id, key, block`,
-		`DELETE FROM metric_rollup_delta`,
 	); err != nil {
 		t.rollback()
 		return err

@@ -39,8 +39,7 @@ type cache struct {
 	iters map[string]iterState
 	steps map[seriesKey]int64 // largest step of a series
 	// seq is the last sequence number given to summary rows; deltaRows counts
-	// the rows waiting in metric_summary_delta and metric_rollup_delta for
-	// compaction.
+	// the rows waiting in metric_summary_delta for compaction.
 	seq       int64
 	deltaRows int64
 }
@@ -63,8 +62,7 @@ type tx struct {
 	cache    *cache
 	err      error // set when a flush failed: the transaction is lost
 	rows     []metricRow
-	deltas   map[seriesKey]*seriesDelta
-	blocks   map[blockKey]*blockM4
+	deltas   map[blockKey]*blockDelta
 	iters    map[string]iterState
 	steps    map[seriesKey]int64
 	forget   bool // a cascade deleted iterations: distrust the cache
@@ -76,7 +74,7 @@ type tx struct {
 	checkpoint bool
 	apps       map[string]*duckdb.Appender // the writer's, by table
 	// summary flushes this transaction made (their sequence numbers), and
-	// the summary and rollup rows it appended
+	// the delta rows it appended
 	flushes, deltaRows int64
 }
 
@@ -86,8 +84,7 @@ func newTx(ctx context.Context, conn *sql.Conn, c *cache, apps map[string]*duckd
 		conn:   conn,
 		apps:   apps,
 		cache:  c,
-		deltas: map[seriesKey]*seriesDelta{},
-		blocks: map[blockKey]*blockM4{},
+		deltas: map[blockKey]*blockDelta{},
 		iters:  map[string]iterState{},
 		steps:  map[seriesKey]int64{},
 	}
@@ -254,13 +251,13 @@ type metricRow struct {
 func (t *tx) appendMetric(r metricRow) {
 	t.rows = append(t.rows, r)
 	k := seriesKey{r.iterationID, r.key}
-	d := t.deltas[k]
+	bk := blockKey{k, r.step >> rollupShift}
+	d := t.deltas[bk]
 	if d == nil {
-		d = &seriesDelta{}
-		t.deltas[k] = d
+		d = &blockDelta{}
+		t.deltas[bk] = d
 	}
 	d.add(r)
-	t.addToBlock(r)
 	if step, known := t.cachedStep(k); known {
 		t.steps[k] = max(step, r.step)
 	} else {

@@ -37,8 +37,7 @@ type writer struct {
 	once  sync.Once
 	cache cache
 	apps  map[string]*duckdb.Appender // kept across transactions
-	// compactAt is how many delta summary and rollup rows wait before they
-	// are folded.
+	// compactAt is how many delta summary rows wait before they are folded.
 	compactAt int64
 }
 
@@ -69,7 +68,7 @@ func newWriter(ctx context.Context, db *sql.DB, compactAt int64) (*writer, error
 	}
 	if err := conn.QueryRowContext(ctx, `SELECT
 		greatest((SELECT COALESCE(max(last_seq), 0) FROM metric_summary), (SELECT COALESCE(max(last_seq), 0) FROM metric_summary_delta)),
-		(SELECT count(*) FROM metric_summary_delta) + (SELECT count(*) FROM metric_rollup_delta)`).Scan(&w.cache.seq, &w.cache.deltaRows); err != nil {
+		(SELECT count(*) FROM metric_summary_delta)`).Scan(&w.cache.seq, &w.cache.deltaRows); err != nil {
 		conn.Close()
 		return nil, err
 	}
