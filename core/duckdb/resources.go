@@ -2,6 +2,8 @@ package duckdb
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"io"
 
 	"github.com/deardiary/deardiary-go/core"
@@ -69,7 +71,7 @@ func (s *Store) CreateResource(ctx context.Context, in core.ResourceCreate, data
 		if err := openExperiment(t, in.ExperimentID); err != nil {
 			return err
 		}
-		t.checkpoint = len(w.inline) >= largeWrite
+		t.large(len(w.inline))
 		_, err := t.ExecContext(t.ctx, `INSERT INTO resource (id, experiment_id, name, description, data, created_date, updated_date,
 			backend, uri, size_bytes, content_hash) VALUES (?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?)`,
 			id, in.ExperimentID, in.Name, in.Description, blob(w), now, w.backend, w.uri, w.size, w.hash)
@@ -131,7 +133,9 @@ func (s *Store) UpdateResource(ctx context.Context, id string, upd core.Resource
 		if err != nil {
 			return err
 		}
-		t.checkpoint = w != nil && len(w.inline) >= largeWrite
+		if w != nil {
+			t.large(len(w.inline))
+		}
 		if err := c.apply(t.ctx, t, "resource", id); err != nil {
 			return err
 		}
@@ -158,19 +162,23 @@ func (s *Store) DeleteResource(ctx context.Context, id string) error {
 
 // OpenResource implements core.ResourceService.
 func (s *Store) OpenResource(ctx context.Context, id string) (io.ReadCloser, error) {
-	var (
-		backend, uri string
-		data         []byte
-	)
-	err := s.db.QueryRowContext(ctx, `SELECT backend, COALESCE(uri, ''),
-		CASE WHEN backend IN ('inline', 'sqlite') THEN data END FROM resource WHERE id = ?`, id).Scan(&backend, &uri, &data)
+	r, err := getResource(ctx, s.db, id)
 	if err != nil {
-		if _, gerr := getResource(ctx, s.db, id); gerr != nil {
-			return nil, gerr
-		}
 		return nil, err
 	}
-	return openArtifact(backend, uri, data)
+	var data []byte
+	if r.Backend == core.BackendInline || r.Backend == "sqlite" {
+		release := s.mem.borrowFor(r.SizeBytes)
+		err = s.db.QueryRowContext(ctx, `SELECT data FROM resource WHERE id = ?`, id).Scan(&data)
+		release()
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, core.NotFound("resource", id)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return openArtifact(r.Backend, r.URI, data)
 }
 
 // MigrateResult counts what MigrateArtifacts did.

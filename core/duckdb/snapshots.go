@@ -104,7 +104,7 @@ func (s *Store) SaveSnapshot(ctx context.Context, iterationID string, snap *core
 		staged := files[:n]
 		files = files[n:]
 		err := s.write(ctx, func(t *tx) error {
-			t.checkpoint = size >= largeWrite
+			t.large(size)
 			for _, f := range staged {
 				if _, err := t.ExecContext(t.ctx, `INSERT INTO iteration_snapshot_file
 					(iteration_id, path, ecosystem, size_bytes, sha256, content, skipped) VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -123,7 +123,7 @@ func (s *Store) SaveSnapshot(ctx context.Context, iterationID string, snap *core
 		if err := mustExist(t, "iteration", "iteration", iterationID); err != nil {
 			return err
 		}
-		t.checkpoint = len(snap.Git.Diff) >= largeWrite
+		t.large(len(snap.Git.Diff))
 		if err := execAll(t, []any{iterationID},
 			`DELETE FROM iteration_snapshot_file WHERE iteration_id IN (SELECT files_key FROM iteration_snapshot WHERE iteration_id = ?)`,
 			`DELETE FROM iteration_snapshot WHERE iteration_id = ?`,
@@ -169,7 +169,7 @@ func (s *Store) GetSnapshot(ctx context.Context, iterationID string) (*core.Snap
 	var snap *core.Snapshot
 	err := s.read(ctx, func(q querier) error {
 		var err error
-		snap, err = readSnapshot(ctx, q, iterationID, s.snapshotFilesKey)
+		snap, err = readSnapshot(ctx, q, iterationID, s.snapshotFilesKey, s.mem)
 		return err
 	})
 	return snap, err
@@ -177,8 +177,9 @@ func (s *Store) GetSnapshot(ctx context.Context, iterationID string) (*core.Snap
 
 // readSnapshot reads an iteration's snapshot. filesKey is the column
 // expression naming its files' key: files_key, or iteration_id in a file
-// opened read-only from before migration 007.
-func readSnapshot(ctx context.Context, q querier, iterationID, filesKey string) (*core.Snapshot, error) {
+// opened read-only from before migration 007. A large file borrows memory
+// from mem while it is read.
+func readSnapshot(ctx context.Context, q querier, iterationID, filesKey string, mem *memoryBudget) (*core.Snapshot, error) {
 	snap := &core.Snapshot{IterationID: iterationID}
 	var (
 		captured, runtimes, untracked, notes, key string
@@ -224,8 +225,11 @@ func readSnapshot(ctx context.Context, q querier, iterationID, filesKey string) 
 	}
 	for i := range snap.Files {
 		f := &snap.Files[i]
-		if err := q.QueryRowContext(ctx, `SELECT content FROM iteration_snapshot_file WHERE iteration_id = ? AND path = ?`,
-			key, f.Path).Scan(&f.Content); err != nil {
+		release := mem.borrowFor(f.Size)
+		err := q.QueryRowContext(ctx, `SELECT content FROM iteration_snapshot_file WHERE iteration_id = ? AND path = ?`,
+			key, f.Path).Scan(&f.Content)
+		release()
+		if err != nil {
 			return nil, err
 		}
 	}

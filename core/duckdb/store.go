@@ -42,6 +42,9 @@ type Store struct {
 	// read-only file that was never migrated or is stale) summaries are
 	// computed from the metric table.
 	summaries bool
+	// mem lends large writes memory past the configured limit; nil
+	// without one.
+	mem *memoryBudget
 	// rollups is true when metric_rollup is current, so charts of long
 	// histories may be drawn from it.
 	rollups bool
@@ -127,9 +130,11 @@ func WithArtifacts(backend, root string) Option {
 // WithBcryptCost sets the cost of password hashes (tests use bcrypt.MinCost).
 func WithBcryptCost(cost int) Option { return func(c *config) { c.bcryptCost = cost } }
 
-// WithMemoryLimit caps DuckDB's buffer memory, such as "128MB"; past it DuckDB
+// WithMemoryLimit caps DuckDB's buffer memory, such as "64MB"; past it DuckDB
 // spills to disk. The default is DuckDB's own (80% of RAM), right for a
-// program that owns the machine and not for a long-running daemon.
+// program that owns the machine and not for a long-running daemon. A write
+// of a value of megabytes (a resource, a snapshot file) raises the limit by
+// twice its size until it is in the file.
 func WithMemoryLimit(limit string) Option { return func(c *config) { c.memoryLimit = limit } }
 
 // WithClock replaces time.Now for every timestamp the store writes.
@@ -158,6 +163,13 @@ func Open(path string, opts ...Option) (*Store, error) {
 	}
 	if path == "" {
 		return nil, core.Invalid("no database path given")
+	}
+	var limit int64
+	if cfg.memoryLimit != "" {
+		var err error
+		if limit, err = parseSize(cfg.memoryLimit); err != nil {
+			return nil, core.Invalid("%v", err)
+		}
 	}
 	memory := path == ":memory:"
 	if memory {
@@ -207,6 +219,9 @@ func Open(path string, opts ...Option) (*Store, error) {
 		return nil, openError(path, err)
 	}
 	s := &Store{db: sql.OpenDB(connector), path: path, cfg: cfg, artifacts: artifacts, release: release}
+	if limit > 0 {
+		s.mem = &memoryBudget{db: s.db, base: limit}
+	}
 	s.unknownUserHash = sync.OnceValue(func() []byte {
 		h, _ := bcrypt.GenerateFromPassword([]byte("no such user"), cfg.bcryptCost)
 		return h
@@ -289,7 +304,7 @@ func (s *Store) init(ctx context.Context) error {
 		return err
 	}
 	s.summaries, s.rollups = true, true
-	w, err := startWriter(ctx, s.db, s.cfg.compactAt)
+	w, err := startWriter(ctx, s.db, s.cfg.compactAt, s.mem)
 	if err != nil {
 		return err
 	}

@@ -72,6 +72,8 @@ type tx struct {
 	// inline resource) otherwise stays in DuckDB's limited memory until the
 	// next checkpoint, and the following large write or read runs out.
 	checkpoint bool
+	mem        *memoryBudget
+	borrowed   []func()                    // memory to give back when the transaction ends
 	apps       map[string]*duckdb.Appender // the writer's, by table
 	// summary flushes this transaction made (their sequence numbers), and
 	// the delta rows it appended
@@ -109,6 +111,26 @@ func (t *tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.
 func (t *tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	_ = t.flushRows()
 	return t.conn.QueryRowContext(ctx, query, args...)
+}
+
+// large prepares the transaction for writing values of n bytes in all:
+// from largeWrite up, it borrows the memory DuckDB needs to write them and
+// checkpoints after the commit, which moves them out of DuckDB's memory.
+func (t *tx) large(n int) {
+	if n < largeWrite {
+		return
+	}
+	t.checkpoint = true
+	t.borrowed = append(t.borrowed, t.mem.borrowFor(int64(n)))
+}
+
+// returnMemory gives back what large borrowed, once the transaction has
+// committed and checkpointed or rolled back.
+func (t *tx) returnMemory() {
+	for _, release := range t.borrowed {
+		release()
+	}
+	t.borrowed = nil
 }
 
 // afterCommit runs fn once the transaction committed, such as removing the

@@ -39,13 +39,15 @@ type writer struct {
 	apps  map[string]*duckdb.Appender // kept across transactions
 	// compactAt is how many delta summary rows wait before they are folded.
 	compactAt int64
+	mem       *memoryBudget
 }
 
-func startWriter(ctx context.Context, db *sql.DB, compactAt int64) (*writer, error) {
+func startWriter(ctx context.Context, db *sql.DB, compactAt int64, mem *memoryBudget) (*writer, error) {
 	w, err := newWriter(ctx, db, compactAt)
 	if err != nil {
 		return nil, err
 	}
+	w.mem = mem
 	go w.loop()
 	return w, nil
 }
@@ -197,6 +199,7 @@ func (w *writer) runGroup(group []*writeOp) {
 		}
 		if failed >= 0 {
 			t.rollback()
+			t.returnMemory()
 			var fe *flushError
 			if errors.As(opErr, &fe) && !careful && len(pending) > 1 {
 				careful = true // run the group again, each write flushing its own rows
@@ -206,7 +209,13 @@ func (w *writer) runGroup(group []*writeOp) {
 			pending = append(pending[:failed], pending[failed+1:]...)
 			continue
 		}
-		if err := t.commit(); err != nil {
+		err = t.commit()
+		if err == nil && t.checkpoint {
+			// A failed checkpoint loses nothing: the log stays.
+			_, _ = w.conn.ExecContext(w.ctx, "CHECKPOINT")
+		}
+		t.returnMemory()
+		if err != nil {
 			if len(pending) == 1 {
 				pending[0].done <- err
 				return
@@ -215,10 +224,6 @@ func (w *writer) runGroup(group []*writeOp) {
 				w.runGroup([]*writeOp{op})
 			}
 			return
-		}
-		if t.checkpoint {
-			// A failed checkpoint loses nothing: the log stays.
-			_, _ = w.conn.ExecContext(w.ctx, "CHECKPOINT")
 		}
 		for _, op := range pending {
 			op.done <- nil
@@ -231,5 +236,7 @@ func (w *writer) begin() (*tx, error) {
 	if _, err := w.conn.ExecContext(w.ctx, "BEGIN TRANSACTION"); err != nil {
 		return nil, errors.Join(errors.New("cannot begin a transaction"), err)
 	}
-	return newTx(w.ctx, w.conn, &w.cache, w.apps), nil
+	t := newTx(w.ctx, w.conn, &w.cache, w.apps)
+	t.mem = w.mem
+	return t, nil
 }
