@@ -16,57 +16,80 @@ import (
 // is done: for a write, once its commit and checkpoint have moved the bytes
 // to the file.
 type memoryBudget struct {
-	db *sql.DB
-	mu sync.Mutex
-	// base is the configured limit, extra what writes have borrowed; both
-	// in bytes.
+	db       *sql.DB
+	mu       sync.Mutex
+	returned *sync.Cond // signalled when memory is given back
+	// base is the configured limit, extra what is borrowed; both in bytes.
 	base, extra int64
 }
+
+func newMemoryBudget(db *sql.DB, base int64) *memoryBudget {
+	m := &memoryBudget{db: db, base: base}
+	m.returned = sync.NewCond(&m.mu)
+	return m
+}
+
+// maxBorrowed bounds what concurrent reads borrow together: past it a read
+// waits for others to give theirs back (one alone always may), so twenty
+// downloads of a 32 MiB resource at once do not lift the limit by 1.3 GB.
+// Writes never wait: the writer runs one transaction at a time, and one that
+// waited for itself would never finish.
+const maxBorrowed = 512 << 20
 
 // borrowFactor is how many times its size a large value borrows (measured:
 // the files of a 100 MB snapshot, the largest 16 MiB, fail to read back at
 // 64MB with one times their size and fit with two).
 const borrowFactor = 2
 
-// borrowFor borrows what a value of n bytes needs, when it is large enough
-// to need any (see largeWrite).
-func (m *memoryBudget) borrowFor(n int64) (release func()) {
-	if n < largeWrite {
+// forWrite and forRead borrow what writing or reading a value of n bytes
+// needs, when it is large enough to need any (see largeWrite), until release
+// is called. A nil budget (no limit configured: DuckDB may use 80% of RAM)
+// borrows nothing.
+func (m *memoryBudget) forWrite(n int64) (release func()) { return m.borrow(n, false) }
+func (m *memoryBudget) forRead(n int64) (release func())  { return m.borrow(n, true) }
+
+func (m *memoryBudget) borrow(n int64, wait bool) (release func()) {
+	if m == nil || n < largeWrite {
 		return func() {}
 	}
-	return m.borrow(borrowFactor * n)
-}
-
-// borrow raises the limit by n bytes until release is called. A nil budget
-// (no limit configured: DuckDB may use 80% of RAM) borrows nothing.
-func (m *memoryBudget) borrow(n int64) (release func()) {
-	if m == nil || n <= 0 {
-		return func() {}
+	n *= borrowFactor
+	m.mu.Lock()
+	for wait && m.extra > 0 && m.extra+n > maxBorrowed {
+		m.returned.Wait()
 	}
 	m.shift(n)
+	m.mu.Unlock()
 	var once sync.Once
-	return func() { once.Do(func() { m.shift(-n) }) }
+	return func() {
+		once.Do(func() {
+			m.mu.Lock()
+			m.shift(-n)
+			m.returned.Broadcast()
+			m.mu.Unlock()
+		})
+	}
 }
 
-// shift changes what is borrowed and applies the new limit. A failure to set
-// it loses nothing: a write then fails for memory with its own clear error,
-// and the next shift sets the limit again.
+// shift changes what is borrowed and applies the new limit; m.mu is held. A
+// failure to set it loses nothing: a write then fails for memory with its
+// own clear error, and the next shift sets the limit again.
 func (m *memoryBudget) shift(n int64) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	m.extra += n
 	_, _ = m.db.Exec(fmt.Sprintf("SET memory_limit = '%dB'", m.base+m.extra))
 }
 
-// sizeUnits are the units DuckDB accepts in a memory limit, in bytes.
+// sizeUnits are the units DuckDB accepts in a memory limit, in bytes. It
+// wants one: a bare number is refused.
 var sizeUnits = map[string]int64{
-	"": 1, "b": 1, "byte": 1, "bytes": 1,
-	"kb": 1e3, "kilobyte": 1e3, "kilobytes": 1e3, "mb": 1e6, "megabyte": 1e6, "megabytes": 1e6,
-	"gb": 1e9, "gigabyte": 1e9, "gigabytes": 1e9, "tb": 1e12, "terabyte": 1e12, "terabytes": 1e12,
+	"b": 1, "byte": 1, "bytes": 1,
+	"k": 1e3, "kb": 1e3, "kilobyte": 1e3, "kilobytes": 1e3, "m": 1e6, "mb": 1e6, "megabyte": 1e6, "megabytes": 1e6,
+	"g": 1e9, "gb": 1e9, "gigabyte": 1e9, "gigabytes": 1e9, "t": 1e12, "tb": 1e12, "terabyte": 1e12, "terabytes": 1e12,
 	"kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30, "tib": 1 << 40,
 }
 
-// parseSize reads a size such as "64MB", "1.5 GiB" or "100000000".
+// parseSize reads a memory limit as DuckDB does, such as "64MB", "4g" or
+// "1.5 GiB". It refuses what is not a size ("none" and "-1" lift DuckDB's
+// limit; anything else DuckDB refuses with its own message).
 func parseSize(s string) (int64, error) {
 	t := strings.ToLower(strings.TrimSpace(s))
 	i := strings.IndexFunc(t, func(r rune) bool { return (r < '0' || r > '9') && r != '.' })

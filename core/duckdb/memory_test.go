@@ -6,6 +6,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/deardiary/deardiary-go/core"
@@ -13,30 +14,46 @@ import (
 
 func TestParseSize(t *testing.T) {
 	for in, want := range map[string]int64{
-		"64MB": 64e6, "64mb": 64e6, " 1.5 GiB ": 3 << 29, "100000": 100000, "2 gigabytes": 2e9, "512KiB": 512 << 10, "7B": 7,
+		"64MB": 64e6, "64mb": 64e6, " 1.5 GiB ": 3 << 29, "4g": 4e9, "512m": 512e6, "2 gigabytes": 2e9, "512KiB": 512 << 10, "7B": 7,
 	} {
 		if got, err := parseSize(in); err != nil || got != want {
 			t.Errorf("parseSize(%q) = %d, %v; want %d", in, got, err, want)
 		}
 	}
-	for _, bad := range []string{"", "MB", "64 MBs", "-1MB", "0", "1e9", "64 MB extra", "1.2.3GB"} {
+	for _, bad := range []string{"", "MB", "64 MBs", "-1MB", "0", "100000", "1e9", "64 MB extra", "1.2.3GB", "none", "-1"} {
 		if _, err := parseSize(bad); err == nil {
 			t.Errorf("parseSize(%q) accepted", bad)
 		}
 	}
-	if _, err := Open(":memory:", WithMemoryLimit("lots")); core.ErrorCode(err) != core.EInvalid {
-		t.Errorf("Open with a memory limit of lots: %v, want EInvalid", err)
+	// What DuckDB takes, the store takes, with a budget when it is a size.
+	for limit, base := range map[string]int64{"4g": 4e9, "none": 0, "-1": 0} {
+		s, err := Open(":memory:", WithMemoryLimit(limit))
+		if err != nil {
+			t.Errorf("Open with a memory limit of %s: %v", limit, err)
+			continue
+		}
+		if got := s.mem; (base == 0) != (got == nil) || got != nil && got.base != base {
+			t.Errorf("memory limit %s: budget %+v, want a base of %d", limit, got, base)
+		}
+		s.Close()
+	}
+	if s, err := Open(":memory:", WithMemoryLimit("lots")); err == nil || !strings.Contains(err.Error(), "lots") {
+		t.Errorf("Open with a memory limit of lots: %v", err)
+		if s != nil {
+			s.Close()
+		}
 	}
 }
 
 // TestLargeValueBorrowsMemory writes and reads a 32 MiB resource under a
-// 64MB limit, and checks the limit is back where it was.
+// 32MB limit, which DuckDB alone cannot read it back under, and checks the
+// limit is back where it was.
 func TestLargeValueBorrowsMemory(t *testing.T) {
 	if testing.Short() {
 		t.Skip("moves 32 MiB")
 	}
 	ctx, id := context.Background(), mustID(t)
-	s, err := Open(filepath.Join(t.TempDir(), "m.db"), WithMemoryLimit("64MB"))
+	s, err := Open(filepath.Join(t.TempDir(), "m.db"), WithMemoryLimit("32MB"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,5 +84,12 @@ func TestLargeValueBorrowsMemory(t *testing.T) {
 	defer rc.Close()
 	if got, err := io.ReadAll(rc); err != nil || !bytes.Equal(got, data) {
 		t.Fatalf("read back %d bytes (%v), want the %d written", len(got), err, len(data))
+	}
+	if after := limit(); after != before {
+		t.Errorf("memory limit %s after the read, %s before", after, before)
+	}
+	s.mem = nil
+	if _, err := s.OpenResource(ctx, r); err == nil {
+		t.Error("the read fit without borrowing: the test no longer shows the need")
 	}
 }

@@ -2,8 +2,6 @@ package duckdb
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"io"
 
 	"github.com/deardiary/deardiary-go/core"
@@ -162,21 +160,22 @@ func (s *Store) DeleteResource(ctx context.Context, id string) error {
 
 // OpenResource implements core.ResourceService.
 func (s *Store) OpenResource(ctx context.Context, id string) (io.ReadCloser, error) {
-	r, err := getResource(ctx, s.db, id)
+	var (
+		r    *core.Resource
+		data []byte
+	)
+	// One snapshot for both reads: bytes moved to another backend between
+	// them would otherwise read as an empty inline resource.
+	err := s.read(ctx, func(q querier) error {
+		var err error
+		if r, err = getResource(ctx, q, id); err != nil || (r.Backend != core.BackendInline && r.Backend != "sqlite") {
+			return err
+		}
+		defer s.mem.forRead(r.SizeBytes)()
+		return q.QueryRowContext(ctx, `SELECT data FROM resource WHERE id = ?`, id).Scan(&data)
+	})
 	if err != nil {
 		return nil, err
-	}
-	var data []byte
-	if r.Backend == core.BackendInline || r.Backend == "sqlite" {
-		release := s.mem.borrowFor(r.SizeBytes)
-		err = s.db.QueryRowContext(ctx, `SELECT data FROM resource WHERE id = ?`, id).Scan(&data)
-		release()
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, core.NotFound("resource", id)
-		}
-		if err != nil {
-			return nil, err
-		}
 	}
 	return openArtifact(r.Backend, r.URI, data)
 }

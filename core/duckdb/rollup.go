@@ -2,7 +2,6 @@ package duckdb
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 )
 
@@ -64,30 +63,12 @@ func rollupCurrent(ctx context.Context, q querier) (bool, error) {
 	return current, err
 }
 
-// refreshRollups rebuilds the rollup when they do not account for the
-// points, or always when force is set (the summaries were rebuilt, so the
-// points changed behind the store's back).
-func refreshRollups(ctx context.Context, db *sql.DB, force bool) error {
-	if !force {
-		if current, err := rollupCurrent(ctx, db); err != nil || current {
-			return err
-		}
-	}
-	t, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer t.Rollback()
-	for _, stmt := range []string{
-		`DELETE FROM metric_rollup`,
-		`UPDATE metric_summary_delta SET block = NULL WHERE block IS NOT NULL`,
-		`INSERT INTO metric_rollup ` + fmt.Sprintf(rollupFromPoints, "true"),
-	} {
-		if _, err := t.ExecContext(ctx, stmt); err != nil {
-			return fmt.Errorf("cannot rebuild metric rollups: %w", err)
-		}
-	}
-	return t.Commit()
+// rebuildRollup computes the rollup afresh from the points. Delta rows lose
+// their blocks, which metric_rollup then accounts for.
+var rebuildRollup = []string{
+	`DELETE FROM metric_rollup`,
+	`UPDATE metric_summary_delta SET block = NULL WHERE block IS NOT NULL`,
+	`INSERT INTO metric_rollup ` + fmt.Sprintf(rollupFromPoints, "true"),
 }
 
 // rollupServes reports whether the rollup can draw a series of span and

@@ -147,6 +147,7 @@ func TestStaleRollupIsNotUsed(t *testing.T) {
 	for _, edit := range []string{
 		`DELETE FROM metric_rollup`, // as a store of before migration 008 would leave it
 		`INSERT INTO metric SELECT uuid()::VARCHAR, iteration_id, key, 7, step + 100000, recorded_at FROM metric LIMIT 1`, // as DearDiary.jl would
+		`UPDATE metric SET value = value * 100`, // the same points, so the rollup's counts still agree
 	} {
 		db, err := sql.Open("duckdb", path)
 		if err != nil {
@@ -178,5 +179,31 @@ func TestStaleRollupIsNotUsed(t *testing.T) {
 			t.Error("the rebuilt rollup draws another chart")
 		}
 		rw.Close()
+	}
+}
+
+// TestSummaryTablesStayAlike: a version from before migration 008 reads
+// metric_summary and metric_summary_delta with SELECT * and moves rows
+// between them, so both must keep the same columns in the same order.
+func TestSummaryTablesStayAlike(t *testing.T) {
+	s := openTest(t)
+	columns := func(table string) []string {
+		rows, err := s.db.Query(`SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position`, table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var c string
+			if err := rows.Scan(&c); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, c)
+		}
+		return out
+	}
+	if a, b := columns("metric_summary"), columns("metric_summary_delta"); !slices.Equal(a, b) {
+		t.Errorf("metric_summary has %v\nmetric_summary_delta has %v", a, b)
 	}
 }

@@ -225,7 +225,7 @@ func readSnapshot(ctx context.Context, q querier, iterationID, filesKey string, 
 	}
 	for i := range snap.Files {
 		f := &snap.Files[i]
-		release := mem.borrowFor(f.Size)
+		release := mem.forRead(f.Size)
 		err := q.QueryRowContext(ctx, `SELECT content FROM iteration_snapshot_file WHERE iteration_id = ? AND path = ?`,
 			key, f.Path).Scan(&f.Content)
 		release()

@@ -164,13 +164,9 @@ func Open(path string, opts ...Option) (*Store, error) {
 	if path == "" {
 		return nil, core.Invalid("no database path given")
 	}
-	var limit int64
-	if cfg.memoryLimit != "" {
-		var err error
-		if limit, err = parseSize(cfg.memoryLimit); err != nil {
-			return nil, core.Invalid("%v", err)
-		}
-	}
+	// A limit that is not a size ("none") gets no budget: there is nothing
+	// to borrow past, or DuckDB refuses it below.
+	limit, _ := parseSize(cfg.memoryLimit)
 	memory := path == ":memory:"
 	if memory {
 		cfg.readOnly = false
@@ -220,7 +216,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 	}
 	s := &Store{db: sql.OpenDB(connector), path: path, cfg: cfg, artifacts: artifacts, release: release}
 	if limit > 0 {
-		s.mem = &memoryBudget{db: s.db, base: limit}
+		s.mem = newMemoryBudget(s.db, limit)
 	}
 	s.unknownUserHash = sync.OnceValue(func() []byte {
 		h, _ := bcrypt.GenerateFromPassword([]byte("no such user"), cfg.bcryptCost)
@@ -296,11 +292,7 @@ func (s *Store) init(ctx context.Context) error {
 	if err := s.seedDefaultUser(ctx); err != nil {
 		return err
 	}
-	rebuilt, err := refreshSummaries(ctx, s.db)
-	if err != nil {
-		return err
-	}
-	if err := refreshRollups(ctx, s.db, rebuilt); err != nil {
+	if err := refreshSummaries(ctx, s.db); err != nil {
 		return err
 	}
 	s.summaries, s.rollups = true, true

@@ -33,8 +33,10 @@ const summaryFromPoints = `SELECT iteration_id, key, count(*), min(value), max(v
 	arg_max(value, (step, recorded_at, rowid)), max(step), arg_max(recorded_at, (step, recorded_at, rowid)), 0,
 	sum(step)::DOUBLE, sum(value), min(step) FROM metric WHERE %s GROUP BY iteration_id, key`
 
-// summaryColumns are the columns of metric_summary, which
-// metric_summary_delta has too; summaryList names them in SQL.
+// summaryColumns are the columns of a summary, which both tables have;
+// summaryList names them in SQL. Both tables also have the rollup's columns
+// (deltaColumns), unused in metric_summary: a version from before migration
+// 008 reads the two with SELECT *, and must find them alike.
 var (
 	summaryColumns = []string{"iteration_id", "key", "count", "min_value", "max_value", "last_value", "last_step",
 		"last_recorded_at", "last_seq", "step_sum", "value_sum", "first_step"}
@@ -122,7 +124,7 @@ func resummarise(t *tx, iterationID, key string) error {
 	return execAll(t, []any{iterationID, key},
 		`DELETE FROM metric_summary WHERE iteration_id = ? AND key = ?`,
 		`DELETE FROM metric_summary_delta WHERE iteration_id = ? AND key = ?`,
-		`INSERT INTO metric_summary `+fmt.Sprintf(summaryFromPoints, `iteration_id = ? AND key = ?`),
+		`INSERT INTO metric_summary (`+summaryList+`) `+fmt.Sprintf(summaryFromPoints, `iteration_id = ? AND key = ?`),
 		`DELETE FROM metric_rollup WHERE iteration_id = ? AND key = ?`,
 		`INSERT INTO metric_rollup `+fmt.Sprintf(rollupFromPoints, `iteration_id = ? AND key = ?`),
 	)
@@ -151,7 +153,7 @@ func (w *writer) compact() error {
 		`DROP TABLE folded_rollup`,
 		`INSERT INTO metric_summary_delta (`+summaryList+`) SELECT `+summaryList+` FROM metric_summary WHERE `+touched,
 		`DELETE FROM metric_summary WHERE `+touched,
-		`INSERT INTO metric_summary SELECT `+summaryFold+` FROM metric_summary_delta GROUP BY iteration_id, key`,
+		`INSERT INTO metric_summary (`+summaryList+`) SELECT `+summaryFold+` FROM metric_summary_delta GROUP BY iteration_id, key`,
 		`DELETE FROM metric_summary_delta`,
 	); err != nil {
 		t.rollback()
@@ -181,27 +183,40 @@ func summaryState(ctx context.Context, q querier) (current bool, err error) {
 	return current, err
 }
 
-// refreshSummaries rebuilds the summaries when they disagree with the points,
-// as they do after DearDiary.jl, or a process that died between a commit and
-// nothing else, wrote to the file. It reports whether it rebuilt them.
-func refreshSummaries(ctx context.Context, db *sql.DB) (rebuilt bool, err error) {
-	current, err := summaryState(ctx, db)
-	if err != nil || current {
-		return false, err
+// refreshSummaries rebuilds the summaries and the rollup when they disagree
+// with the points, as they do after DearDiary.jl or an older version wrote
+// to the file: the rollup alone when only it is stale, both when the
+// summaries are (the points changed, perhaps in value only, which the
+// rollup's counts cannot show). Both go in one transaction, so a failure
+// cannot leave fresh summaries beside a stale rollup that would then pass
+// for current.
+func refreshSummaries(ctx context.Context, db *sql.DB) error {
+	summaries, err := summaryState(ctx, db)
+	if err != nil {
+		return err
+	}
+	if summaries {
+		if rollup, err := rollupCurrent(ctx, db); err != nil || rollup {
+			return err
+		}
+	}
+	var stmts []string
+	if !summaries {
+		stmts = []string{
+			`DELETE FROM metric_summary`,
+			`DELETE FROM metric_summary_delta`,
+			`INSERT INTO metric_summary (` + summaryList + `) ` + fmt.Sprintf(summaryFromPoints, "true"),
+		}
 	}
 	t, err := db.BeginTx(ctx, nil)
 	if err != nil {
-		return false, err
+		return err
 	}
 	defer t.Rollback()
-	for _, stmt := range []string{
-		`DELETE FROM metric_summary`,
-		`DELETE FROM metric_summary_delta`,
-		`INSERT INTO metric_summary ` + fmt.Sprintf(summaryFromPoints, "true"),
-	} {
+	for _, stmt := range append(stmts, rebuildRollup...) {
 		if _, err := t.ExecContext(ctx, stmt); err != nil {
-			return false, fmt.Errorf("cannot rebuild metric summaries: %w", err)
+			return fmt.Errorf("cannot rebuild metric summaries: %w", err)
 		}
 	}
-	return true, t.Commit()
+	return t.Commit()
 }

@@ -121,7 +121,7 @@ func (t *tx) large(n int) {
 		return
 	}
 	t.checkpoint = true
-	t.borrowed = append(t.borrowed, t.mem.borrowFor(int64(n)))
+	t.borrowed = append(t.borrowed, t.mem.forWrite(int64(n)))
 }
 
 // returnMemory gives back what large borrowed, once the transaction has

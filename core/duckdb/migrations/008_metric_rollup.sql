@@ -10,12 +10,18 @@
 -- before. Compaction folds them into one row per block in metric_rollup.
 -- Partial rows written before this migration have no block; metric_rollup is
 -- rebuilt from metric at open whenever it and the partial rows do not account
--- for every point.
+-- for every point. metric_summary gets the same columns, unused, so that a
+-- version from before this migration, which reads both tables with SELECT *,
+-- can still read and log (its compaction fails and leaves the deltas).
 
 ALTER TABLE metric_summary_delta ADD COLUMN IF NOT EXISTS block BIGINT;
 ALTER TABLE metric_summary_delta ADD COLUMN IF NOT EXISTS first_value DOUBLE;
 ALTER TABLE metric_summary_delta ADD COLUMN IF NOT EXISTS min_step BIGINT;
 ALTER TABLE metric_summary_delta ADD COLUMN IF NOT EXISTS max_step BIGINT;
+ALTER TABLE metric_summary ADD COLUMN IF NOT EXISTS block BIGINT;
+ALTER TABLE metric_summary ADD COLUMN IF NOT EXISTS first_value DOUBLE;
+ALTER TABLE metric_summary ADD COLUMN IF NOT EXISTS min_step BIGINT;
+ALTER TABLE metric_summary ADD COLUMN IF NOT EXISTS max_step BIGINT;
 
 CREATE TABLE IF NOT EXISTS metric_rollup (
     iteration_id VARCHAR NOT NULL,
