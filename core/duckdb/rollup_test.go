@@ -3,6 +3,7 @@ package duckdb
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
@@ -205,5 +206,87 @@ func TestSummaryTablesStayAlike(t *testing.T) {
 	}
 	if a, b := columns("metric_summary"), columns("metric_summary_delta"); !slices.Equal(a, b) {
 		t.Errorf("metric_summary has %v\nmetric_summary_delta has %v", a, b)
+	}
+}
+
+// TestRollupAgreesWithPoints makes random changes (batches with explicit,
+// negative, repeated and assigned steps; points updated in value, step or
+// key; points and iterations deleted; reopens under random compaction
+// thresholds) and checks after each kind of change that the rollup, folded
+// per block, says of every block what the points say.
+func TestRollupAgreesWithPoints(t *testing.T) {
+	ctx, id := context.Background(), mustID(t)
+	for seed := range uint64(3) {
+		rng := rand.New(rand.NewPCG(seed, 8))
+		path := filepath.Join(t.TempDir(), "r.db")
+		open := func() *Store {
+			s, err := Open(path, withCompactAt(int64(1+rng.IntN(40))))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}
+		s := open()
+		p := id(s.CreateProject(ctx, core.ProjectCreate{Name: "p"}))
+		e := id(s.CreateExperiment(ctx, core.ExperimentCreate{ProjectID: p, Name: "e"}))
+		its := []string{id(s.CreateIteration(ctx, core.IterationCreate{ExperimentID: e})), id(s.CreateIteration(ctx, core.IterationCreate{ExperimentID: e}))}
+		var points []string
+		keys := []string{"loss", "acc", "lr"}
+		for op := range 100 {
+			switch r := rng.IntN(20); {
+			case r < 11:
+				var batch []core.MetricInput
+				for range 1 + rng.IntN(50) {
+					m := core.MetricInput{Key: keys[rng.IntN(2)], Value: rng.NormFloat64()}
+					if rng.IntN(4) > 0 {
+						m.Step = new(int64(rng.IntN(500) - 150))
+					}
+					batch = append(batch, m)
+				}
+				ids, err := s.LogMetrics(ctx, its[rng.IntN(len(its))], core.MetricBatch{Metrics: batch})
+				if err != nil {
+					t.Fatal(err)
+				}
+				points = append(points, ids...)
+			case r < 15 && len(points) > 0:
+				var upd core.MetricUpdate
+				switch rng.IntN(3) {
+				case 0:
+					upd.Value = new(rng.NormFloat64())
+				case 1:
+					upd.Step = new(int64(rng.IntN(500) - 150))
+				default:
+					upd.Key = &keys[rng.IntN(3)]
+				}
+				_ = s.UpdateMetric(ctx, points[rng.IntN(len(points))], upd) // gone already is fine
+			case r < 17 && len(points) > 0:
+				_ = s.DeleteMetric(ctx, points[rng.IntN(len(points))])
+			case r < 18:
+				i := rng.IntN(len(its))
+				if err := s.DeleteIteration(ctx, its[i]); err != nil {
+					t.Fatal(err)
+				}
+				its[i] = id(s.CreateIteration(ctx, core.IterationCreate{ExperimentID: e}))
+			default:
+				s.Close()
+				s = open()
+			}
+			var disagree int
+			if err := s.db.QueryRow(`WITH
+				r AS (SELECT iteration_id, key, block, sum(count)::BIGINT, min(first_step), max(last_step), min(min_value), max(max_value)
+					FROM (` + rollupRows + `) GROUP BY iteration_id, key, block),
+				p AS (SELECT iteration_id, key, step >> ` + fmt.Sprint(rollupShift) + `, count(*), min(step), max(step), min(value), max(value)
+					FROM metric GROUP BY ALL)
+				SELECT (SELECT count(*) FROM (FROM r EXCEPT ALL FROM p)) + (SELECT count(*) FROM (FROM p EXCEPT ALL FROM r))`).Scan(&disagree); err != nil {
+				t.Fatal(err)
+			}
+			if disagree > 0 {
+				t.Fatalf("seed %d, change %d: %d blocks of the rollup disagree with the points", seed, op, disagree)
+			}
+			if current, err := rollupCurrent(ctx, s.db); err != nil || !current {
+				t.Fatalf("seed %d, change %d: rollup current = %v, %v", seed, op, current, err)
+			}
+		}
+		s.Close()
 	}
 }
