@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -166,6 +167,14 @@ func TestBrowseToARunAndItsTabs(t *testing.T) {
 	d.selectRow("vision")
 	d.keys("enter")
 	d.expect("resnet18 learning-rate sweep", "augmentation ablation", "RUNNING"[:0])
+	// runs, running and failed, counted concurrently
+	for name, counts := range map[string][]string{"resnet18 learning-rate sweep": {"7", "1", "1"}, "augmentation ablation": {"4", "0", "0"}} {
+		d.selectRow(name)
+		_, rest, _ := strings.Cut(ansi.Strip(d.selectedLine()), name)
+		if got := strings.Fields(rest); len(got) < 4 || !slices.Equal(got[1:4], counts) {
+			t.Errorf("%s: runs, running, failed = %v, want %v", name, got, counts)
+		}
+	}
 	d.selectRow("resnet18 learning-rate sweep")
 	d.keys("enter")
 	d.expect("7 of 7 runs", "loss", "accuracy", "learning_r", "└", "✗ FAILED", "▶ RUNNING")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
@@ -43,26 +44,47 @@ func (s *experimentsScreen) Init() tea.Cmd {
 	t, project := s.ctx.Tracker, s.project.ID
 	return load(func(ctx context.Context) tea.Msg {
 		exps, _, err := t.ListExperiments(ctx, core.ExperimentFilter{ProjectID: project})
+		if err != nil {
+			return experimentsLoaded{err: err}
+		}
 		rows := make([]experimentRow, len(exps))
 		for i, e := range exps {
 			rows[i].e = e
-			if err != nil {
-				continue
-			}
-			var total int
-			count := func(status core.IterationStatus) int {
-				_, n, cerr := t.ListIterations(ctx, core.IterationFilter{ExperimentID: e.ID, Status: status, Page: core.Page{Limit: 1}})
-				if cerr != nil {
-					err = cerr
-				}
-				return n
-			}
-			total = count(0)
-			rows[i].runs, rows[i].running, rows[i].failed = total, count(core.IterationRunning), count(core.IterationFailed)
 		}
+		// Three counts per experiment, a few at a time: over a daemon each
+		// is a round trip, and a project of a hundred experiments would
+		// otherwise wait for three hundred of them in turn.
+		var (
+			wg    sync.WaitGroup
+			mu    sync.Mutex
+			slots = make(chan struct{}, countsInFlight)
+		)
+		for i := range rows {
+			for _, c := range []struct {
+				status core.IterationStatus
+				into   *int
+			}{{0, &rows[i].runs}, {core.IterationRunning, &rows[i].running}, {core.IterationFailed, &rows[i].failed}} {
+				wg.Go(func() {
+					slots <- struct{}{}
+					defer func() { <-slots }()
+					_, n, cerr := t.ListIterations(ctx, core.IterationFilter{ExperimentID: rows[i].e.ID, Status: c.status, Page: core.Page{Limit: 1}})
+					mu.Lock()
+					defer mu.Unlock()
+					if cerr != nil && err == nil {
+						err = cerr
+					}
+					*c.into = n
+				})
+			}
+		}
+		wg.Wait()
 		return experimentsLoaded{rows, err}
 	})
 }
+
+// countsInFlight bounds the run counts the experiments screen asks for at
+// once.
+const countsInFlight = 8
 
 func (s *experimentsScreen) Bindings() []binding {
 	return []binding{
