@@ -37,7 +37,7 @@ func TestParseSize(t *testing.T) {
 		}
 		s.Close()
 	}
-	if s, err := Open(":memory:", WithMemoryLimit("lots")); err == nil || !strings.Contains(err.Error(), "lots") {
+	if s, err := Open(filepath.Join(t.TempDir(), "x.db"), WithMemoryLimit("lots")); err == nil || !strings.Contains(err.Error(), "a size such as 64MB") {
 		t.Errorf("Open with a memory limit of lots: %v", err)
 		if s != nil {
 			s.Close()

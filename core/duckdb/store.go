@@ -245,6 +245,8 @@ func openError(path string, err error) error {
 		return fmt.Errorf("%w: %s is in use by another process%s; if ddd serves it, connect to the daemon instead", ErrLocked, path, holder)
 	case strings.Contains(msg, "not a valid DuckDB database"), strings.Contains(msg, "Unable to open database"):
 		return fmt.Errorf("%s is not a DuckDB database file: %w", path, err)
+	case strings.Contains(msg, "memory_limit"):
+		return fmt.Errorf("cannot open %s: its memory limit is not one DuckDB takes (a size such as 64MB or 1GiB, or none): %w", path, err)
 	case strings.Contains(msg, "Read-only file system"):
 		return fmt.Errorf("cannot open %s for writing: its file system is read-only; it can still be opened read-only (ddtui does): %w", path, err)
 	}
