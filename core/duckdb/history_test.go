@@ -105,3 +105,28 @@ func TestChecksumSeesEveryChange(t *testing.T) {
 		t.Fatal("a changed value went unseen")
 	}
 }
+
+// TestHistoryOfStepsAcrossInt64: a series whose steps span more than an
+// int64 holds is still cut into equal step ranges, without overflow.
+func TestHistoryOfStepsAcrossInt64(t *testing.T) {
+	s := openTest(t)
+	ctx, id := context.Background(), mustID(t)
+	p := id(s.CreateProject(ctx, core.ProjectCreate{Name: "p"}))
+	e := id(s.CreateExperiment(ctx, core.ExperimentCreate{ProjectID: p, Name: "e"}))
+	it := id(s.CreateIteration(ctx, core.IterationCreate{ExperimentID: e}))
+	var batch core.MetricBatch
+	for i := range 200 {
+		batch.Metrics = append(batch.Metrics, core.MetricInput{Key: "k", Value: float64(i), Step: new(math.MinInt64 + int64(i)*(math.MaxInt64/100))})
+	}
+	if _, err := s.LogMetrics(ctx, it, batch); err != nil {
+		t.Fatal(err)
+	}
+	series, err := s.MetricHistory(ctx, core.HistoryQuery{Key: "k", IterationIDs: []string{it}, MaxPoints: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	points := series[0].Points
+	if len(points) != 10 || points[0].Value != 0 || points[9].Value != 199 {
+		t.Errorf("points %v, want 10 from the first to the last", points)
+	}
+}

@@ -333,6 +333,11 @@ const wholeSeriesFactor = 8
 // stepSpan is the step range and point count of one long series.
 type stepSpan struct{ lo, hi, count int64 }
 
+// width is the steps in each of n >= 2 equal ranges of the span. The
+// difference is taken unsigned, so steps may span more than an int64 holds;
+// the quotient then fits one again.
+func (s stepSpan) width(n int) int64 { return int64((uint64(s.hi)-uint64(s.lo))/uint64(n) + 1) }
+
 // longSeries returns the step ranges of the series in ids too long to read
 // whole for a chart of maxPoints, from their summaries.
 func (s *Store) longSeries(ctx context.Context, key string, ids []string, maxPoints int) (map[string]stepSpan, error) {
@@ -370,10 +375,17 @@ func (s *Store) bucketExtremes(ctx context.Context, source, key string, long map
 	return forChunks(ids, func(ids []string) error {
 		spans := make([]string, len(ids))
 		args := append([]any{key}, anySlice(ids)...)
+		// A step's offset from its series' first fits a BIGINT unless the
+		// series spans more than one holds; HUGEINT arithmetic costs the
+		// scan nearly twice as much, so only such a series pays for it.
+		offset := `m.step - r.lo`
 		for i, id := range ids {
 			span := long[id]
 			spans[i] = `(?, ?::BIGINT, ?::BIGINT)`
-			args = append(args, id, span.lo, (span.hi-span.lo)/int64(maxPoints)+1)
+			args = append(args, id, span.lo, span.width(maxPoints))
+			if uint64(span.hi)-uint64(span.lo) > math.MaxInt64 {
+				offset = `m.step::HUGEINT - r.lo`
+			}
 		}
 		points := fmt.Sprintf(source, `key = ? AND iteration_id IN (`+placeholders(len(ids))+`)`)
 		rows, err := s.db.QueryContext(ctx, `WITH b AS (
@@ -383,7 +395,7 @@ func (s *Store) bucketExtremes(ctx context.Context, source, key string, long map
 					arg_max(m.step, m.value) AS s3, max(m.value) AS v3,
 					max(m.step) AS s4, arg_max(m.value, m.step) AS v4
 				FROM (`+points+`) m JOIN (VALUES `+strings.Join(spans, ", ")+`) r(iteration_id, lo, width) ON m.iteration_id = r.iteration_id
-				GROUP BY m.iteration_id, (m.step - r.lo) // r.width)
+				GROUP BY m.iteration_id, (`+offset+`) // r.width)
 			SELECT DISTINCT iteration_id, step, value FROM (
 				SELECT iteration_id, s1 AS step, v1 AS value FROM b UNION ALL
 				SELECT iteration_id, s2, v2 FROM b UNION ALL

@@ -78,6 +78,6 @@ var rebuildRollup = []string{
 // points (a series logged every 1,000 steps has a block per point).
 func rollupServes(span stepSpan, maxPoints int) bool {
 	blocks := span.hi>>rollupShift - span.lo>>rollupShift + 1
-	width := (span.hi-span.lo)/int64(maxPoints) + 1
+	width := span.width(maxPoints)
 	return width >= 2<<rollupShift && 4*blocks <= span.count
 }
