@@ -124,6 +124,9 @@ func (p *pendingMetrics) append(t *tx) error {
 			if err != nil {
 				return err
 			}
+			if ok && last == math.MaxInt64 {
+				return core.Invalid("metric %q already has the largest step there is (%d): give this point's step explicitly", r.key, last)
+			}
 			if r.step = 0; ok {
 				r.step = last + 1
 			}

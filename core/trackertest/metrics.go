@@ -1,6 +1,7 @@
 package trackertest
 
 import (
+	"fmt"
 	"math"
 	"time"
 
@@ -63,6 +64,11 @@ func init() {
 			h.MustID(h.Tracker.LogMetric(h.Ctx, it, core.MetricInput{Key: "neg", Value: 1, Step: new(int64(-3))}))
 			h.MustID(h.Tracker.LogMetric(h.Ctx, it, core.MetricInput{Key: "neg", Value: 1}))
 			Equal(h, "negative steps", fmtSlice(steps(h, it, "neg")), "[-3 -2]")
+			// No step follows the largest: the next is refused, not wrapped round.
+			h.MustID(h.Tracker.LogMetric(h.Ctx, it, core.MetricInput{Key: "end", Value: 1, Step: new(int64(math.MaxInt64))}))
+			_, err := h.Tracker.LogMetric(h.Ctx, it, core.MetricInput{Key: "end", Value: 2})
+			h.Code(err, core.EInvalid)
+			Equal(h, "after the largest step", fmtSlice(steps(h, it, "end")), fmt.Sprint([]int64{math.MaxInt64}))
 		}},
 		testCase{"OrderedByStep", func(h *H) {
 			_, _, it := h.Run()
