@@ -336,10 +336,12 @@ const wholeSeriesFactor = 8
 // stepSpan is the step range and point count of one long series.
 type stepSpan struct{ lo, hi, count int64 }
 
-// width is the steps in each of n >= 2 equal ranges of the span. The
-// difference is taken unsigned, so steps may span more than an int64 holds;
-// the quotient then fits one again.
-func (s stepSpan) width(n int) int64 { return int64((uint64(s.hi)-uint64(s.lo))/uint64(n) + 1) }
+// steps is hi - lo, taken unsigned: steps may span more than an int64 holds.
+func (s stepSpan) steps() uint64 { return uint64(s.hi) - uint64(s.lo) }
+
+// width is the steps in each of n >= 2 equal ranges of the span; it fits an
+// int64 even when the span does not.
+func (s stepSpan) width(n int) int64 { return int64(s.steps()/uint64(n) + 1) }
 
 // longSeries returns the step ranges of the series in ids too long to read
 // whole for a chart of maxPoints, from their summaries.
@@ -386,7 +388,7 @@ func (s *Store) bucketExtremes(ctx context.Context, source, key string, long map
 			span := long[id]
 			spans[i] = `(?, ?::BIGINT, ?::BIGINT)`
 			args = append(args, id, span.lo, span.width(maxPoints))
-			if uint64(span.hi)-uint64(span.lo) > math.MaxInt64 {
+			if span.steps() > math.MaxInt64 {
 				offset = `m.step::HUGEINT - r.lo`
 			}
 		}

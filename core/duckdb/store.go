@@ -42,8 +42,8 @@ type Store struct {
 	// read-only file that was never migrated or is stale) summaries are
 	// computed from the metric table.
 	summaries bool
-	// mem lends large writes memory past the configured limit; nil
-	// without one.
+	// mem lends large writes and reads memory past the configured limit;
+	// nil without one.
 	mem *memoryBudget
 	// rollups is true when metric_rollup is current, so charts of long
 	// histories may be drawn from it.
@@ -133,8 +133,8 @@ func WithBcryptCost(cost int) Option { return func(c *config) { c.bcryptCost = c
 // WithMemoryLimit caps DuckDB's buffer memory, such as "64MB"; past it DuckDB
 // spills to disk. The default is DuckDB's own (80% of RAM), right for a
 // program that owns the machine and not for a long-running daemon. A write
-// of a value of megabytes (a resource, a snapshot file) raises the limit by
-// twice its size until it is in the file.
+// or read of a value of megabytes (a resource, a snapshot file) raises the
+// limit by twice its size until it is done.
 func WithMemoryLimit(limit string) Option { return func(c *config) { c.memoryLimit = limit } }
 
 // WithClock replaces time.Now for every timestamp the store writes.

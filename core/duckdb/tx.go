@@ -48,14 +48,15 @@ func newCache() cache {
 	return cache{iters: map[string]iterState{}, steps: map[seriesKey]int64{}}
 }
 
+// largeWrite is the size of a value (or of the values of one write) from
+// which it borrows DuckDB memory while it is written or read, and a write
+// checkpoints after its commit (see tx.large and memoryBudget).
+const largeWrite = 4 << 20
+
 // tx is the writer's transaction. Metric points are buffered and written with
 // the DuckDB Appender, and their summary changes are merged, when the
 // transaction next queries or commits. Cached facts it learns or changes live
 // in its own maps until commit, so a rollback leaves the cache untouched.
-// largeWrite is the size of bytes in one write past which the writer
-// checkpoints after its commit (see tx.checkpoint).
-const largeWrite = 4 << 20
-
 type tx struct {
 	ctx      context.Context
 	conn     *sql.Conn
