@@ -278,6 +278,11 @@ func TestRestoreWritesTheFiles(t *testing.T) {
 	d.selectRow("#4 ")
 	d.keys("R")
 	d.expect("Restore the environment of run #4", "uv.lock", "pyproject.toml", "uncommitted.patch", "target directory")
+	shown, err := store.GetSnapshot(context.Background(), d.m.stack[len(d.m.stack)-1].(*restoreScreen).row.it.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.expect("commit " + shown.Git.Commit[:8]) // abbreviated as git does, by its start
 	target := filepath.Join(t.TempDir(), "restored")
 	d.keys("ctrl+u")
 	d.typeText(target)

@@ -391,7 +391,7 @@ func envDiff(st Styles, a, b *core.Snapshot) []string {
 		}
 	}
 	note("runtime", strings.TrimSpace(a.Runtime+" "+a.RuntimeVersion), strings.TrimSpace(b.Runtime+" "+b.RuntimeVersion))
-	note("commit", short(a.Git.Commit), short(b.Git.Commit))
+	note("commit", shortCommit(a.Git.Commit), shortCommit(b.Git.Commit))
 	note("dirty", fmt.Sprint(a.Git.Dirty), fmt.Sprint(b.Git.Dirty))
 	note("entrypoint", a.Entrypoint, b.Entrypoint)
 	paths := map[string]bool{}

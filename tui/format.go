@@ -114,7 +114,12 @@ func ago(t, now time.Time) string {
 	return t.Format("Jan 2, 2006")
 }
 
-// short is the last eight characters of an id, enough to tell runs apart.
+// shortCommit is a git commit id abbreviated as git abbreviates it: by its
+// first characters, which git accepts wherever the whole id goes.
+func shortCommit(id string) string { return id[:min(len(id), 8)] }
+
+// short is the last eight characters of an id, enough to tell runs apart
+// (the first ones of a time-ordered id are its time).
 func short(id string) string {
 	if len(id) <= 8 {
 		return id

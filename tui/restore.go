@@ -133,7 +133,7 @@ func (s *restoreScreen) View(w, h int) string {
 	if snap.Git.Dirty && len(snap.Git.Diff) > 0 {
 		lines = append(lines, "  "+padRight(snapshot.PatchName, 34)+" "+core.FormatBytes(int64(len(snap.Git.Diff)))+" (the uncommitted changes)")
 	}
-	lines = append(lines, "", fmt.Sprintf("runtime %s %s · commit %s", orDash(snap.Runtime), snap.RuntimeVersion, orDash(short(snap.Git.Commit))))
+	lines = append(lines, "", fmt.Sprintf("runtime %s %s · commit %s", orDash(snap.Runtime), snap.RuntimeVersion, orDash(shortCommit(snap.Git.Commit))))
 	switch {
 	case s.busy:
 		lines = append(lines, "", st.Faint.Render("restoring…"))
