@@ -30,8 +30,9 @@ func fillBatch(i int) core.MetricBatch {
 }
 
 // TestDiskFull writes until the disk is full: the failing write gets a
-// storage error that says so and keeps nothing, reads go on, writes work
-// again once there is room, and every acknowledged point is in the file.
+// storage error that says so and keeps nothing, reads go on or say why not,
+// writes work again once there is room, and every acknowledged point is in
+// the file.
 func TestDiskFull(t *testing.T) {
 	dir, remount := disktest.Small(t, "6m")
 	path := filepath.Join(dir, "full.db")
@@ -60,21 +61,37 @@ func TestDiskFull(t *testing.T) {
 	if core.ErrorCode(err) != core.EStorage || !strings.Contains(err.Error(), "disk is full") {
 		t.Fatalf("after %d batches: %v (code %s), want a storage error saying the disk is full", acked, err, core.ErrorCode(err))
 	}
+	history := func(s *duckdb.Store) (int, error) {
+		h, err := s.MetricHistory(ctx, core.HistoryQuery{Key: "fill", IterationIDs: []string{it}})
+		if err != nil || len(h) == 0 {
+			return 0, err
+		}
+		return len(h[0].Points), nil
+	}
 	points := func(s *duckdb.Store) int {
 		t.Helper()
-		h, err := s.MetricHistory(ctx, core.HistoryQuery{Key: "fill", IterationIDs: []string{it}})
+		n, err := history(s)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(h) == 0 {
-			return 0
-		}
-		return len(h[0].Points)
+		return n
 	}
-	if n := points(s); n != acked*1000 {
+	// On the full disk, the points the journal holds cannot reach the
+	// database: a read of points shows every acknowledged one, or says why
+	// it cannot. Other reads go on.
+	switch n, err := history(s); {
+	case err != nil && (core.ErrorCode(err) != core.EStorage || !strings.Contains(err.Error(), "safe in the journal")):
+		t.Fatalf("reading points on the full disk: %v (code %s), want a storage error saying they are safe", err, core.ErrorCode(err))
+	case err == nil && n != acked*1000:
 		t.Fatalf("%d points readable on the full disk, want the %d acknowledged", n, acked*1000)
 	}
+	if _, err := s.GetIteration(ctx, it); err != nil {
+		t.Fatalf("reading an iteration on the full disk: %v", err)
+	}
 	remount("size=64m")
+	if n := points(s); n != acked*1000 {
+		t.Fatalf("%d points readable with room again, want the %d acknowledged", n, acked*1000)
+	}
 	if _, err := s.LogMetrics(ctx, it, fillBatch(acked)); err != nil {
 		t.Fatalf("with room again: %v", err)
 	}

@@ -78,7 +78,7 @@ func TestSchema(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "deardiary.db")
 	openFile(t, path).Close()
 	tables := query[string](t, path, `SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1`)
-	want := []string{"experiment", "experiment_tag", "iteration", "iteration_snapshot", "iteration_snapshot_file", "iteration_tag", "metric", "metric_rollup", "metric_summary", "metric_summary_delta",
+	want := []string{"experiment", "experiment_tag", "iteration", "iteration_snapshot", "iteration_snapshot_file", "iteration_tag", "journal_mark", "metric", "metric_rollup", "metric_summary", "metric_summary_delta",
 		"model", "model_version", "model_version_counter", "parameter", "project", "project_tag", "resource", "schema_migrations", "tag", "user", "user_permission"}
 	if !slices.Equal(tables, want) {
 		t.Fatalf("tables = %v\nwant   %v", tables, want)
@@ -96,7 +96,7 @@ func TestSchema(t *testing.T) {
 		}
 	}
 	migrations := query[string](t, path, `SELECT version || ' ' || name FROM schema_migrations ORDER BY version`)
-	if !slices.Equal(migrations, []string{"1 baseline", "2 metric_summary", "3 model_version_counter", "4 drop_foreign_keys", "5 snapshot", "6 summary_first_step", "7 snapshot_files_key", "8 metric_rollup"}) {
+	if !slices.Equal(migrations, []string{"1 baseline", "2 metric_summary", "3 model_version_counter", "4 drop_foreign_keys", "5 snapshot", "6 summary_first_step", "7 snapshot_files_key", "8 metric_rollup", "9 journal_mark"}) {
 		t.Fatalf("schema_migrations = %v", migrations)
 	}
 	openFile(t, path).Close()

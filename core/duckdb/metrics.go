@@ -33,11 +33,17 @@ func getMetric(ctx context.Context, q querier, id string) (*core.Metric, error) 
 
 // GetMetric implements core.MetricService.
 func (s *Store) GetMetric(ctx context.Context, id string) (*core.Metric, error) {
+	if err := s.sync(ctx); err != nil {
+		return nil, err
+	}
 	return getMetric(ctx, s.db, id)
 }
 
 // ListMetrics implements core.MetricService.
 func (s *Store) ListMetrics(ctx context.Context, f core.MetricFilter) ([]*core.Metric, int, error) {
+	if err := s.sync(ctx); err != nil {
+		return nil, 0, err
+	}
 	return listPage(ctx, s, scanMetric, metricColumns, `metric WHERE iteration_id = ? AND (? = '' OR key = ?)`,
 		`step, recorded_at, rowid`, f.Page, f.IterationID, f.Key, f.Key)
 }
@@ -258,6 +264,9 @@ func (s *Store) MetricHistory(ctx context.Context, q core.HistoryQuery) ([]core.
 	if err := requireText("metric key", q.Key); err != nil {
 		return nil, err
 	}
+	if err := s.sync(ctx); err != nil {
+		return nil, err
+	}
 	ids := unique(q.IterationIDs)
 	var long map[string]stepSpan
 	if q.MaxPoints >= 3 {
@@ -454,6 +463,9 @@ func forChunks(ids []string, fn func([]string) error) error {
 func (s *Store) MetricSummaries(ctx context.Context, f core.SummaryFilter) ([]core.MetricSummary, error) {
 	if f.ExperimentID == "" && len(f.IterationIDs) == 0 {
 		return nil, core.Invalid("name an experiment or iterations to summarise")
+	}
+	if err := s.sync(ctx); err != nil {
+		return nil, err
 	}
 	var out []core.MetricSummary
 	query := func(where string, args ...any) error {

@@ -235,19 +235,23 @@ func TestRollupAgreesWithPoints(t *testing.T) {
 		for op := range 100 {
 			switch r := rng.IntN(20); {
 			case r < 11:
-				var batch []core.MetricInput
-				for range 1 + rng.IntN(50) {
-					m := core.MetricInput{Key: keys[rng.IntN(2)], Value: rng.NormFloat64()}
-					if rng.IntN(4) > 0 {
-						m.Step = new(int64(rng.IntN(500) - 150))
+				// A few batches in a row: the writer holds them together,
+				// merging their summary changes (see journal.go).
+				for range 1 + rng.IntN(3) {
+					var batch []core.MetricInput
+					for range 1 + rng.IntN(50) {
+						m := core.MetricInput{Key: keys[rng.IntN(2)], Value: rng.NormFloat64()}
+						if rng.IntN(4) > 0 {
+							m.Step = new(int64(rng.IntN(500) - 150))
+						}
+						batch = append(batch, m)
 					}
-					batch = append(batch, m)
+					ids, err := s.LogMetrics(ctx, its[rng.IntN(len(its))], core.MetricBatch{Metrics: batch})
+					if err != nil {
+						t.Fatal(err)
+					}
+					points = append(points, ids...)
 				}
-				ids, err := s.LogMetrics(ctx, its[rng.IntN(len(its))], core.MetricBatch{Metrics: batch})
-				if err != nil {
-					t.Fatal(err)
-				}
-				points = append(points, ids...)
 			case r < 15 && len(points) > 0:
 				var upd core.MetricUpdate
 				switch rng.IntN(3) {
@@ -270,6 +274,12 @@ func TestRollupAgreesWithPoints(t *testing.T) {
 			default:
 				s.Close()
 				s = open()
+			}
+			if err := s.sync(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if current, err := summaryState(ctx, s.db); err != nil || !current {
+				t.Fatalf("seed %d, change %d: summaries current = %v, %v", seed, op, current, err)
 			}
 			var disagree int
 			if err := s.db.QueryRow(`WITH

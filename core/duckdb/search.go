@@ -27,6 +27,9 @@ func (s *Store) SearchIterations(ctx context.Context, q core.IterationSearch) ([
 	if b.err != nil {
 		return nil, 0, b.err
 	}
+	if err := s.sync(ctx); err != nil { // a condition on metrics reads them
+		return nil, 0, err
+	}
 	from := `(SELECT * FROM iteration WHERE experiment_id IN (` + placeholders(len(q.ExperimentIDs)) + `)) AS i WHERE ` + cond
 	return listPage(ctx, s, scanIteration, iterationColumns, from, `created_date, id`, q.Page,
 		append(anySlice(q.ExperimentIDs), b.args...)...)

@@ -298,7 +298,11 @@ func (s *Store) init(ctx context.Context) error {
 		return err
 	}
 	s.summaries, s.rollups = true, true
-	w, err := startWriter(ctx, s.db, s.cfg.compactAt, s.mem)
+	journal := ""
+	if s.path != ":memory:" {
+		journal = s.path + journalSuffix
+	}
+	w, err := startWriter(ctx, s.db, s.cfg.compactAt, s.mem, journal)
 	if err != nil {
 		return err
 	}
@@ -372,6 +376,23 @@ func (s *Store) write(ctx context.Context, fn func(tx *tx) error) error {
 		return core.Invalid("the database %s is open read-only", s.path)
 	}
 	return fold(s.w.do(ctx, fn))
+}
+
+// sync returns once every acknowledged write is in DuckDB: a read that may
+// see metric points calls it first, as the writer holds points for a moment
+// before it commits them (see journal.go).
+func (s *Store) sync(ctx context.Context) error {
+	if s.w == nil {
+		return nil
+	}
+	err := s.w.sync(ctx)
+	if err != nil && ctx.Err() == nil {
+		if trouble := diskTrouble(err.Error()); trouble != "" {
+			return &core.Error{Code: core.EStorage, Err: err, Message: "cannot read the latest metric points: " +
+				"they are safe in the journal, but cannot be written to the database (" + trouble + "); they are read once it is fixed"}
+		}
+	}
+	return fold(err)
 }
 
 // read runs fn in a transaction of its own, so the queries it makes see one

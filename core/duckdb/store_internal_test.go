@@ -3,6 +3,7 @@ package duckdb
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"testing"
 
 	"golang.org/x/crypto/bcrypt"
@@ -101,12 +102,24 @@ func TestCompactionKeepsSummaries(t *testing.T) {
 	}
 }
 
-// TestLaterWritesWinTies logs two points with the same step and time in
-// separate commits, with and without a compaction between them.
+// TestLaterWritesWinTies logs points with the same step and time in
+// separate writes, with and without a compaction between them, committed
+// one by one (in memory) or held together (in a file, see journal.go).
 func TestLaterWritesWinTies(t *testing.T) {
-	for _, every := range []int64{1, 1 << 40} {
-		ctx, id := context.Background(), mustID(t)
-		s := openTest(t, withCompactAt(every))
+	for _, c := range []struct {
+		every int64
+		path  string
+	}{{1, ":memory:"}, {1 << 40, ":memory:"}, {1 << 40, "ties.db"}} {
+		every, ctx, id := c.every, context.Background(), mustID(t)
+		path := c.path
+		if path != ":memory:" {
+			path = filepath.Join(t.TempDir(), path)
+		}
+		s, err := Open(path, WithBcryptCost(bcrypt.MinCost), withCompactAt(every))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
 		p := id(s.CreateProject(ctx, core.ProjectCreate{Name: "p"}))
 		e := id(s.CreateExperiment(ctx, core.ExperimentCreate{ProjectID: p, Name: "e"}))
 		it := id(s.CreateIteration(ctx, core.IterationCreate{ExperimentID: e}))
@@ -118,7 +131,7 @@ func TestLaterWritesWinTies(t *testing.T) {
 		}
 		sums, err := s.MetricSummaries(ctx, core.SummaryFilter{IterationIDs: []string{it}})
 		if err != nil || len(sums) != 1 || sums[0].Last != 6 {
-			t.Fatalf("compacting every %d rows: summaries %+v, %v; want the last write (6)", every, sums, err)
+			t.Fatalf("%s, compacting every %d rows: summaries %+v, %v; want the last write (6)", c.path, every, sums, err)
 		}
 	}
 }

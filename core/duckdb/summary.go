@@ -89,6 +89,30 @@ func (d *blockDelta) add(r metricRow) {
 	}
 }
 
+// merge adds o, the delta of points that came after d's, as add would have
+// added them one by one.
+func (d *blockDelta) merge(o *blockDelta) {
+	if d.count == 0 {
+		*d = *o
+		return
+	}
+	d.count += o.count
+	d.stepSum += o.stepSum
+	d.valueSum += o.valueSum
+	if o.min < d.min {
+		d.min, d.minStep = o.min, o.minStep
+	}
+	if o.max > d.max {
+		d.max, d.maxStep = o.max, o.maxStep
+	}
+	if o.firstStep < d.firstStep {
+		d.firstStep, d.firstValue = o.firstStep, o.firstValue
+	}
+	if o.lastStep > d.lastStep || (o.lastStep == d.lastStep && o.lastRecordedAt >= d.lastRecordedAt) {
+		d.lastValue, d.lastStep, d.lastRecordedAt = o.lastValue, o.lastStep, o.lastRecordedAt
+	}
+}
+
 // flushSummaries appends one delta row per block of a series the
 // transaction touched since its last flush. Each flush takes a new sequence
 // number, so later changes win ties against earlier ones.

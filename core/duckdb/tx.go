@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/duckdb/duckdb-go/v2"
 )
@@ -58,10 +59,17 @@ const largeWrite = 4 << 20
 // transaction next queries or commits. Cached facts it learns or changes live
 // in its own maps until commit, so a rollback leaves the cache untouched.
 type tx struct {
-	ctx      context.Context
-	conn     *sql.Conn
-	cache    *cache
-	err      error // set when a flush failed: the transaction is lost
+	ctx   context.Context
+	conn  *sql.Conn
+	cache *cache
+	err   error // set when a flush failed: the transaction is lost
+	// begun is set once the transaction began in DuckDB, which it does on
+	// its first use of the database: a transaction that only buffers points
+	// may instead be held (see journal.go). Beginning takes in the points
+	// held until then, and drained is then the journal record they end at.
+	begun    bool
+	held     *held
+	drained  uint64
 	rows     []metricRow
 	deltas   map[blockKey]*blockDelta
 	iters    map[string]iterState
@@ -81,12 +89,13 @@ type tx struct {
 	flushes, deltaRows int64
 }
 
-func newTx(ctx context.Context, conn *sql.Conn, c *cache, apps map[string]*duckdb.Appender) *tx {
+func newTx(ctx context.Context, conn *sql.Conn, c *cache, apps map[string]*duckdb.Appender, h *held) *tx {
 	return &tx{
 		ctx:    ctx,
 		conn:   conn,
 		apps:   apps,
 		cache:  c,
+		held:   h,
 		deltas: map[blockKey]*blockDelta{},
 		iters:  map[string]iterState{},
 		steps:  map[seriesKey]int64{},
@@ -138,6 +147,38 @@ func (t *tx) returnMemory() {
 // bytes of a deleted resource.
 func (t *tx) afterCommit(fn func()) { t.onCommit = append(t.onCommit, fn) }
 
+// open begins the transaction in DuckDB unless it has, and takes in the
+// points held so far, ahead of its own.
+func (t *tx) open() error {
+	if t.begun {
+		return t.err
+	}
+	t.begun = true
+	if _, err := t.conn.ExecContext(t.ctx, "BEGIN TRANSACTION"); err != nil {
+		t.err = errors.Join(errors.New("cannot begin a transaction"), err)
+		return t.err
+	}
+	if h := t.held; h != nil && len(h.rows) > 0 {
+		t.rows = slices.Concat(h.rows, t.rows) // a copy: a rollback must leave the held rows as they are
+		own := t.deltas
+		t.deltas = make(map[blockKey]*blockDelta, len(h.deltas)+len(own))
+		for k, d := range h.deltas {
+			c := *d
+			t.deltas[k] = &c
+		}
+		for k, d := range own {
+			if c := t.deltas[k]; c != nil {
+				c.merge(d)
+			} else {
+				t.deltas[k] = d
+			}
+		}
+		t.drained = h.seq
+		t.afterCommit(h.drained)
+	}
+	return nil
+}
+
 func (t *tx) commit() error {
 	if err := t.flushRows(); err != nil {
 		t.rollback()
@@ -146,6 +187,12 @@ func (t *tx) commit() error {
 	if err := t.flushSummaries(); err != nil {
 		t.rollback()
 		return err
+	}
+	if t.drained > 0 {
+		if _, err := t.conn.ExecContext(t.ctx, `UPDATE journal_mark SET drained = ?`, t.drained); err != nil {
+			t.rollback()
+			return fmt.Errorf("cannot mark the journal: %w", err)
+		}
 	}
 	if _, err := t.conn.ExecContext(t.ctx, "COMMIT"); err != nil {
 		t.rollback()
@@ -159,6 +206,9 @@ func (t *tx) commit() error {
 }
 
 func (t *tx) rollback() {
+	if !t.begun {
+		return
+	}
 	_, _ = t.conn.ExecContext(t.ctx, "ROLLBACK")
 }
 
@@ -292,8 +342,8 @@ var appendColumns = []string{"id", "iteration_id", "key", "value", "step", "reco
 
 // flushRows writes the buffered points with one Appender.
 func (t *tx) flushRows() error {
-	if t.err != nil || len(t.rows) == 0 {
-		return t.err
+	if err := t.open(); err != nil || len(t.rows) == 0 {
+		return err
 	}
 	rows := t.rows
 	t.rows = t.rows[:0]

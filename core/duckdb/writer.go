@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
@@ -28,6 +30,8 @@ type writeOp struct {
 // runs whatever has queued up since its last commit in one transaction (group
 // commit), which makes read-then-write steps such as auto-assigned metric
 // steps race-free and turns thousands of small writes into a few commits.
+// A group that only logs points it acknowledges from its journal instead,
+// and commits the points of many such groups at once (see journal.go).
 type writer struct {
 	ctx   context.Context // writes finish even when a caller gives up
 	conn  *sql.Conn
@@ -40,16 +44,110 @@ type writer struct {
 	// compactAt is how many delta summary rows wait before they are folded.
 	compactAt int64
 	mem       *memoryBudget
+	held      held
 }
 
-func startWriter(ctx context.Context, db *sql.DB, compactAt int64, mem *memoryBudget) (*writer, error) {
+// held is what the journal has and DuckDB does not yet: the points of
+// acknowledged writes, in the order they were logged, and their summary
+// changes (see journal.go).
+type held struct {
+	j      *journal // nil: nothing is held, every write commits
+	rows   []metricRow
+	deltas map[blockKey]*blockDelta
+	seq    uint64 // the journal record of the last rows held
+	// count is len(rows), for readers deciding whether to sync first.
+	count atomic.Int64
+}
+
+// Points are held until there are holdRows of them or the first has waited
+// holdFor: long enough for one DuckDB commit to carry thousands of points,
+// short enough that the journal, Go's memory and a crash's replay stay small.
+const (
+	holdRows = 64 << 10
+	holdFor  = 500 * time.Millisecond
+)
+
+// add holds an acknowledged group's rows and deltas, which it takes over.
+func (h *held) add(seq uint64, rows []metricRow, deltas map[blockKey]*blockDelta) {
+	h.rows = append(h.rows, rows...)
+	if h.deltas == nil {
+		h.deltas = map[blockKey]*blockDelta{}
+	}
+	for k, d := range deltas {
+		if c := h.deltas[k]; c != nil {
+			c.merge(d)
+		} else {
+			h.deltas[k] = d
+		}
+	}
+	h.seq = seq
+	h.count.Store(int64(len(h.rows)))
+}
+
+// drained forgets what a committed transaction took in, and empties the
+// journal. Should emptying fail, the records stay behind the mark, and a
+// replay skips them.
+func (h *held) drained() {
+	h.rows, h.deltas = h.rows[:0], nil
+	h.count.Store(0)
+	_ = h.j.reset()
+}
+
+// startWriter starts the writer. With a journal path, it replays the
+// journal's records that never reached DuckDB, then keeps the journal.
+func startWriter(ctx context.Context, db *sql.DB, compactAt int64, mem *memoryBudget, journalPath string) (*writer, error) {
 	w, err := newWriter(ctx, db, compactAt)
 	if err != nil {
 		return nil, err
 	}
 	w.mem = mem
+	if journalPath != "" {
+		if err := w.replay(journalPath); err != nil {
+			w.conn.Close()
+			return nil, err
+		}
+	}
 	go w.loop()
 	return w, nil
+}
+
+// replay opens the journal and commits the points of its records past
+// journal_mark.
+func (w *writer) replay(path string) error {
+	j, records, err := openJournal(path)
+	if err != nil {
+		return err
+	}
+	var mark uint64
+	if err := w.conn.QueryRowContext(w.ctx, `SELECT drained FROM journal_mark`).Scan(&mark); err != nil {
+		j.close()
+		return fmt.Errorf("cannot read journal_mark: %w", err)
+	}
+	for _, r := range records {
+		if r.seq <= mark {
+			continue
+		}
+		deltas := map[blockKey]*blockDelta{}
+		for _, row := range r.rows {
+			k := blockKey{seriesKey{row.iterationID, row.key}, row.step >> rollupShift}
+			if deltas[k] == nil {
+				deltas[k] = &blockDelta{}
+			}
+			deltas[k].add(row)
+		}
+		w.held.add(r.seq, r.rows, deltas)
+	}
+	j.seq = max(j.seq, mark)
+	w.held.j = j
+	if w.held.count.Load() > 0 {
+		if err := w.drain(); err != nil {
+			j.close()
+			return fmt.Errorf("cannot replay the journal %s: %w", path, err)
+		}
+	} else if j.size > 0 {
+		_ = j.reset()
+	}
+	return nil
 }
 
 // newWriter prepares a writer without starting its loop.
@@ -103,23 +201,49 @@ func (w *writer) close() {
 // checkpoints, folding the write-ahead log into the database file.
 const idleCheckpoint = 2 * time.Second
 
+// drain commits the held points to DuckDB.
+func (w *writer) drain() error {
+	op := &writeOp{ctx: w.ctx, fn: (*tx).open, done: make(chan error, 1)}
+	w.runGroup([]*writeOp{op})
+	return <-op.done
+}
+
+// sync returns once the points held when it was called are in DuckDB, where
+// reads see them.
+func (w *writer) sync(ctx context.Context) error {
+	if w.held.count.Load() == 0 {
+		return nil
+	}
+	return w.do(ctx, (*tx).open)
+}
+
+// finish ends the loop: it commits what is held, folds pending summary rows
+// so a file at rest is compact, and lets go of the connection. A failure
+// loses nothing: the journal and the deltas stay, and the next open replays
+// and reads them.
+func (w *writer) finish() {
+	drained := w.held.count.Load() == 0 || w.drain() == nil
+	if w.cache.deltaRows > 0 {
+		_ = w.compact()
+	}
+	for _, a := range w.apps {
+		_ = a.Close()
+	}
+	if j := w.held.j; j != nil && drained {
+		_ = j.close()
+	} else if j != nil {
+		_ = j.f.Close() // what it holds is replayed at the next open
+	}
+	w.conn.Close()
+}
+
 func (w *writer) loop() {
 	defer close(w.done)
-	defer w.conn.Close()
-	defer func() {
-		for _, a := range w.apps {
-			_ = a.Close()
-		}
-	}()
+	defer w.finish()
 	idle := time.NewTimer(idleCheckpoint)
 	idle.Stop()
-	// Fold pending summary rows at close, so a file at rest is compact. A
-	// failure here loses nothing: the deltas stay and are read as they are.
-	defer func() {
-		if w.cache.deltaRows > 0 {
-			_ = w.compact()
-		}
-	}()
+	hold := time.NewTimer(holdFor)
+	hold.Stop()
 	for {
 		var first *writeOp
 		select {
@@ -127,6 +251,11 @@ func (w *writer) loop() {
 			// A failed checkpoint loses nothing: the log stays and
 			// DuckDB checkpoints it later.
 			_, _ = w.conn.ExecContext(w.ctx, "CHECKPOINT")
+			continue
+		case <-hold.C:
+			if w.held.count.Load() > 0 {
+				_ = w.drain() // on failure the points stay held, and the journal has them
+			}
 			continue
 		case first = <-w.ops:
 		case <-w.quit:
@@ -149,7 +278,14 @@ func (w *writer) loop() {
 				break drain
 			}
 		}
+		wasHolding := w.held.count.Load() > 0
 		w.runGroup(group)
+		switch n := w.held.count.Load(); {
+		case n >= holdRows:
+			_ = w.drain()
+		case n > 0 && !wasHolding:
+			hold.Reset(holdFor)
+		}
 		if w.cache.deltaRows >= w.compactAt {
 			_ = w.compact() // on failure the deltas stay, still correct, and are folded next time
 		}
@@ -209,6 +345,12 @@ func (w *writer) runGroup(group []*writeOp) {
 			pending = append(pending[:failed], pending[failed+1:]...)
 			continue
 		}
+		if w.hold(t) {
+			for _, op := range pending {
+				op.done <- nil
+			}
+			return
+		}
 		err = t.commit()
 		if err == nil && t.checkpoint {
 			// A failed checkpoint loses nothing: the log stays.
@@ -232,11 +374,30 @@ func (w *writer) runGroup(group []*writeOp) {
 	}
 }
 
+// begin starts a transaction; it begins in DuckDB on its first use of the
+// database (see tx.open).
 func (w *writer) begin() (*tx, error) {
-	if _, err := w.conn.ExecContext(w.ctx, "BEGIN TRANSACTION"); err != nil {
-		return nil, errors.Join(errors.New("cannot begin a transaction"), err)
-	}
-	t := newTx(w.ctx, w.conn, &w.cache, w.apps)
+	t := newTx(w.ctx, w.conn, &w.cache, w.apps, &w.held)
 	t.mem = w.mem
 	return t, nil
+}
+
+// hold acknowledges a transaction that only buffered points by writing them
+// to the journal, and holds them for a later commit. It reports false when
+// the transaction must commit instead: it used the database or has work for
+// after its commit, there is no journal, or the journal failed.
+func (w *writer) hold(t *tx) bool {
+	h := &w.held
+	if h.j == nil || h.j.broken || t.begun || len(t.onCommit) > 0 || t.checkpoint || t.forget {
+		return false
+	}
+	if len(t.rows) > 0 {
+		seq, err := h.j.append(t.rows)
+		if err != nil {
+			return false
+		}
+		h.add(seq, t.rows, t.deltas)
+	}
+	t.applyToCache()
+	return true
 }

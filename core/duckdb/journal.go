@@ -1,0 +1,291 @@
+package duckdb
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"math"
+	"os"
+)
+
+// The journal makes logged metric points durable without a DuckDB commit.
+//
+// A DuckDB commit costs about a millisecond of CPU however little it
+// writes, so a daemon taking one point per request from many clients spent
+// half its time committing. Instead, a group of writes that only appends
+// points (the writer's hot path, see writer.hold) is written to this file
+// and synced, which costs a write and an fsync, and acknowledged. Its points
+// are held in memory and reach DuckDB in one transaction with the points of
+// many later groups: when enough are held, when they have been held a
+// moment, before any other write, and before any read that could see them
+// (Store.sync). That transaction also records the journal's last sequence
+// number in journal_mark, and the journal then starts over.
+//
+// After a crash, Open replays the records past the mark: the points of
+// acknowledged groups that never reached DuckDB. Records at or below it
+// reached DuckDB in the transaction that wrote the mark, and a torn record
+// at the end was never acknowledged (each group's record is synced before
+// the next is written, so only the last can be torn).
+
+// journalSuffix names the journal of a database file.
+const journalSuffix = ".journal"
+
+// journalRecord is one acknowledged group's points.
+type journalRecord struct {
+	seq  uint64
+	rows []metricRow
+}
+
+// journal is the append-only file of records not yet known to be in DuckDB.
+type journal struct {
+	f    *os.File
+	size int64  // bytes of whole records; a failed append is cut back to it
+	seq  uint64 // the last record's sequence number
+	buf  []byte
+	// broken is set when a failed append could not be cut off: a record
+	// written after the torn one would be lost to a replay, so none is
+	// until an emptying succeeds.
+	broken bool
+}
+
+var journalCRC = crc32.MakeTable(crc32.Castagnoli)
+
+// recordHeader is a record's body length and the CRC-32C of its body.
+const recordHeader = 8
+
+// openJournal opens path, creating it, and returns the whole records it
+// holds. A torn or corrupt tail is cut off: it was never acknowledged.
+func openJournal(path string) (*journal, []journalRecord, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, nil, fmt.Errorf("cannot open the journal %s: %w", path, err)
+	}
+	data, err := io.ReadAll(f)
+	if err != nil {
+		f.Close()
+		return nil, nil, fmt.Errorf("cannot read the journal %s: %w", path, err)
+	}
+	records, size := decodeJournal(data)
+	if size < int64(len(data)) {
+		if err := f.Truncate(size); err != nil {
+			f.Close()
+			return nil, nil, fmt.Errorf("cannot cut the torn end off the journal %s: %w", path, err)
+		}
+	}
+	if _, err := f.Seek(size, io.SeekStart); err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	j := &journal{f: f, size: size}
+	if len(records) > 0 {
+		j.seq = records[len(records)-1].seq
+	}
+	return j, records, nil
+}
+
+// decodeJournal returns the whole records at the start of data and the
+// bytes they take.
+func decodeJournal(data []byte) ([]journalRecord, int64) {
+	var (
+		records []journalRecord
+		size    int64
+	)
+	for len(data) >= recordHeader {
+		n := binary.LittleEndian.Uint32(data)
+		if uint64(n) > uint64(len(data)-recordHeader) {
+			break
+		}
+		body := data[recordHeader : recordHeader+n]
+		if crc32.Checksum(body, journalCRC) != binary.LittleEndian.Uint32(data[4:]) {
+			break
+		}
+		r, ok := decodeRecord(body)
+		if !ok {
+			break
+		}
+		records = append(records, r)
+		size += recordHeader + int64(n)
+		data = data[recordHeader+n:]
+	}
+	return records, size
+}
+
+// append writes rows as the next record and syncs it. On failure the file is
+// cut back to its last whole record, so later records are not stranded
+// behind a torn one; if even that fails, the journal must not be used again.
+func (j *journal) append(rows []metricRow) (uint64, error) {
+	seq := j.seq + 1
+	j.buf = encodeRecord(j.buf[:0], seq, rows)
+	_, err := j.f.Write(j.buf)
+	if err == nil {
+		err = j.f.Sync()
+	}
+	if err != nil {
+		if cut := j.cut(j.size); cut != nil {
+			j.broken = true
+			return 0, errors.Join(err, cut)
+		}
+		return 0, err
+	}
+	j.seq = seq
+	j.size += int64(len(j.buf))
+	if cap(j.buf) > 1<<20 {
+		j.buf = nil // one large batch should not pin its buffer
+	}
+	return seq, nil
+}
+
+// reset empties the journal once DuckDB holds everything in it. It need not
+// be synced: journal_mark already says the records are in.
+func (j *journal) reset() error { return j.cut(0) }
+
+func (j *journal) cut(size int64) error {
+	if err := j.f.Truncate(size); err != nil {
+		return fmt.Errorf("cannot truncate the journal: %w", err)
+	}
+	if _, err := j.f.Seek(size, io.SeekStart); err != nil {
+		return err
+	}
+	j.size = size
+	j.broken = false
+	return nil
+}
+
+// close closes the file, and removes it when it is empty.
+func (j *journal) close() error {
+	name := j.f.Name()
+	err := j.f.Close()
+	if err == nil && j.size == 0 {
+		err = os.Remove(name)
+	}
+	return err
+}
+
+// A record's body: its sequence number, a table of the strings its rows
+// share (iteration ids, keys, times), and the rows, each an id, three
+// indexes into the table, the value's bits and the step.
+func encodeRecord(buf []byte, seq uint64, rows []metricRow) []byte {
+	buf = append(buf, make([]byte, recordHeader)...)
+	buf = binary.AppendUvarint(buf, seq)
+	index := map[string]uint64{}
+	var shared []string
+	ref := func(s string) uint64 {
+		i, ok := index[s]
+		if !ok {
+			i = uint64(len(shared))
+			index[s] = i
+			shared = append(shared, s)
+		}
+		return i
+	}
+	refs := make([]uint64, 0, 3*len(rows))
+	for _, r := range rows {
+		refs = append(refs, ref(r.iterationID), ref(r.key), ref(r.recordedAt))
+	}
+	buf = binary.AppendUvarint(buf, uint64(len(shared)))
+	for _, s := range shared {
+		buf = appendString(buf, s)
+	}
+	buf = binary.AppendUvarint(buf, uint64(len(rows)))
+	for i, r := range rows {
+		buf = appendString(buf, r.id)
+		buf = binary.AppendUvarint(buf, refs[3*i])
+		buf = binary.AppendUvarint(buf, refs[3*i+1])
+		buf = binary.AppendUvarint(buf, refs[3*i+2])
+		buf = binary.LittleEndian.AppendUint64(buf, math.Float64bits(r.value))
+		buf = binary.AppendVarint(buf, r.step)
+	}
+	body := buf[recordHeader:]
+	binary.LittleEndian.PutUint32(buf, uint32(len(body)))
+	binary.LittleEndian.PutUint32(buf[4:], crc32.Checksum(body, journalCRC))
+	return buf
+}
+
+func appendString(buf []byte, s string) []byte {
+	return append(binary.AppendUvarint(buf, uint64(len(s))), s...)
+}
+
+// recordReader decodes a body, remembering the first thing that went wrong.
+type recordReader struct {
+	data []byte
+	bad  bool
+}
+
+func (r *recordReader) uvarint() uint64 {
+	v, n := binary.Uvarint(r.data)
+	if n <= 0 {
+		r.bad = true
+		return 0
+	}
+	r.data = r.data[n:]
+	return v
+}
+
+func (r *recordReader) varint() int64 {
+	v, n := binary.Varint(r.data)
+	if n <= 0 {
+		r.bad = true
+		return 0
+	}
+	r.data = r.data[n:]
+	return v
+}
+
+func (r *recordReader) string() string {
+	n := r.uvarint()
+	if r.bad || n > uint64(len(r.data)) {
+		r.bad = true
+		return ""
+	}
+	s := string(r.data[:n])
+	r.data = r.data[n:]
+	return s
+}
+
+func (r *recordReader) float() float64 {
+	if len(r.data) < 8 {
+		r.bad = true
+		return 0
+	}
+	v := math.Float64frombits(binary.LittleEndian.Uint64(r.data))
+	r.data = r.data[8:]
+	return v
+}
+
+// decodeRecord reads a body whose checksum matched; ok is false for one that
+// does not parse all the same.
+func decodeRecord(body []byte) (journalRecord, bool) {
+	r := &recordReader{data: body}
+	rec := journalRecord{seq: r.uvarint()}
+	n := r.uvarint()
+	if n > uint64(len(body)) {
+		return rec, false
+	}
+	shared := make([]string, n)
+	for i := range shared {
+		shared[i] = r.string()
+	}
+	lookup := func() string {
+		i := r.uvarint()
+		if i >= uint64(len(shared)) {
+			r.bad = true
+			return ""
+		}
+		return shared[i]
+	}
+	n = r.uvarint()
+	if n > uint64(len(body)) {
+		return rec, false
+	}
+	rec.rows = make([]metricRow, n)
+	for i := range rec.rows {
+		row := &rec.rows[i]
+		row.id = r.string()
+		row.iterationID, row.key, row.recordedAt = lookup(), lookup(), lookup()
+		row.value = r.float()
+		row.step = r.varint()
+	}
+	return rec, !r.bad && len(r.data) == 0
+}

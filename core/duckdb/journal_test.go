@@ -1,0 +1,237 @@
+package duckdb
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/deardiary/deardiary-go/core"
+)
+
+func journalRows(iteration string, from, n int) []metricRow {
+	rows := make([]metricRow, n)
+	for i := range rows {
+		rows[i] = metricRow{id: newID(), iterationID: iteration, key: []string{"loss", "acc"}[i%2],
+			value: float64(from+i) / 3, step: int64(from + i - 5), recordedAt: "2026-11-23T18:00:00.000"}
+	}
+	return rows
+}
+
+// TestJournalKeepsWholeRecords cuts a journal of three records at every
+// byte, and flips every byte of its last record: what reads back is always
+// the records that are whole, exactly as written.
+func TestJournalKeepsWholeRecords(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "j")
+	j, records, err := openJournal(path)
+	if err != nil || len(records) != 0 {
+		t.Fatalf("a new journal: %v, %v", records, err)
+	}
+	var want []journalRecord
+	var ends []int64
+	for i, n := range []int{1, 40, 3} {
+		rows := journalRows("it", 100*i, n)
+		seq, err := j.append(rows)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, journalRecord{seq: seq, rows: rows})
+		ends = append(ends, j.size)
+	}
+	j.f.Close()
+	data, err := os.ReadFile(path)
+	if err != nil || int64(len(data)) != ends[2] {
+		t.Fatalf("%d bytes on disk, want %d: %v", len(data), ends[2], err)
+	}
+	equal := func(a, b journalRecord) bool { return a.seq == b.seq && slices.Equal(a.rows, b.rows) }
+	for cut := range len(data) + 1 {
+		got, size := decodeJournal(data[:cut])
+		whole := 0
+		for whole < len(ends) && ends[whole] <= int64(cut) {
+			whole++
+		}
+		if !slices.EqualFunc(got, want[:whole], equal) || (whole > 0 && size != ends[whole-1]) || (whole == 0 && size != 0) {
+			t.Fatalf("cut at %d: %d records of %d bytes, want %d", cut, len(got), size, whole)
+		}
+	}
+	for i := ends[1]; i < ends[2]; i++ {
+		bad := slices.Clone(data)
+		bad[i] ^= 0x40
+		if got, size := decodeJournal(bad); !slices.EqualFunc(got, want[:2], equal) || size != ends[1] {
+			t.Fatalf("byte %d flipped: %d records of %d bytes, want the first two", i, len(got), size)
+		}
+	}
+	// Reopening cuts a torn end off, and appends after the whole records.
+	if err := os.WriteFile(path, data[:ends[2]-3], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	j, records, err = openJournal(path)
+	if err != nil || len(records) != 2 || j.size != ends[1] || j.seq != want[1].seq {
+		t.Fatalf("reopened: %d records, size %d, seq %d, %v", len(records), j.size, j.seq, err)
+	}
+	if _, err := j.append(want[2].rows); err != nil {
+		t.Fatal(err)
+	}
+	j.f.Close()
+	data, _ = os.ReadFile(path)
+	if got, _ := decodeJournal(data); len(got) != 3 || !slices.Equal(got[2].rows, want[2].rows) {
+		t.Fatalf("after the reopened journal's append: %d records", len(got))
+	}
+}
+
+// TestReplayTakesUnmarkedRecords writes a journal as a crashed writer would
+// have left it: a record already in the database (at or below the mark),
+// and two that are not. Open replays the two, with their summaries, and
+// empties the journal.
+func TestReplayTakesUnmarkedRecords(t *testing.T) {
+	ctx, id := context.Background(), mustID(t)
+	path := filepath.Join(t.TempDir(), "crashed.db")
+	s, err := Open(path, WithBcryptCost(bcrypt.MinCost))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := id(s.CreateProject(ctx, core.ProjectCreate{Name: "p"}))
+	e := id(s.CreateExperiment(ctx, core.ExperimentCreate{ProjectID: p, Name: "e"}))
+	it := id(s.CreateIteration(ctx, core.IterationCreate{ExperimentID: e}))
+	in := journalRows(it, 0, 10)
+	ids, err := s.LogMetrics(ctx, it, core.MetricBatch{Metrics: inputsOf(in)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range in {
+		in[i].id = ids[i]
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path + journalSuffix); !os.IsNotExist(err) {
+		t.Fatalf("a closed store left its journal behind: %v", err)
+	}
+	var mark uint64
+	s, err = Open(path, WithBcryptCost(bcrypt.MinCost))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.db.QueryRow(`SELECT drained FROM journal_mark`).Scan(&mark)
+	s.Close()
+	if mark == 0 {
+		t.Fatal("the points went in without the journal: nothing was held")
+	}
+
+	// The record at the mark is one whose points are in; replaying it would
+	// write them twice.
+	j, _, err := openJournal(path + journalSuffix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.seq = mark - 1
+	late := [][]metricRow{journalRows(it, 10, 7), journalRows(it, 17, 5)}
+	for _, rows := range append([][]metricRow{in}, late...) {
+		if _, err := j.append(rows); err != nil {
+			t.Fatal(err)
+		}
+	}
+	j.f.Close()
+
+	s, err = Open(path, WithBcryptCost(bcrypt.MinCost))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	want := slices.Concat(in, late[0], late[1])
+	got, total, err := s.ListMetrics(ctx, core.MetricFilter{IterationID: it})
+	if err != nil || total != len(want) {
+		t.Fatalf("%d points after the replay, want %d: %v", total, len(want), err)
+	}
+	for i, m := range got {
+		if m.ID != want[i].id || m.Value != want[i].value || m.Step != want[i].step || m.Key != want[i].key {
+			t.Fatalf("point %d is %+v, want %+v", i, m, want[i])
+		}
+	}
+	if current, err := summaryState(ctx, s.db); err != nil || !current {
+		t.Fatalf("summaries after the replay: current %v, %v", current, err)
+	}
+	if current, err := rollupCurrent(ctx, s.db); err != nil || !current {
+		t.Fatalf("rollup after the replay: current %v, %v", current, err)
+	}
+	if info, err := os.Stat(path + journalSuffix); err != nil || info.Size() != 0 {
+		t.Fatalf("the journal after the replay: %v, %v", info, err)
+	}
+	// Automatic steps go on after the replayed ones.
+	if _, err := s.LogMetric(ctx, it, core.MetricInput{Key: "loss", Value: 1}); err != nil {
+		t.Fatal(err)
+	}
+	h, err := s.MetricHistory(ctx, core.HistoryQuery{Key: "loss", IterationIDs: []string{it}})
+	if err != nil || len(h) != 1 {
+		t.Fatal(h, err)
+	}
+	last := h[0].Points[len(h[0].Points)-1]
+	if prev := h[0].Points[len(h[0].Points)-2]; last.Step != prev.Step+1 {
+		t.Fatalf("an automatic step of %d after %d", last.Step, prev.Step)
+	}
+}
+
+func inputsOf(rows []metricRow) []core.MetricInput {
+	in := make([]core.MetricInput, len(rows))
+	for i, r := range rows {
+		in[i] = core.MetricInput{Key: r.key, Value: r.value, Step: new(r.step)}
+	}
+	return in
+}
+
+// TestHeldPointsAreRead reads points the writer holds, by every read that
+// shows points: each sees them, as it would committed ones.
+func TestHeldPointsAreRead(t *testing.T) {
+	ctx, id := context.Background(), mustID(t)
+	s, err := Open(filepath.Join(t.TempDir(), "held.db"), WithBcryptCost(bcrypt.MinCost))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	p := id(s.CreateProject(ctx, core.ProjectCreate{Name: "p"}))
+	e := id(s.CreateExperiment(ctx, core.ExperimentCreate{ProjectID: p, Name: "e"}))
+	it := id(s.CreateIteration(ctx, core.IterationCreate{ExperimentID: e}))
+	if _, err := s.LogMetric(ctx, it, core.MetricInput{Key: "loss", Value: 1}); err != nil {
+		t.Fatal(err) // the first point of an iteration commits: the writer learns of it
+	}
+	reads := map[string]func(metricID string) (bool, error){
+		"GetMetric": func(m string) (bool, error) {
+			got, err := s.GetMetric(ctx, m)
+			return err == nil && got.Value == 0.5, err
+		},
+		"ListMetrics": func(m string) (bool, error) {
+			got, _, err := s.ListMetrics(ctx, core.MetricFilter{IterationID: it})
+			return err == nil && got[len(got)-1].ID == m, err
+		},
+		"MetricHistory": func(string) (bool, error) {
+			got, err := s.MetricHistory(ctx, core.HistoryQuery{Key: "loss", IterationIDs: []string{it}})
+			return err == nil && got[0].Points[len(got[0].Points)-1].Value == 0.5, err
+		},
+		"MetricSummaries": func(string) (bool, error) {
+			got, err := s.MetricSummaries(ctx, core.SummaryFilter{ExperimentID: e})
+			return err == nil && got[0].Last == 0.5, err
+		},
+		"SearchIterations": func(string) (bool, error) {
+			_, n, err := s.SearchIterations(ctx, core.IterationSearch{ExperimentIDs: []string{e}, Filter: "metrics.loss = 0.5"})
+			return n == 1, err
+		},
+	}
+	for name, read := range reads {
+		m, err := s.LogMetric(ctx, it, core.MetricInput{Key: "loss", Value: 0.5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.w.held.count.Load() == 0 {
+			t.Fatalf("%s: the point was committed, not held", name)
+		}
+		if ok, err := read(m); !ok || err != nil {
+			t.Errorf("%s did not see the held point: %v", name, err)
+		}
+		if _, err := s.LogMetric(ctx, it, core.MetricInput{Key: "loss", Value: 2}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
