@@ -6,7 +6,6 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/duckdb/duckdb-go/v2"
 )
@@ -69,6 +68,7 @@ type tx struct {
 	// held until then, and drained is then the journal record they end at.
 	begun    bool
 	held     *held
+	heldRows []metricRow // flushed ahead of rows
 	drained  uint64
 	rows     []metricRow
 	deltas   map[blockKey]*blockDelta
@@ -159,7 +159,7 @@ func (t *tx) open() error {
 		return t.err
 	}
 	if h := t.held; h != nil && len(h.rows) > 0 {
-		t.rows = slices.Concat(h.rows, t.rows) // a copy: a rollback must leave the held rows as they are
+		t.heldRows = h.rows // read, not changed: a rollback leaves them held
 		own := t.deltas
 		t.deltas = make(map[blockKey]*blockDelta, len(h.deltas)+len(own))
 		for k, d := range h.deltas {
@@ -342,14 +342,21 @@ var appendColumns = []string{"id", "iteration_id", "key", "value", "step", "reco
 
 // flushRows writes the buffered points with one Appender.
 func (t *tx) flushRows() error {
-	if err := t.open(); err != nil || len(t.rows) == 0 {
+	if err := t.open(); err != nil || len(t.heldRows)+len(t.rows) == 0 {
 		return err
 	}
-	rows := t.rows
-	t.rows = t.rows[:0]
-	err := t.appendRows("metric", appendColumns, len(rows), func(i int) []driver.Value {
-		r := rows[i]
-		return []driver.Value{r.id, r.iterationID, r.key, r.value, r.step, r.recordedAt}
+	held, rows := t.heldRows, t.rows
+	t.heldRows, t.rows = nil, t.rows[:0]
+	values := make([]driver.Value, len(appendColumns))
+	err := t.appendRows("metric", appendColumns, len(held)+len(rows), func(i int) []driver.Value {
+		var r *metricRow
+		if i < len(held) {
+			r = &held[i]
+		} else {
+			r = &rows[i-len(held)]
+		}
+		values[0], values[1], values[2], values[3], values[4], values[5] = r.id, r.iterationID, r.key, r.value, r.step, r.recordedAt
+		return values
 	})
 	if err != nil {
 		t.err = &flushError{fmt.Errorf("cannot append metrics: %w", err)}

@@ -63,7 +63,7 @@ type held struct {
 // holdFor: long enough for one DuckDB commit to carry thousands of points,
 // short enough that the journal, Go's memory and a crash's replay stay small.
 const (
-	holdRows = 64 << 10
+	holdRows = 16 << 10
 	holdFor  = 500 * time.Millisecond
 )
 
