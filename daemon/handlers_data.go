@@ -95,7 +95,7 @@ func (s *Server) listMetrics(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) createMetric(w http.ResponseWriter, r *http.Request) error {
 	var in metricIn
-	if err := s.decode(w, r, &in); err != nil {
+	if err := s.decodeFast(w, r, &in, func(b []byte) bool { return parseMetric(b, &in) }); err != nil {
 		return err
 	}
 	m, err := in.core(-1)
@@ -113,7 +113,7 @@ func (s *Server) createMetric(w http.ResponseWriter, r *http.Request) error {
 // collapsed duplicate keys and stopped half-way).
 func (s *Server) createMetrics(w http.ResponseWriter, r *http.Request) error {
 	var in metricBatchIn
-	if err := s.decode(w, r, &in); err != nil {
+	if err := s.decodeFast(w, r, &in, func(b []byte) bool { return parseMetricBatch(b, &in) }); err != nil {
 		return err
 	}
 	if in.Metrics == nil {

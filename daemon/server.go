@@ -5,6 +5,7 @@
 package daemon
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -225,12 +226,48 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, dst any) error {
 }
 
 func decodeLimited(w http.ResponseWriter, r *http.Request, dst any, limit int64) error {
+	body, err := limitedBody(w, r, limit)
+	if err != nil {
+		return err
+	}
+	return decodeBody(body, dst, limit)
+}
+
+// limitedBody is r's body, cut off past limit bytes.
+func limitedBody(w http.ResponseWriter, r *http.Request, limit int64) (io.Reader, error) {
 	if r.ContentLength > limit {
 		// Refused before reading: a client that sent "Expect: 100-continue"
 		// (ddd's does for large bodies) learns it without sending the body.
-		return tooLargeError("request body", limit)
+		return nil, tooLargeError("request body", limit)
 	}
-	body := http.MaxBytesReader(w, r.Body, limit)
+	return http.MaxBytesReader(w, r.Body, limit), nil
+}
+
+// decodeFast reads the body whole and hands it to parse, a decoder of a
+// common shape of dst that reports false for any other (see
+// parseMetricBatch); decode then reads it as it reads any body.
+func (s *Server) decodeFast(w http.ResponseWriter, r *http.Request, dst any, parse func([]byte) bool) error {
+	limit := s.cfg.MaxBodyBytes
+	in, err := limitedBody(w, r, limit)
+	if err != nil {
+		return err
+	}
+	var body bytes.Buffer
+	if r.ContentLength > 0 {
+		body.Grow(int(r.ContentLength) + bytes.MinRead)
+	}
+	if _, err := body.ReadFrom(in); err != nil {
+		return bodyError(err, limit)
+	}
+	if parse(body.Bytes()) {
+		return nil
+	}
+	return decodeBody(&body, dst, limit)
+}
+
+// decodeBody reads one JSON value from a request body into dst, and nothing
+// after it.
+func decodeBody(body io.Reader, dst any, limit int64) error {
 	dec := json.NewDecoder(body)
 	dec.UseNumber()
 	if err := dec.Decode(dst); err != nil {

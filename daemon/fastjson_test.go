@@ -1,0 +1,121 @@
+package daemon
+
+import (
+	"bytes"
+	"fmt"
+	"reflect"
+	"testing"
+)
+
+// batchBody is a batch as the benchmarks and most clients send it.
+func batchBody(n int) []byte {
+	keys := []string{"loss", "accuracy", "val_loss", "lr"}
+	var buf bytes.Buffer
+	buf.WriteString(`{"metrics":[`)
+	for i := range n {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		fmt.Fprintf(&buf, `{"key":%q,"value":%g,"step":%d}`, keys[i%len(keys)], float64(i)/7, 1000+i/len(keys))
+	}
+	buf.WriteString(`]}`)
+	return buf.Bytes()
+}
+
+// agree checks that where the fast parsers accept data, encoding/json
+// reads the same from it.
+func agree(t *testing.T, data []byte) (batch, point bool) {
+	t.Helper()
+	var fast, std metricBatchIn
+	if batch = parseMetricBatch(data, &fast); batch {
+		if err := decodeBody(bytes.NewReader(data), &std, 1<<30); err != nil {
+			t.Fatalf("%q: the fast path took a batch encoding/json refuses: %v", data, err)
+		}
+		if !reflect.DeepEqual(fast, std) {
+			t.Fatalf("%q: the fast path read %+v, encoding/json %+v", data, fast, std)
+		}
+	}
+	var fastPoint, stdPoint metricIn
+	if point = parseMetric(data, &fastPoint); point {
+		if err := decodeBody(bytes.NewReader(data), &stdPoint, 1<<30); err != nil {
+			t.Fatalf("%q: the fast path took a point encoding/json refuses: %v", data, err)
+		}
+		if !reflect.DeepEqual(fastPoint, stdPoint) {
+			t.Fatalf("%q: the fast path read %+v, encoding/json %+v", data, fastPoint, stdPoint)
+		}
+	}
+	return batch, point
+}
+
+var fastSeeds = []string{
+	`{"metrics":[]}`,
+	`{"metrics":[{"key":"loss","value":0.5,"step":3}]}`,
+	" {\n\t\"step\" : -7 , \"recorded_at\":\"2026-11-23T18:00:00Z\", \"metrics\" : [ { \"value\" : -1.5e-3 , \"key\" : \"l\u00f6ss\" } ] } \r\n",
+	`{"metrics":[{"key":"a","value":1,"recorded_at":"2026-01-01T00:00:00.000"}, {"key":"a","value":2}]}`,
+	`{"key":"loss","value":0.25,"step":9223372036854775807}`,
+	`{"key":"loss","value":1e400}`,
+	`{}`,
+	// Each of these goes to encoding/json.
+	`{"metrics":[{"key":"lo\"ss","value":1}]}`,
+	`{"metrics":[{"key":"loss","value":1,"step":1.5}]}`,
+	`{"metrics":[{"key":"loss","value":1,"step":9223372036854775808}]}`,
+	`{"metrics":[{"key":"loss","value":"1"}]}`,
+	`{"metrics":[{"key":null,"value":1}]}`,
+	`{"metrics":[{"Key":"loss","value":1}]}`,
+	`{"metrics":[{"key":"loss","value":1,"key":"acc"}]}`,
+	`{"metrics":[{"key":"loss","value":1}],"metrics":[]}`,
+	`{"metrics":[{"key":"loss","value":1,"unit":"s"}]}`,
+	`{"metrics":[{"key":"loss","value":01}]}`,
+	`{"metrics":[{"key":"loss","value":1}]} {}`,
+	"{\"metrics\":[{\"key\":\"lo\xffss\",\"value\":1}]}",
+	`{"metrics":[{"key":"loss","value":1},]}`,
+	`{"metrics":[{"key":"loss","value":-}]}`,
+	`[]`,
+	``,
+}
+
+func TestFastPathsAgreeWithEncodingJSON(t *testing.T) {
+	for _, seed := range fastSeeds {
+		agree(t, []byte(seed))
+	}
+	// The common shapes do take the fast path.
+	if batch, _ := agree(t, batchBody(1000)); !batch {
+		t.Error("a plain batch of 1,000 points missed the fast path")
+	}
+	if _, point := agree(t, []byte(`{"key":"loss","value":0.123456,"step":42}`)); !point {
+		t.Error("a plain point missed the fast path")
+	}
+	// What the fast path refuses must not leave anything behind.
+	in := metricBatchIn{Metrics: []metricIn{{Key: "kept"}}}
+	if parseMetricBatch([]byte(`{"step":1,"metrics":[{"key":"x","value":1,"odd":0}]}`), &in) || in.Step != nil || in.Metrics[0].Key != "kept" {
+		t.Errorf("a refused batch changed its destination: %+v", in)
+	}
+}
+
+func FuzzParseMetricBatch(f *testing.F) {
+	for _, seed := range fastSeeds {
+		f.Add([]byte(seed))
+	}
+	f.Add(batchBody(3))
+	f.Fuzz(func(t *testing.T, data []byte) { agree(t, data) })
+}
+
+func BenchmarkDecodeBatch(b *testing.B) {
+	body := batchBody(1000)
+	b.Run("encoding-json", func(b *testing.B) {
+		for b.Loop() {
+			var in metricBatchIn
+			if err := decodeBody(bytes.NewReader(body), &in, 1<<30); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("fast", func(b *testing.B) {
+		for b.Loop() {
+			var in metricBatchIn
+			if !parseMetricBatch(body, &in) {
+				b.Fatal("refused")
+			}
+		}
+	})
+}
