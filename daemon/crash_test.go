@@ -72,8 +72,9 @@ func batchOf(w, s int) core.Batch {
 // pointsOnly tells the batches that log points alone, which the writer
 // holds in its journal (see core/duckdb/journal.go), from those that commit.
 // They come in blocks of batch numbers, and a round writes from one kind of
-// block only (ledger.enter): a batch that commits would carry held points
-// of others into the database with it.
+// block only (ledger.enter): a batch that commits takes the held points of
+// others in with it, so in a mixed round few points would be held when the
+// kill comes, and the journal's replay would go all but untested.
 func pointsOnly(s int) bool { return s/crashBlock%2 == 1 }
 
 // crashBlock is far more batches than a writer sends in a round.

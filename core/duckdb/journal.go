@@ -1,6 +1,7 @@
 package duckdb
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -8,6 +9,9 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
+
+	"github.com/deardiary/deardiary-go/core"
 )
 
 // The journal makes logged metric points durable without a DuckDB commit.
@@ -39,10 +43,13 @@ type journalRecord struct {
 }
 
 // journal is the append-only file of records not yet known to be in DuckDB.
+// It begins with a header naming the database it belongs to.
 type journal struct {
 	f    *os.File
-	size int64  // bytes of whole records; a failed append is cut back to it
-	seq  uint64 // the last record's sequence number
+	path string
+	base int64  // the header's length: an empty journal's size
+	size int64  // bytes of the header and whole records; a failed append is cut back to it
+	seq  uint64 // the last sequence number given, whether or not its append succeeded
 	buf  []byte
 	// broken is set when a failed append could not be cut off: a record
 	// written after the torn one would be lost to a replay, so none is
@@ -55,9 +62,19 @@ var journalCRC = crc32.MakeTable(crc32.Castagnoli)
 // recordHeader is a record's body length and the CRC-32C of its body.
 const recordHeader = 8
 
-// openJournal opens path, creating it, and returns the whole records it
-// holds. A torn or corrupt tail is cut off: it was never acknowledged.
-func openJournal(path string) (*journal, []journalRecord, error) {
+// journalHeader is the first line of the journal of the database db (its
+// journal_mark.database_id). Records are replayed only into that database:
+// a journal left beside a file that was deleted and made anew, or replaced
+// by another, holds points of iterations it does not have.
+func journalHeader(db string) []byte { return []byte("deardiary journal 1 " + db + "\n") }
+
+// openJournal opens the journal at path of the database db, creating it,
+// and returns the whole records it holds. A torn or corrupt tail is cut off:
+// it was never acknowledged.
+func openJournal(path, db string) (*journal, []journalRecord, error) {
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs // close removes it, whatever the working directory is then
+	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, nil, fmt.Errorf("cannot open the journal %s: %w", path, err)
@@ -67,18 +84,32 @@ func openJournal(path string) (*journal, []journalRecord, error) {
 		f.Close()
 		return nil, nil, fmt.Errorf("cannot read the journal %s: %w", path, err)
 	}
-	records, size := decodeJournal(data)
-	if size < int64(len(data)) {
-		if err := f.Truncate(size); err != nil {
-			f.Close()
-			return nil, nil, fmt.Errorf("cannot cut the torn end off the journal %s: %w", path, err)
-		}
+	header := journalHeader(db)
+	j := &journal{f: f, path: path, base: int64(len(header))}
+	var records []journalRecord
+	switch {
+	case bytes.HasPrefix(data, header):
+		var size int64
+		records, size = decodeJournal(data[len(header):])
+		j.size = j.base + size
+	case len(data) < len(header) && bytes.HasPrefix(header, data):
+		// A journal begun by a process that died before its first record.
+	default:
+		f.Close()
+		return nil, nil, core.Invalid("the journal %s does not belong to this database: it holds metric points of "+
+			"another database file (or of one this file replaced); move it away to open this file", path)
 	}
-	if _, err := f.Seek(size, io.SeekStart); err != nil {
+	if err := j.cut(j.size); err != nil { // the torn end, if any
 		f.Close()
 		return nil, nil, err
 	}
-	j := &journal{f: f, size: size}
+	if j.size == 0 {
+		if _, err := f.Write(header); err != nil {
+			f.Close()
+			return nil, nil, fmt.Errorf("cannot write the journal %s: %w", path, err)
+		}
+		j.size = j.base
+	}
 	if len(records) > 0 {
 		j.seq = records[len(records)-1].seq
 	}
@@ -116,7 +147,10 @@ func decodeJournal(data []byte) ([]journalRecord, int64) {
 // cut back to its last whole record, so later records are not stranded
 // behind a torn one; if even that fails, the journal must not be used again.
 func (j *journal) append(rows []metricRow) (uint64, error) {
-	seq := j.seq + 1
+	// A number is never given twice, even when its append fails: a whole
+	// record left by a failed cut must stay below the next mark.
+	j.seq++
+	seq := j.seq
 	j.buf = encodeRecord(j.buf[:0], seq, rows)
 	_, err := j.f.Write(j.buf)
 	if err == nil {
@@ -129,7 +163,6 @@ func (j *journal) append(rows []metricRow) (uint64, error) {
 		}
 		return 0, err
 	}
-	j.seq = seq
 	j.size += int64(len(j.buf))
 	if cap(j.buf) > 1<<20 {
 		j.buf = nil // one large batch should not pin its buffer
@@ -139,7 +172,11 @@ func (j *journal) append(rows []metricRow) (uint64, error) {
 
 // reset empties the journal once DuckDB holds everything in it. It need not
 // be synced: journal_mark already says the records are in.
-func (j *journal) reset() error { return j.cut(0) }
+func (j *journal) reset() error { return j.cut(j.base) }
+
+// pending reports whether the journal has records, or may have: a mark must
+// then be written with the next commit.
+func (j *journal) pending() bool { return j.size > j.base || j.broken }
 
 func (j *journal) cut(size int64) error {
 	if err := j.f.Truncate(size); err != nil {
@@ -155,10 +192,9 @@ func (j *journal) cut(size int64) error {
 
 // close closes the file, and removes it when it is empty.
 func (j *journal) close() error {
-	name := j.f.Name()
 	err := j.f.Close()
-	if err == nil && j.size == 0 {
-		err = os.Remove(name)
+	if err == nil && !j.pending() {
+		err = os.Remove(j.path)
 	}
 	return err
 }

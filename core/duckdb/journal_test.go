@@ -1,10 +1,12 @@
 package duckdb
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"golang.org/x/crypto/bcrypt"
@@ -26,7 +28,7 @@ func journalRows(iteration string, from, n int) []metricRow {
 // the records that are whole, exactly as written.
 func TestJournalKeepsWholeRecords(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "j")
-	j, records, err := openJournal(path)
+	j, records, err := openJournal(path, "test")
 	if err != nil || len(records) != 0 {
 		t.Fatalf("a new journal: %v, %v", records, err)
 	}
@@ -39,13 +41,15 @@ func TestJournalKeepsWholeRecords(t *testing.T) {
 			t.Fatal(err)
 		}
 		want = append(want, journalRecord{seq: seq, rows: rows})
-		ends = append(ends, j.size)
+		ends = append(ends, j.size-j.base)
 	}
 	j.f.Close()
-	data, err := os.ReadFile(path)
-	if err != nil || int64(len(data)) != ends[2] {
-		t.Fatalf("%d bytes on disk, want %d: %v", len(data), ends[2], err)
+	file, err := os.ReadFile(path)
+	header := journalHeader("test")
+	if err != nil || int64(len(file)) != int64(len(header))+ends[2] || !bytes.HasPrefix(file, header) {
+		t.Fatalf("%d bytes on disk, want a header and %d: %v", len(file), ends[2], err)
 	}
+	data := file[len(header):]
 	equal := func(a, b journalRecord) bool { return a.seq == b.seq && slices.Equal(a.rows, b.rows) }
 	for cut := range len(data) + 1 {
 		got, size := decodeJournal(data[:cut])
@@ -65,19 +69,19 @@ func TestJournalKeepsWholeRecords(t *testing.T) {
 		}
 	}
 	// Reopening cuts a torn end off, and appends after the whole records.
-	if err := os.WriteFile(path, data[:ends[2]-3], 0o644); err != nil {
+	if err := os.WriteFile(path, file[:int64(len(header))+ends[2]-3], 0o644); err != nil {
 		t.Fatal(err)
 	}
-	j, records, err = openJournal(path)
-	if err != nil || len(records) != 2 || j.size != ends[1] || j.seq != want[1].seq {
+	j, records, err = openJournal(path, "test")
+	if err != nil || len(records) != 2 || j.size != j.base+ends[1] || j.seq != want[1].seq {
 		t.Fatalf("reopened: %d records, size %d, seq %d, %v", len(records), j.size, j.seq, err)
 	}
 	if _, err := j.append(want[2].rows); err != nil {
 		t.Fatal(err)
 	}
 	j.f.Close()
-	data, _ = os.ReadFile(path)
-	if got, _ := decodeJournal(data); len(got) != 3 || !slices.Equal(got[2].rows, want[2].rows) {
+	file, _ = os.ReadFile(path)
+	if got, _ := decodeJournal(file[len(header):]); len(got) != 3 || !slices.Equal(got[2].rows, want[2].rows) {
 		t.Fatalf("after the reopened journal's append: %d records", len(got))
 	}
 }
@@ -110,12 +114,15 @@ func TestReplayTakesUnmarkedRecords(t *testing.T) {
 	if _, err := os.Stat(path + journalSuffix); !os.IsNotExist(err) {
 		t.Fatalf("a closed store left its journal behind: %v", err)
 	}
-	var mark uint64
+	var (
+		mark uint64
+		db   string
+	)
 	s, err = Open(path, WithBcryptCost(bcrypt.MinCost))
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.db.QueryRow(`SELECT drained FROM journal_mark`).Scan(&mark)
+	s.db.QueryRow(`SELECT drained, database_id FROM journal_mark`).Scan(&mark, &db)
 	s.Close()
 	if mark == 0 {
 		t.Fatal("the points went in without the journal: nothing was held")
@@ -123,7 +130,7 @@ func TestReplayTakesUnmarkedRecords(t *testing.T) {
 
 	// The record at the mark is one whose points are in; replaying it would
 	// write them twice.
-	j, _, err := openJournal(path + journalSuffix)
+	j, _, err := openJournal(path+journalSuffix, db)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +164,7 @@ func TestReplayTakesUnmarkedRecords(t *testing.T) {
 	if current, err := rollupCurrent(ctx, s.db); err != nil || !current {
 		t.Fatalf("rollup after the replay: current %v, %v", current, err)
 	}
-	if info, err := os.Stat(path + journalSuffix); err != nil || info.Size() != 0 {
+	if info, err := os.Stat(path + journalSuffix); err != nil || info.Size() != int64(len(journalHeader(db))) {
 		t.Fatalf("the journal after the replay: %v, %v", info, err)
 	}
 	// Automatic steps go on after the replayed ones.
@@ -233,5 +240,78 @@ func TestHeldPointsAreRead(t *testing.T) {
 		if _, err := s.LogMetric(ctx, it, core.MetricInput{Key: "loss", Value: 2}); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestForeignJournalIsRefused leaves a journal beside a database file that
+// is then deleted and made anew: its points belong to iterations the new
+// file does not have, and Open refuses to replay them, saying why.
+func TestForeignJournalIsRefused(t *testing.T) {
+	ctx, id := context.Background(), mustID(t)
+	path := filepath.Join(t.TempDir(), "runs.db")
+	s, err := Open(path, WithBcryptCost(bcrypt.MinCost))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := id(s.CreateProject(ctx, core.ProjectCreate{Name: "p"}))
+	e := id(s.CreateExperiment(ctx, core.ExperimentCreate{ProjectID: p, Name: "e"}))
+	it := id(s.CreateIteration(ctx, core.IterationCreate{ExperimentID: e}))
+	var db string
+	s.db.QueryRow(`SELECT database_id FROM journal_mark`).Scan(&db)
+	s.Close()
+	j, _, err := openJournal(path+journalSuffix, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := j.append(journalRows(it, 0, 3)); err != nil {
+		t.Fatal(err)
+	}
+	j.f.Close()
+	for _, suffix := range []string{"", ".wal"} {
+		os.Remove(path + suffix)
+	}
+	_, err = Open(path, WithBcryptCost(bcrypt.MinCost))
+	if err == nil || !strings.Contains(err.Error(), "does not belong to this database") {
+		t.Fatalf("opening beside another database's journal: %v", err)
+	}
+	if info, err := os.Stat(path + journalSuffix); err != nil || info.Size() <= int64(len(journalHeader(db))) {
+		t.Fatalf("the refused journal was changed: %v, %v", info, err)
+	}
+}
+
+// TestFailedAppendIsMarked leaves, as a failed append whose cut-back also
+// failed would, a whole record of a write that then commits instead. The
+// commit's mark must cover it, or a replay after a crash would log its
+// points a second time.
+func TestFailedAppendIsMarked(t *testing.T) {
+	ctx, id := context.Background(), mustID(t)
+	s, err := Open(filepath.Join(t.TempDir(), "marked.db"), WithBcryptCost(bcrypt.MinCost))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	p := id(s.CreateProject(ctx, core.ProjectCreate{Name: "p"}))
+	e := id(s.CreateExperiment(ctx, core.ExperimentCreate{ProjectID: p, Name: "e"}))
+	it := id(s.CreateIteration(ctx, core.IterationCreate{ExperimentID: e}))
+	var stranded uint64
+	err = s.write(ctx, func(t *tx) error { // on the writer's goroutine
+		row := journalRows(it, 0, 1)[0]
+		var err error
+		if stranded, err = t.held.j.append([]metricRow{row}); err != nil {
+			return err
+		}
+		t.held.j.broken = true
+		t.appendMetric(row)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mark uint64
+	if err := s.db.QueryRow(`SELECT drained FROM journal_mark`).Scan(&mark); err != nil || mark < stranded {
+		t.Fatalf("mark %d after the commit, below the stranded record %d: %v", mark, stranded, err)
+	}
+	if s.w.held.j.pending() {
+		t.Fatal("the journal still has records after the commit that marked them")
 	}
 }

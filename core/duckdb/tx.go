@@ -158,7 +158,7 @@ func (t *tx) open() error {
 		t.err = errors.Join(errors.New("cannot begin a transaction"), err)
 		return t.err
 	}
-	if h := t.held; h != nil && len(h.rows) > 0 {
+	if h := t.held; h != nil && h.j != nil && (len(h.rows) > 0 || h.j.pending()) {
 		t.heldRows = h.rows // read, not changed: a rollback leaves them held
 		own := t.deltas
 		t.deltas = make(map[blockKey]*blockDelta, len(h.deltas)+len(own))
@@ -173,7 +173,9 @@ func (t *tx) open() error {
 				t.deltas[k] = d
 			}
 		}
-		t.drained = h.seq
+		// The mark covers every number the journal gave, so a record of
+		// a failed append that could not be cut off is never replayed.
+		t.drained = h.j.seq
 		t.afterCommit(h.drained)
 	}
 	return nil

@@ -54,7 +54,6 @@ type held struct {
 	j      *journal // nil: nothing is held, every write commits
 	rows   []metricRow
 	deltas map[blockKey]*blockDelta
-	seq    uint64 // the journal record of the last rows held
 	// count is len(rows), for readers deciding whether to sync first.
 	count atomic.Int64
 }
@@ -68,7 +67,7 @@ const (
 )
 
 // add holds an acknowledged group's rows and deltas, which it takes over.
-func (h *held) add(seq uint64, rows []metricRow, deltas map[blockKey]*blockDelta) {
+func (h *held) add(rows []metricRow, deltas map[blockKey]*blockDelta) {
 	h.rows = append(h.rows, rows...)
 	if h.deltas == nil {
 		h.deltas = map[blockKey]*blockDelta{}
@@ -80,7 +79,6 @@ func (h *held) add(seq uint64, rows []metricRow, deltas map[blockKey]*blockDelta
 			h.deltas[k] = d
 		}
 	}
-	h.seq = seq
 	h.count.Store(int64(len(h.rows)))
 }
 
@@ -112,16 +110,20 @@ func startWriter(ctx context.Context, db *sql.DB, compactAt int64, mem *memoryBu
 }
 
 // replay opens the journal and commits the points of its records past
-// journal_mark.
+// journal_mark. When the disk has no room for them, they stay held, as they
+// would in a running writer: reads of points then say so, and the writer
+// tries again.
 func (w *writer) replay(path string) error {
-	j, records, err := openJournal(path)
+	var (
+		mark uint64
+		db   string
+	)
+	if err := w.conn.QueryRowContext(w.ctx, `SELECT drained, database_id FROM journal_mark`).Scan(&mark, &db); err != nil {
+		return fmt.Errorf("cannot read journal_mark: %w", err)
+	}
+	j, records, err := openJournal(path, db)
 	if err != nil {
 		return err
-	}
-	var mark uint64
-	if err := w.conn.QueryRowContext(w.ctx, `SELECT drained FROM journal_mark`).Scan(&mark); err != nil {
-		j.close()
-		return fmt.Errorf("cannot read journal_mark: %w", err)
 	}
 	for _, r := range records {
 		if r.seq <= mark {
@@ -135,16 +137,16 @@ func (w *writer) replay(path string) error {
 			}
 			deltas[k].add(row)
 		}
-		w.held.add(r.seq, r.rows, deltas)
+		w.held.add(r.rows, deltas)
 	}
 	j.seq = max(j.seq, mark)
 	w.held.j = j
 	if w.held.count.Load() > 0 {
-		if err := w.drain(); err != nil {
-			j.close()
+		if err := w.drain(); err != nil && diskTrouble(err.Error()) == "" {
+			j.f.Close()
 			return fmt.Errorf("cannot replay the journal %s: %w", path, err)
 		}
-	} else if j.size > 0 {
+	} else if j.pending() {
 		_ = j.reset()
 	}
 	return nil
@@ -222,17 +224,17 @@ func (w *writer) sync(ctx context.Context) error {
 // loses nothing: the journal and the deltas stay, and the next open replays
 // and reads them.
 func (w *writer) finish() {
-	drained := w.held.count.Load() == 0 || w.drain() == nil
+	if w.held.count.Load() > 0 {
+		_ = w.drain()
+	}
 	if w.cache.deltaRows > 0 {
 		_ = w.compact()
 	}
 	for _, a := range w.apps {
 		_ = a.Close()
 	}
-	if j := w.held.j; j != nil && drained {
-		_ = j.close()
-	} else if j != nil {
-		_ = j.f.Close() // what it holds is replayed at the next open
+	if j := w.held.j; j != nil {
+		_ = j.close() // kept, when it holds what is to be replayed at the next open
 	}
 	w.conn.Close()
 }
@@ -242,9 +244,17 @@ func (w *writer) loop() {
 	defer w.finish()
 	idle := time.NewTimer(idleCheckpoint)
 	idle.Stop()
+	// hold runs while points are held, from the first: it fires at most
+	// holdFor after any point was acknowledged, and again after a drain
+	// that failed.
 	hold := time.NewTimer(holdFor)
 	hold.Stop()
+	holding := false
 	for {
+		if !holding && w.held.count.Load() > 0 {
+			hold.Reset(holdFor)
+			holding = true
+		}
 		var first *writeOp
 		select {
 		case <-idle.C:
@@ -253,6 +263,7 @@ func (w *writer) loop() {
 			_, _ = w.conn.ExecContext(w.ctx, "CHECKPOINT")
 			continue
 		case <-hold.C:
+			holding = false
 			if w.held.count.Load() > 0 {
 				_ = w.drain() // on failure the points stay held, and the journal has them
 			}
@@ -278,13 +289,9 @@ func (w *writer) loop() {
 				break drain
 			}
 		}
-		wasHolding := w.held.count.Load() > 0
 		w.runGroup(group)
-		switch n := w.held.count.Load(); {
-		case n >= holdRows:
+		if w.held.count.Load() >= holdRows {
 			_ = w.drain()
-		case n > 0 && !wasHolding:
-			hold.Reset(holdFor)
 		}
 		if w.cache.deltaRows >= w.compactAt {
 			_ = w.compact() // on failure the deltas stay, still correct, and are folded next time
@@ -392,11 +399,10 @@ func (w *writer) hold(t *tx) bool {
 		return false
 	}
 	if len(t.rows) > 0 {
-		seq, err := h.j.append(t.rows)
-		if err != nil {
+		if _, err := h.j.append(t.rows); err != nil {
 			return false
 		}
-		h.add(seq, t.rows, t.deltas)
+		h.add(t.rows, t.deltas)
 	}
 	t.applyToCache()
 	return true
