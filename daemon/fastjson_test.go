@@ -26,25 +26,22 @@ func batchBody(n int) []byte {
 // reads the same from it.
 func agree(t *testing.T, data []byte) (batch, point bool) {
 	t.Helper()
-	var fast, std metricBatchIn
-	if batch = parseMetricBatch(data, &fast); batch {
-		if err := decodeBody(bytes.NewReader(data), &std, 1<<30); err != nil {
-			t.Fatalf("%q: the fast path took a batch encoding/json refuses: %v", data, err)
-		}
-		if !reflect.DeepEqual(fast, std) {
-			t.Fatalf("%q: the fast path read %+v, encoding/json %+v", data, fast, std)
-		}
+	return agreeOn(t, data, parseMetricBatch), agreeOn(t, data, parseMetric)
+}
+
+func agreeOn[T any](t *testing.T, data []byte, parse func([]byte, *T) bool) bool {
+	t.Helper()
+	var fast, std T
+	if !parse(data, &fast) {
+		return false
 	}
-	var fastPoint, stdPoint metricIn
-	if point = parseMetric(data, &fastPoint); point {
-		if err := decodeBody(bytes.NewReader(data), &stdPoint, 1<<30); err != nil {
-			t.Fatalf("%q: the fast path took a point encoding/json refuses: %v", data, err)
-		}
-		if !reflect.DeepEqual(fastPoint, stdPoint) {
-			t.Fatalf("%q: the fast path read %+v, encoding/json %+v", data, fastPoint, stdPoint)
-		}
+	if err := decodeBody(bytes.NewReader(data), &std, 1<<30); err != nil {
+		t.Fatalf("%q: the fast path took a %T encoding/json refuses: %v", data, fast, err)
 	}
-	return batch, point
+	if !reflect.DeepEqual(fast, std) {
+		t.Fatalf("%q: the fast path read %+v, encoding/json %+v", data, fast, std)
+	}
+	return true
 }
 
 var fastSeeds = []string{

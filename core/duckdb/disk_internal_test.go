@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"github.com/deardiary/deardiary-go/core"
 	"github.com/deardiary/deardiary-go/core/duckdb/disktest"
 )
@@ -20,15 +18,9 @@ import (
 // there is room again the writer commits it unasked.
 func TestHeldPointsWaitForRoom(t *testing.T) {
 	dir, _ := disktest.Small(t, "8m")
-	ctx, id := context.Background(), mustID(t)
-	s, err := Open(filepath.Join(dir, "held.db"), WithBcryptCost(bcrypt.MinCost))
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx := context.Background()
+	s, _, it := fileStore(t, filepath.Join(dir, "held.db"))
 	defer s.Close()
-	p := id(s.CreateProject(ctx, core.ProjectCreate{Name: "p"}))
-	e := id(s.CreateExperiment(ctx, core.ExperimentCreate{ProjectID: p, Name: "e"}))
-	it := id(s.CreateIteration(ctx, core.IterationCreate{ExperimentID: e}))
 	if _, err := s.LogMetric(ctx, it, core.MetricInput{Key: "loss", Value: 1}); err != nil {
 		t.Fatal(err)
 	}

@@ -23,6 +23,20 @@ func journalRows(iteration string, from, n int) []metricRow {
 	return rows
 }
 
+// fileStore opens a store on path, a file, so it has a journal, with one
+// iteration of one experiment.
+func fileStore(t *testing.T, path string) (s *Store, experiment, iteration string) {
+	t.Helper()
+	ctx, id := context.Background(), mustID(t)
+	s, err := Open(path, WithBcryptCost(bcrypt.MinCost))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := id(s.CreateProject(ctx, core.ProjectCreate{Name: "p"}))
+	experiment = id(s.CreateExperiment(ctx, core.ExperimentCreate{ProjectID: p, Name: "e"}))
+	return s, experiment, id(s.CreateIteration(ctx, core.IterationCreate{ExperimentID: experiment}))
+}
+
 // TestJournalKeepsWholeRecords cuts a journal of three records at every
 // byte, and flips every byte of its last record: what reads back is always
 // the records that are whole, exactly as written.
@@ -91,15 +105,9 @@ func TestJournalKeepsWholeRecords(t *testing.T) {
 // and two that are not. Open replays the two, with their summaries, and
 // empties the journal.
 func TestReplayTakesUnmarkedRecords(t *testing.T) {
-	ctx, id := context.Background(), mustID(t)
+	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "crashed.db")
-	s, err := Open(path, WithBcryptCost(bcrypt.MinCost))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := id(s.CreateProject(ctx, core.ProjectCreate{Name: "p"}))
-	e := id(s.CreateExperiment(ctx, core.ExperimentCreate{ProjectID: p, Name: "e"}))
-	it := id(s.CreateIteration(ctx, core.IterationCreate{ExperimentID: e}))
+	s, _, it := fileStore(t, path)
 	in := journalRows(it, 0, 10)
 	ids, err := s.LogMetrics(ctx, it, core.MetricBatch{Metrics: inputsOf(in)})
 	if err != nil {
@@ -192,17 +200,11 @@ func inputsOf(rows []metricRow) []core.MetricInput {
 // TestHeldPointsAreRead reads points the writer holds, by every read that
 // shows points: each sees them, as it would committed ones.
 func TestHeldPointsAreRead(t *testing.T) {
-	ctx, id := context.Background(), mustID(t)
-	s, err := Open(filepath.Join(t.TempDir(), "held.db"), WithBcryptCost(bcrypt.MinCost))
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx := context.Background()
+	s, e, it := fileStore(t, filepath.Join(t.TempDir(), "held.db"))
 	defer s.Close()
-	p := id(s.CreateProject(ctx, core.ProjectCreate{Name: "p"}))
-	e := id(s.CreateExperiment(ctx, core.ExperimentCreate{ProjectID: p, Name: "e"}))
-	it := id(s.CreateIteration(ctx, core.IterationCreate{ExperimentID: e}))
 	if _, err := s.LogMetric(ctx, it, core.MetricInput{Key: "loss", Value: 1}); err != nil {
-		t.Fatal(err) // the first point of an iteration commits: the writer learns of it
+		t.Fatal(err) // a series' first point commits: the writer reads its last step
 	}
 	reads := map[string]func(metricID string) (bool, error){
 		"GetMetric": func(m string) (bool, error) {
@@ -247,15 +249,8 @@ func TestHeldPointsAreRead(t *testing.T) {
 // is then deleted and made anew: its points belong to iterations the new
 // file does not have, and Open refuses to replay them, saying why.
 func TestForeignJournalIsRefused(t *testing.T) {
-	ctx, id := context.Background(), mustID(t)
 	path := filepath.Join(t.TempDir(), "runs.db")
-	s, err := Open(path, WithBcryptCost(bcrypt.MinCost))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := id(s.CreateProject(ctx, core.ProjectCreate{Name: "p"}))
-	e := id(s.CreateExperiment(ctx, core.ExperimentCreate{ProjectID: p, Name: "e"}))
-	it := id(s.CreateIteration(ctx, core.IterationCreate{ExperimentID: e}))
+	s, _, it := fileStore(t, path)
 	var db string
 	s.db.QueryRow(`SELECT database_id FROM journal_mark`).Scan(&db)
 	s.Close()
@@ -284,17 +279,11 @@ func TestForeignJournalIsRefused(t *testing.T) {
 // commit's mark must cover it, or a replay after a crash would log its
 // points a second time.
 func TestFailedAppendIsMarked(t *testing.T) {
-	ctx, id := context.Background(), mustID(t)
-	s, err := Open(filepath.Join(t.TempDir(), "marked.db"), WithBcryptCost(bcrypt.MinCost))
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx := context.Background()
+	s, _, it := fileStore(t, filepath.Join(t.TempDir(), "marked.db"))
 	defer s.Close()
-	p := id(s.CreateProject(ctx, core.ProjectCreate{Name: "p"}))
-	e := id(s.CreateExperiment(ctx, core.ExperimentCreate{ProjectID: p, Name: "e"}))
-	it := id(s.CreateIteration(ctx, core.IterationCreate{ExperimentID: e}))
 	var stranded uint64
-	err = s.write(ctx, func(t *tx) error { // on the writer's goroutine
+	err := s.write(ctx, func(t *tx) error { // on the writer's goroutine
 		row := journalRows(it, 0, 1)[0]
 		var err error
 		if stranded, err = t.held.j.append([]metricRow{row}); err != nil {

@@ -65,32 +65,17 @@ type blockDelta struct {
 	stepSum, valueSum float64 // with count, what open compares with the points
 }
 
+// add adds a point that came after d's.
 func (d *blockDelta) add(r metricRow) {
-	d.stepSum += float64(r.step)
-	d.valueSum += r.value
-	if d.count == 0 {
-		d.count, d.lastRecordedAt = 1, r.recordedAt
-		d.min, d.max, d.firstValue, d.lastValue = r.value, r.value, r.value, r.value
-		d.minStep, d.maxStep, d.firstStep, d.lastStep = r.step, r.step, r.step, r.step
-		return
-	}
-	d.count++
-	if r.value < d.min {
-		d.min, d.minStep = r.value, r.step
-	}
-	if r.value > d.max {
-		d.max, d.maxStep = r.value, r.step
-	}
-	if r.step < d.firstStep {
-		d.firstStep, d.firstValue = r.step, r.value
-	}
-	if r.step > d.lastStep || (r.step == d.lastStep && r.recordedAt >= d.lastRecordedAt) {
-		d.lastValue, d.lastStep, d.lastRecordedAt = r.value, r.step, r.recordedAt
-	}
+	d.merge(&blockDelta{count: 1, min: r.value, max: r.value, minStep: r.step, maxStep: r.step,
+		firstStep: r.step, firstValue: r.value, lastValue: r.value, lastStep: r.step, lastRecordedAt: r.recordedAt,
+		stepSum: float64(r.step), valueSum: r.value})
 }
 
-// merge adds o, the delta of points that came after d's, as add would have
-// added them one by one.
+// merge adds o, the delta of points that came after d's. Ties go to the
+// earlier point for the lowest, highest and first, and to the later for
+// the last, so merging deltas gives what adding their points one by one
+// would.
 func (d *blockDelta) merge(o *blockDelta) {
 	if d.count == 0 {
 		*d = *o
