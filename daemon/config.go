@@ -64,7 +64,7 @@ var Settings = []Setting{
 	}},
 	{"DEARDIARY_ARTIFACT_BACKEND", "artifact-backend", "inline", "where resource bytes go: inline or filesystem", func(c *Config, v string) error { c.ArtifactBackend = v; return nil }},
 	{"DEARDIARY_ARTIFACT_FS_ROOT", "artifact-root", "./deardiary_artifacts", "root directory of the filesystem backend", func(c *Config, v string) error { c.ArtifactFSRoot = v; return nil }},
-	{"DEARDIARY_DB_MEMORY_LIMIT", "db-memory-limit", "64MB", "DuckDB's buffer memory before it spills to disk (large values borrow more while they are written or read)", func(c *Config, v string) error { c.DBMemoryLimit = v; return nil }},
+	{"DEARDIARY_DB_MEMORY_LIMIT", "db-memory-limit", "48MB", "DuckDB's buffer memory before it spills to disk (large values borrow more while they are written or read)", func(c *Config, v string) error { c.DBMemoryLimit = v; return nil }},
 	{"DEARDIARY_MAX_BODY_BYTES", "max-body-bytes", "8388608", "largest JSON request body (413 past it)", func(c *Config, v string) error { return parseInt64(&c.MaxBodyBytes, v) }},
 	{"DEARDIARY_MAX_SNAPSHOT_BYTES", "max-snapshot-bytes", "536870912", "largest full snapshot upload", func(c *Config, v string) error { return parseInt64(&c.MaxSnapshotBytes, v) }},
 	{"DEARDIARY_MAX_UPLOAD_BYTES", "max-upload-bytes", "4294967296", "largest resource upload", func(c *Config, v string) error { return parseInt64(&c.MaxUploadBytes, v) }},

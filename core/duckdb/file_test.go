@@ -388,13 +388,13 @@ func TestSnapshotFilesStagedAndClaimed(t *testing.T) {
 }
 
 // TestLargeSnapshotUnderMemoryLimit saves and reads back a 100 MB snapshot
-// in a store whose DuckDB may use 64 MB: files are saved a few megabytes at
+// in a store whose DuckDB may use 48 MB: files are saved a few megabytes at
 // a time and folded into the file after each, so no step holds them all.
 func TestLargeSnapshotUnderMemoryLimit(t *testing.T) {
 	if testing.Short() {
 		t.Skip("moves 100 MB")
 	}
-	s := openFile(t, filepath.Join(t.TempDir(), "large.db"), duckdb.WithMemoryLimit("64MB"))
+	s := openFile(t, filepath.Join(t.TempDir(), "large.db"), duckdb.WithMemoryLimit("48MB")) // ddd's default
 	defer s.Close()
 	ctx := context.Background()
 	p := must[string](t)(s.CreateProject(ctx, core.ProjectCreate{Name: "p"}))

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/deardiary/deardiary-go/core"
 )
 
@@ -91,5 +93,51 @@ func TestLargeValueBorrowsMemory(t *testing.T) {
 	s.mem = nil
 	if _, err := s.OpenResource(ctx, r); err == nil {
 		t.Error("the read fit without borrowing: the test no longer shows the need")
+	}
+}
+
+// TestRebuildAtOpenIgnoresTheLimit opens a file whose summaries and rollup
+// must be rebuilt (as after DearDiary.jl or an older version wrote to it)
+// under a memory limit far too small for the rebuild: the open lifts it for
+// the rebuild, and the store then runs under it.
+func TestRebuildAtOpenIgnoresTheLimit(t *testing.T) {
+	ctx, id := context.Background(), mustID(t)
+	path := filepath.Join(t.TempDir(), "rebuild.db")
+	s, err := Open(path, WithBcryptCost(bcrypt.MinCost))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := id(s.CreateProject(ctx, core.ProjectCreate{Name: "p"}))
+	e := id(s.CreateExperiment(ctx, core.ExperimentCreate{ProjectID: p, Name: "e"}))
+	for range 4 {
+		it := id(s.CreateIteration(ctx, core.IterationCreate{ExperimentID: e}))
+		for b := range 50 {
+			batch := core.MetricBatch{Metrics: make([]core.MetricInput, 5000)}
+			for i := range batch.Metrics {
+				batch.Metrics[i] = core.MetricInput{Key: []string{"loss", "acc"}[i%2], Value: float64(i), Step: new(int64(b*5000 + i))}
+			}
+			if _, err := s.LogMetrics(ctx, it, batch); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, q := range []string{`DELETE FROM metric_rollup`, `DELETE FROM metric_summary`, `DELETE FROM metric_summary_delta`} {
+		if _, err := s.db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	s, err = Open(path, WithMemoryLimit("16MB"))
+	if err != nil {
+		t.Fatalf("opening a million points that need new summaries under 16MB: %v", err)
+	}
+	defer s.Close()
+	var limit string
+	if err := s.db.QueryRow(`SELECT current_setting('memory_limit')`).Scan(&limit); err != nil || limit != "15.2 MiB" {
+		t.Fatalf("the limit after the rebuild is %q (%v), want 16MB back", limit, err)
+	}
+	sums, err := s.MetricSummaries(ctx, core.SummaryFilter{ExperimentID: e})
+	if err != nil || len(sums) != 8 || sums[0].Count != 125_000 {
+		t.Fatalf("summaries after the rebuild: %d, %v", len(sums), err)
 	}
 }

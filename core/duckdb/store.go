@@ -134,7 +134,7 @@ func WithBcryptCost(cost int) Option { return func(c *config) { c.bcryptCost = c
 // spills to disk. The default is DuckDB's own (80% of RAM), right for a
 // program that owns the machine and not for a long-running daemon. A write
 // or read of a value of megabytes (a resource, a snapshot file) raises the
-// limit by twice its size until it is done.
+// limit by three times its size until it is done.
 func WithMemoryLimit(limit string) Option { return func(c *config) { c.memoryLimit = limit } }
 
 // WithClock replaces time.Now for every timestamp the store writes.
@@ -285,7 +285,8 @@ func (s *Store) init(ctx context.Context) error {
 		}
 		return nil
 	}
-	if err := migrate(ctx, s.db, s.now()); err != nil {
+	err := s.mem.lifted(func() error { return migrate(ctx, s.db, s.now()) })
+	if err != nil {
 		return err
 	}
 	if err := dropUnclaimedSnapshotFiles(ctx, s.db); err != nil {
@@ -294,7 +295,7 @@ func (s *Store) init(ctx context.Context) error {
 	if err := s.seedDefaultUser(ctx); err != nil {
 		return err
 	}
-	if err := refreshSummaries(ctx, s.db); err != nil {
+	if err := s.mem.lifted(func() error { return refreshSummaries(ctx, s.db) }); err != nil {
 		return err
 	}
 	s.summaries, s.rollups = true, true
