@@ -185,7 +185,7 @@ func (p *batchParser) number() ([]byte, bool) {
 	p.byte('-')
 	switch {
 	case p.byte('0'):
-	case p.digit19():
+	case p.digitFrom('1'):
 		for p.digit() {
 		}
 	default:
@@ -211,16 +211,11 @@ func (p *batchParser) number() ([]byte, bool) {
 	return p.data[start:p.i], true
 }
 
-func (p *batchParser) digit() bool {
-	if p.i < len(p.data) && p.data[p.i] >= '0' && p.data[p.i] <= '9' {
-		p.i++
-		return true
-	}
-	return false
-}
+func (p *batchParser) digit() bool { return p.digitFrom('0') }
 
-func (p *batchParser) digit19() bool {
-	if p.i < len(p.data) && p.data[p.i] >= '1' && p.data[p.i] <= '9' {
+// digitFrom reads one digit from lo to 9.
+func (p *batchParser) digitFrom(lo byte) bool {
+	if p.i < len(p.data) && p.data[p.i] >= lo && p.data[p.i] <= '9' {
 		p.i++
 		return true
 	}

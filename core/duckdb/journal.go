@@ -29,8 +29,9 @@ import (
 //
 // After a crash, Open replays the records past the mark: the points of
 // acknowledged groups that never reached DuckDB. Records at or below it
-// reached DuckDB in the transaction that wrote the mark, and a torn record
-// at the end was never acknowledged (each group's record is synced before
+// reached DuckDB in the transaction that wrote the mark, or are what is left
+// of a failed append (journal.append), and a torn record at the end was
+// never acknowledged (each group's record is synced before
 // the next is written, so only the last can be torn).
 
 // journalSuffix names the journal of a database file.

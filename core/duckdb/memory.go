@@ -75,8 +75,8 @@ func (m *memoryBudget) borrow(n int64, wait bool) (release func()) {
 // rebuilding summaries), under DuckDB's default limit (80% of RAM) instead
 // of the configured one: under ddd's limit, rebuilding the summaries of a
 // 10M-point file ran out of memory, and the daemon could not start
-// (TestRebuildAtOpenIgnoresTheLimit). The
-// limit applies again once fn returns.
+// (TestRebuildAtOpenIgnoresTheLimit). The limit applies again once fn
+// returns.
 func (m *memoryBudget) lifted(fn func() error) error {
 	if m == nil {
 		return fn()
@@ -89,13 +89,13 @@ func (m *memoryBudget) lifted(fn func() error) error {
 	if _, err := m.db.Exec(`RESET memory_limit`); err != nil {
 		return err
 	}
+	defer m.shift(0)
 	if err := m.db.QueryRow(`SELECT current_setting('memory_limit')`).Scan(&def); err != nil {
 		return err
 	}
 	if _, err := m.db.Exec(fmt.Sprintf("SET memory_limit = '%s'", def)); err != nil {
 		return err
 	}
-	defer m.shift(0)
 	return fn()
 }
 

@@ -72,6 +72,29 @@ func (d *blockDelta) add(r metricRow) {
 		stepSum: float64(r.step), valueSum: r.value})
 }
 
+// addPoint adds a point to the delta of its block in deltas.
+func addPoint(deltas map[blockKey]*blockDelta, r metricRow) {
+	k := blockKey{seriesKey{r.iterationID, r.key}, r.step >> rollupShift}
+	d := deltas[k]
+	if d == nil {
+		d = &blockDelta{}
+		deltas[k] = d
+	}
+	d.add(r)
+}
+
+// mergeDeltas adds from, the deltas of points that came after into's, to
+// into, and takes over the ones it did not have.
+func mergeDeltas(into, from map[blockKey]*blockDelta) {
+	for k, d := range from {
+		if c := into[k]; c != nil {
+			c.merge(d)
+		} else {
+			into[k] = d
+		}
+	}
+}
+
 // merge adds o, the delta of points that came after d's. Ties go to the
 // earlier point for the lowest, highest and first, and to the later for
 // the last, so merging deltas gives what adding their points one by one
@@ -142,10 +165,7 @@ func resummarise(t *tx, iterationID, key string) error {
 // compact folds the delta rows into one row per series in metric_summary
 // and one per block in metric_rollup.
 func (w *writer) compact() error {
-	t, err := w.begin()
-	if err != nil {
-		return err
-	}
+	t := w.begin()
 	touched := `EXISTS (SELECT 1 FROM metric_summary_delta d WHERE d.iteration_id = metric_summary.iteration_id AND d.key = metric_summary.key)`
 	// A block's rows in metric_rollup and metric_summary_delta, when the
 	// delta has some.

@@ -163,16 +163,10 @@ func (t *tx) open() error {
 		own := t.deltas
 		t.deltas = make(map[blockKey]*blockDelta, len(h.deltas)+len(own))
 		for k, d := range h.deltas {
-			c := *d
+			c := *d // a rollback must leave the held ones as they are
 			t.deltas[k] = &c
 		}
-		for k, d := range own {
-			if c := t.deltas[k]; c != nil {
-				c.merge(d)
-			} else {
-				t.deltas[k] = d
-			}
-		}
+		mergeDeltas(t.deltas, own)
 		// The mark covers every number the journal gave, so a record of
 		// a failed append that could not be cut off is never replayed.
 		t.drained = h.j.seq
@@ -325,14 +319,8 @@ type metricRow struct {
 // appendMetric buffers a point; it reaches the table at the next flush.
 func (t *tx) appendMetric(r metricRow) {
 	t.rows = append(t.rows, r)
+	addPoint(t.deltas, r)
 	k := seriesKey{r.iterationID, r.key}
-	bk := blockKey{k, r.step >> rollupShift}
-	d := t.deltas[bk]
-	if d == nil {
-		d = &blockDelta{}
-		t.deltas[bk] = d
-	}
-	d.add(r)
 	if step, known := t.cachedStep(k); known {
 		t.steps[k] = max(step, r.step)
 	} else {

@@ -72,13 +72,7 @@ func (h *held) add(rows []metricRow, deltas map[blockKey]*blockDelta) {
 	if h.deltas == nil {
 		h.deltas = map[blockKey]*blockDelta{}
 	}
-	for k, d := range deltas {
-		if c := h.deltas[k]; c != nil {
-			c.merge(d)
-		} else {
-			h.deltas[k] = d
-		}
-	}
+	mergeDeltas(h.deltas, deltas)
 	h.count.Store(int64(len(h.rows)))
 }
 
@@ -131,11 +125,7 @@ func (w *writer) replay(path string) error {
 		}
 		deltas := map[blockKey]*blockDelta{}
 		for _, row := range r.rows {
-			k := blockKey{seriesKey{row.iterationID, row.key}, row.step >> rollupShift}
-			if deltas[k] == nil {
-				deltas[k] = &blockDelta{}
-			}
-			deltas[k].add(row)
+			addPoint(deltas, row)
 		}
 		w.held.add(r.rows, deltas)
 	}
@@ -318,13 +308,7 @@ func (w *writer) runGroup(group []*writeOp) {
 	// rows rather than on whichever write happened to trigger it.
 	careful := false
 	for len(pending) > 0 {
-		t, err := w.begin()
-		if err != nil {
-			for _, op := range pending {
-				op.done <- err
-			}
-			return
-		}
+		t := w.begin()
 		failed := -1
 		var opErr error
 		for i, op := range pending {
@@ -352,27 +336,23 @@ func (w *writer) runGroup(group []*writeOp) {
 			pending = append(pending[:failed], pending[failed+1:]...)
 			continue
 		}
-		if w.hold(t) {
-			for _, op := range pending {
-				op.done <- nil
+		if !w.hold(t) {
+			err := t.commit()
+			if err == nil && t.checkpoint {
+				// A failed checkpoint loses nothing: the log stays.
+				_, _ = w.conn.ExecContext(w.ctx, "CHECKPOINT")
 			}
-			return
-		}
-		err = t.commit()
-		if err == nil && t.checkpoint {
-			// A failed checkpoint loses nothing: the log stays.
-			_, _ = w.conn.ExecContext(w.ctx, "CHECKPOINT")
-		}
-		t.returnMemory()
-		if err != nil {
-			if len(pending) == 1 {
-				pending[0].done <- err
+			t.returnMemory()
+			if err != nil {
+				if len(pending) == 1 {
+					pending[0].done <- err
+					return
+				}
+				for _, op := range pending {
+					w.runGroup([]*writeOp{op})
+				}
 				return
 			}
-			for _, op := range pending {
-				w.runGroup([]*writeOp{op})
-			}
-			return
 		}
 		for _, op := range pending {
 			op.done <- nil
@@ -383,10 +363,10 @@ func (w *writer) runGroup(group []*writeOp) {
 
 // begin starts a transaction; it begins in DuckDB on its first use of the
 // database (see tx.open).
-func (w *writer) begin() (*tx, error) {
+func (w *writer) begin() *tx {
 	t := newTx(w.ctx, w.conn, &w.cache, w.apps, &w.held)
 	t.mem = w.mem
-	return t, nil
+	return t
 }
 
 // hold acknowledges a transaction that only buffered points by writing them
