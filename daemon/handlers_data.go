@@ -13,14 +13,6 @@ import (
 	"github.com/deardiary/deardiary-go/core"
 )
 
-func (s *Server) getParameter(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.t.GetParameter(r.Context(), pathVar(r, "id"))
-	if err != nil {
-		return err
-	}
-	return ok(w, toParameterJSON(p))
-}
-
 func (s *Server) listParameters(w http.ResponseWriter, r *http.Request) error {
 	p, _ := pageOf(r)
 	items, total, err := s.t.ListParameters(r.Context(), core.ParameterFilter{IterationID: pathVar(r, "iteration_id"),
@@ -65,21 +57,6 @@ func (s *Server) updateParameter(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return updated(w)
-}
-
-func (s *Server) deleteParameter(w http.ResponseWriter, r *http.Request) error {
-	if err := s.t.DeleteParameter(r.Context(), pathVar(r, "id")); err != nil {
-		return err
-	}
-	return deleted(w)
-}
-
-func (s *Server) getMetric(w http.ResponseWriter, r *http.Request) error {
-	m, err := s.t.GetMetric(r.Context(), pathVar(r, "id"))
-	if err != nil {
-		return err
-	}
-	return ok(w, toMetricJSON(m))
 }
 
 // listMetrics takes ?key= (new) to page through one series.
@@ -160,13 +137,6 @@ func (s *Server) updateMetric(w http.ResponseWriter, r *http.Request) error {
 	return updated(w)
 }
 
-func (s *Server) deleteMetric(w http.ResponseWriter, r *http.Request) error {
-	if err := s.t.DeleteMetric(r.Context(), pathVar(r, "id")); err != nil {
-		return err
-	}
-	return deleted(w)
-}
-
 // metricHistory answers GET /metric/history?key=&iteration_id=...&max_points=.
 func (s *Server) metricHistory(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
@@ -194,14 +164,6 @@ func (s *Server) metricSummaries(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return ok(w, mapSlice(sums, func(m core.MetricSummary) summaryJSON { return summaryJSON(m) }))
-}
-
-func (s *Server) getResource(w http.ResponseWriter, r *http.Request) error {
-	res, err := s.t.GetResource(r.Context(), pathVar(r, "id"))
-	if err != nil {
-		return err
-	}
-	return ok(w, toResourceJSON(res))
 }
 
 func (s *Server) resourceData(w http.ResponseWriter, r *http.Request) error {
@@ -423,11 +385,4 @@ func (s *Server) uploadBodyError(err error) error {
 		return s.uploadTooLarge()
 	}
 	return bodyError(err, s.uploadLimit())
-}
-
-func (s *Server) deleteResource(w http.ResponseWriter, r *http.Request) error {
-	if err := s.t.DeleteResource(r.Context(), pathVar(r, "id")); err != nil {
-		return err
-	}
-	return deleted(w)
 }

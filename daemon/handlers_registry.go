@@ -24,22 +24,6 @@ func (s *Server) createTag(w http.ResponseWriter, r *http.Request) error {
 	return created(w, "tag_id", id)
 }
 
-func (s *Server) getTag(w http.ResponseWriter, r *http.Request) error {
-	t, err := s.t.GetTag(r.Context(), pathVar(r, "id"))
-	if err != nil {
-		return err
-	}
-	return ok(w, toTagJSON(t))
-}
-
-func (s *Server) getTagByValue(w http.ResponseWriter, r *http.Request) error {
-	t, err := s.t.GetTagByValue(r.Context(), pathVar(r, "value"))
-	if err != nil {
-		return err
-	}
-	return ok(w, toTagJSON(t))
-}
-
 func (s *Server) listTags(kind core.Kind, idVar string) handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		tags, err := s.t.ListTags(r.Context(), kind, pathVar(r, idVar))
@@ -76,21 +60,6 @@ func (s *Server) detachTag(kind core.Kind, idVar string) handler {
 		}
 		return deleted(w)
 	}
-}
-
-func (s *Server) deleteTag(w http.ResponseWriter, r *http.Request) error {
-	if err := s.t.DeleteTag(r.Context(), pathVar(r, "id")); err != nil {
-		return err
-	}
-	return deleted(w)
-}
-
-func (s *Server) getModel(w http.ResponseWriter, r *http.Request) error {
-	m, err := s.t.GetModel(r.Context(), pathVar(r, "id"))
-	if err != nil {
-		return err
-	}
-	return ok(w, toModelJSON(m))
 }
 
 func (s *Server) listModels(w http.ResponseWriter, r *http.Request) error {
@@ -132,21 +101,6 @@ func (s *Server) updateModel(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return updated(w)
-}
-
-func (s *Server) deleteModel(w http.ResponseWriter, r *http.Request) error {
-	if err := s.t.DeleteModel(r.Context(), pathVar(r, "id")); err != nil {
-		return err
-	}
-	return deleted(w)
-}
-
-func (s *Server) getVersion(w http.ResponseWriter, r *http.Request) error {
-	v, err := s.t.GetModelVersion(r.Context(), pathVar(r, "id"))
-	if err != nil {
-		return err
-	}
-	return ok(w, toVersionJSON(v))
 }
 
 // listVersions takes ?stage= (new) as a name or number.
@@ -201,11 +155,4 @@ func (s *Server) updateVersion(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return updated(w)
-}
-
-func (s *Server) deleteVersion(w http.ResponseWriter, r *http.Request) error {
-	if err := s.t.DeleteModelVersion(r.Context(), pathVar(r, "id")); err != nil {
-		return err
-	}
-	return deleted(w)
 }

@@ -28,14 +28,6 @@ func optionalTime(field string, s *string) (*time.Time, error) {
 	return &t, nil
 }
 
-func (s *Server) getExperiment(w http.ResponseWriter, r *http.Request) error {
-	e, err := s.t.GetExperiment(r.Context(), pathVar(r, "id"))
-	if err != nil {
-		return err
-	}
-	return ok(w, toExperimentJSON(e))
-}
-
 func (s *Server) listExperiments(w http.ResponseWriter, r *http.Request) error {
 	p, _ := pageOf(r)
 	items, total, err := s.t.ListExperiments(r.Context(), core.ExperimentFilter{ProjectID: pathVar(r, "project_id"),
@@ -89,21 +81,6 @@ func (s *Server) updateExperiment(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	return updated(w)
-}
-
-func (s *Server) deleteExperiment(w http.ResponseWriter, r *http.Request) error {
-	if err := s.t.DeleteExperiment(r.Context(), pathVar(r, "id")); err != nil {
-		return err
-	}
-	return deleted(w)
-}
-
-func (s *Server) getIteration(w http.ResponseWriter, r *http.Request) error {
-	it, err := s.t.GetIteration(r.Context(), pathVar(r, "id"))
-	if err != nil {
-		return err
-	}
-	return ok(w, toIterationJSON(it))
 }
 
 // listIterations takes ?status= (new) as a name or number.
@@ -207,13 +184,6 @@ func (s *Server) updateIteration(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return updated(w)
-}
-
-func (s *Server) deleteIteration(w http.ResponseWriter, r *http.Request) error {
-	if err := s.t.DeleteIteration(r.Context(), pathVar(r, "id")); err != nil {
-		return err
-	}
-	return deleted(w)
 }
 
 func (s *Server) getSnapshot(w http.ResponseWriter, r *http.Request) error {

@@ -63,22 +63,6 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) error {
 	return ok(w, mapSlice(users, toUserJSON))
 }
 
-func (s *Server) getUser(w http.ResponseWriter, r *http.Request) error {
-	u, err := s.t.GetUser(r.Context(), pathVar(r, "id"))
-	if err != nil {
-		return err
-	}
-	return ok(w, toUserJSON(u))
-}
-
-func (s *Server) getUserByUsername(w http.ResponseWriter, r *http.Request) error {
-	u, err := s.t.GetUserByUsername(r.Context(), pathVar(r, "username"))
-	if err != nil {
-		return err
-	}
-	return ok(w, toUserJSON(u))
-}
-
 func (s *Server) userPermissions(w http.ResponseWriter, r *http.Request) error {
 	perms, err := s.t.ListUserPermissions(r.Context(), core.PermissionFilter{UserID: pathVar(r, "id")})
 	if err != nil {
@@ -129,13 +113,6 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) error {
 	return updated(w)
 }
 
-func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) error {
-	if err := s.t.DeleteUser(r.Context(), pathVar(r, "id")); err != nil {
-		return err
-	}
-	return deleted(w)
-}
-
 // listProjects shows a non-admin only the projects they may read; ?name= and
 // ?readable_by= (new) narrow the list.
 func (s *Server) listProjects(w http.ResponseWriter, r *http.Request) error {
@@ -148,14 +125,6 @@ func (s *Server) listProjects(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return ok(w, mapSlice(projects, toProjectJSON))
-}
-
-func (s *Server) getProject(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.t.GetProject(r.Context(), pathVar(r, "id"))
-	if err != nil {
-		return err
-	}
-	return ok(w, toProjectJSON(p))
 }
 
 func (s *Server) projectMembers(w http.ResponseWriter, r *http.Request) error {
@@ -201,13 +170,6 @@ func (s *Server) updateProject(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return updated(w)
-}
-
-func (s *Server) deleteProject(w http.ResponseWriter, r *http.Request) error {
-	if err := s.t.DeleteProject(r.Context(), pathVar(r, "id")); err != nil {
-		return err
-	}
-	return deleted(w)
 }
 
 func (s *Server) listPermissions(w http.ResponseWriter, r *http.Request) error {
@@ -273,11 +235,4 @@ func (s *Server) updatePermission(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	return updated(w)
-}
-
-func (s *Server) deletePermission(w http.ResponseWriter, r *http.Request) error {
-	if err := s.t.DeleteUserPermission(r.Context(), pathVar(r, "id")); err != nil {
-		return err
-	}
-	return deleted(w)
 }

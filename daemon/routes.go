@@ -47,68 +47,68 @@ func (s *Server) routes() []route {
 		{"GET", "/auth/me", access{kind: authed}, s.me},
 
 		{"GET", "/user/", access{kind: adminOnly}, s.listUsers},
-		{"GET", "/user/username/{username}", access{kind: adminOnly}, s.getUserByUsername}, // new
-		{"GET", "/user/{id}", access{kind: selfOrAdmin}, s.getUser},
+		{"GET", "/user/username/{username}", access{kind: adminOnly}, getOne(s, "username", core.Tracker.GetUserByUsername, toUserJSON)}, // new
+		{"GET", "/user/{id}", access{kind: selfOrAdmin}, getOne(s, "id", core.Tracker.GetUser, toUserJSON)},
 		{"GET", "/user/{id}/permissions", access{kind: selfOrAdmin}, s.userPermissions},
 		{"POST", "/user/", access{kind: adminOnly}, s.createUser},
 		{"PATCH", "/user/{id}", access{kind: selfOrAdmin}, s.updateUser},
-		{"DELETE", "/user/{id}", access{kind: selfOrAdmin}, s.deleteUser},
+		{"DELETE", "/user/{id}", access{kind: selfOrAdmin}, deleteOne(s, core.Tracker.DeleteUser)},
 
 		{"GET", "/project/", access{kind: authed}, s.listProjects},
-		{"GET", "/project/{id}", p(R, projectID), s.getProject},
+		{"GET", "/project/{id}", p(R, projectID), getOne(s, "id", core.Tracker.GetProject, toProjectJSON)},
 		{"GET", "/project/{project_id}/members", p(R, project), s.projectMembers},
 		{"POST", "/project/", access{kind: adminOnly}, s.createProject},
 		{"PATCH", "/project/{id}", access{kind: adminOnly}, s.updateProject},
-		{"DELETE", "/project/{id}", access{kind: adminOnly}, s.deleteProject},
+		{"DELETE", "/project/{id}", access{kind: adminOnly}, deleteOne(s, core.Tracker.DeleteProject)},
 
 		{"GET", "/userpermission/", access{kind: adminOnly}, s.listPermissions}, // new
 		{"GET", "/userpermission/user/{user_id}/project/{project_id}", access{kind: adminOnly}, s.getPermission},
 		{"GET", "/userpermission/user/{id}/project/{project_id}/{action}", access{kind: selfOrAdmin}, s.hasPermission}, // new
 		{"POST", "/userpermission/user/{user_id}/project/{project_id}", access{kind: adminOnly}, s.createPermission},
 		{"PATCH", "/userpermission/{id}", access{kind: adminOnly}, s.updatePermission},
-		{"DELETE", "/userpermission/{id}", access{kind: adminOnly}, s.deletePermission},
+		{"DELETE", "/userpermission/{id}", access{kind: adminOnly}, deleteOne(s, core.Tracker.DeleteUserPermission)},
 
-		{"GET", "/experiment/{id}", p(R, expID), s.getExperiment},
+		{"GET", "/experiment/{id}", p(R, expID), getOne(s, "id", core.Tracker.GetExperiment, toExperimentJSON)},
 		{"GET", "/experiment/project/{project_id}", p(R, project), s.listExperiments},
 		{"POST", "/experiment/project/{project_id}", p(C, project), s.createExperiment},
 		{"PATCH", "/experiment/{id}", p(U, expID), s.updateExperiment},
-		{"DELETE", "/experiment/{id}", p(D, expID), s.deleteExperiment},
+		{"DELETE", "/experiment/{id}", p(D, expID), deleteOne(s, core.Tracker.DeleteExperiment)},
 
 		{"GET", "/iteration/search", p(R, s.viaSearch), s.searchIterations}, // new
-		{"GET", "/iteration/{id}", p(R, iterID), s.getIteration},
+		{"GET", "/iteration/{id}", p(R, iterID), getOne(s, "id", core.Tracker.GetIteration, toIterationJSON)},
 		{"GET", "/iteration/experiment/{experiment_id}", p(R, experiment), s.listIterations},
 		{"GET", "/iteration/{id}/children", p(R, iterID), s.childIterations},
 		{"POST", "/iteration/experiment/{experiment_id}", p(C, experiment), s.createIteration},
 		{"POST", "/iteration/{id}/snapshot", p(U, iterID), s.setEnvironment},
 		{"PATCH", "/iteration/{id}", p(U, iterID), s.updateIteration},
-		{"DELETE", "/iteration/{id}", p(D, iterID), s.deleteIteration},
+		{"DELETE", "/iteration/{id}", p(D, iterID), deleteOne(s, core.Tracker.DeleteIteration)},
 		{"GET", "/snapshot/iteration/{id}", p(R, iterID), s.getSnapshot},  // new
 		{"PUT", "/snapshot/iteration/{id}", p(U, iterID), s.saveSnapshot}, // new
 
-		{"GET", "/parameter/{id}", p(R, parameter), s.getParameter},
+		{"GET", "/parameter/{id}", p(R, parameter), getOne(s, "id", core.Tracker.GetParameter, toParameterJSON)},
 		{"GET", "/parameter/iteration/{iteration_id}", p(R, iteration), s.listParameters},
 		{"GET", "/parameter/experiment/{experiment_id}", p(R, experiment), s.listParameters}, // new
 		{"POST", "/parameter/iteration/{iteration_id}", p(C, iteration), s.createParameter},
 		{"PATCH", "/parameter/{id}", p(U, parameter), s.updateParameter},
-		{"DELETE", "/parameter/{id}", p(D, parameter), s.deleteParameter},
+		{"DELETE", "/parameter/{id}", p(D, parameter), deleteOne(s, core.Tracker.DeleteParameter)},
 
 		{"GET", "/metric/history", p(R, s.viaIterationsQuery), s.metricHistory}, // new
 		{"GET", "/metric/summary", p(R, s.viaSummaryQuery), s.metricSummaries},  // new
-		{"GET", "/metric/{id}", p(R, metric), s.getMetric},
+		{"GET", "/metric/{id}", p(R, metric), getOne(s, "id", core.Tracker.GetMetric, toMetricJSON)},
 		{"GET", "/metric/iteration/{iteration_id}", p(R, iteration), s.listMetrics},
 		{"PATCH", "/metric/{id}", p(U, metric), s.updateMetric},
-		{"DELETE", "/metric/{id}", p(D, metric), s.deleteMetric},
+		{"DELETE", "/metric/{id}", p(D, metric), deleteOne(s, core.Tracker.DeleteMetric)},
 
-		{"GET", "/resource/{id}", p(R, resource), s.getResource},
+		{"GET", "/resource/{id}", p(R, resource), getOne(s, "id", core.Tracker.GetResource, toResourceJSON)},
 		{"GET", "/resource/{id}/data", p(R, resource), s.resourceData},
 		{"GET", "/resource/experiment/{experiment_id}", p(R, experiment), s.listResources},
 		{"POST", "/resource/experiment/{experiment_id}", p(C, experiment), s.createResource},
 		{"PATCH", "/resource/{id}", p(U, resource), s.updateResource},
-		{"DELETE", "/resource/{id}", p(D, resource), s.deleteResource},
+		{"DELETE", "/resource/{id}", p(D, resource), deleteOne(s, core.Tracker.DeleteResource)},
 
-		{"POST", "/tag/", access{kind: adminOnly}, s.createTag},                 // new
-		{"GET", "/tag/value/{value}", access{kind: adminOnly}, s.getTagByValue}, // new
-		{"GET", "/tag/{id}", access{kind: adminOnly}, s.getTag},
+		{"POST", "/tag/", access{kind: adminOnly}, s.createTag},                                                           // new
+		{"GET", "/tag/value/{value}", access{kind: adminOnly}, getOne(s, "value", core.Tracker.GetTagByValue, toTagJSON)}, // new
+		{"GET", "/tag/{id}", access{kind: adminOnly}, getOne(s, "id", core.Tracker.GetTag, toTagJSON)},
 		{"GET", "/tag/project/{project_id}", p(R, project), s.listTags(core.KindProject, "project_id")},
 		{"GET", "/tag/experiment/{experiment_id}", p(R, experiment), s.listTags(core.KindExperiment, "experiment_id")},
 		{"GET", "/tag/iteration/{iteration_id}", p(R, iteration), s.listTags(core.KindIteration, "iteration_id")},
@@ -118,19 +118,19 @@ func (s *Server) routes() []route {
 		{"DELETE", "/tag/project/{project_id}/{value}", p(U, project), s.detachTag(core.KindProject, "project_id")},                // new
 		{"DELETE", "/tag/experiment/{experiment_id}/{value}", p(U, experiment), s.detachTag(core.KindExperiment, "experiment_id")}, // new
 		{"DELETE", "/tag/iteration/{iteration_id}/{value}", p(U, iteration), s.detachTag(core.KindIteration, "iteration_id")},      // new
-		{"DELETE", "/tag/{id}", access{kind: adminOnly}, s.deleteTag},
+		{"DELETE", "/tag/{id}", access{kind: adminOnly}, deleteOne(s, core.Tracker.DeleteTag)},
 
-		{"GET", "/model/{id}", p(R, modelID), s.getModel},
+		{"GET", "/model/{id}", p(R, modelID), getOne(s, "id", core.Tracker.GetModel, toModelJSON)},
 		{"GET", "/model/project/{project_id}", p(R, project), s.listModels},
 		{"POST", "/model/project/{project_id}", p(C, project), s.createModel},
 		{"PATCH", "/model/{id}", p(U, modelID), s.updateModel},
-		{"DELETE", "/model/{id}", p(D, modelID), s.deleteModel},
+		{"DELETE", "/model/{id}", p(D, modelID), deleteOne(s, core.Tracker.DeleteModel)},
 
-		{"GET", "/modelversion/{id}", p(R, version), s.getVersion},
+		{"GET", "/modelversion/{id}", p(R, version), getOne(s, "id", core.Tracker.GetModelVersion, toVersionJSON)},
 		{"GET", "/modelversion/model/{model_id}", p(R, model), s.listVersions},
 		{"POST", "/modelversion/model/{model_id}", p(C, model), s.createVersion},
 		{"PATCH", "/modelversion/{id}", p(U, version), s.updateVersion},
-		{"DELETE", "/modelversion/{id}", p(D, version), s.deleteVersion},
+		{"DELETE", "/modelversion/{id}", p(D, version), deleteOne(s, core.Tracker.DeleteModelVersion)},
 	}
 }
 

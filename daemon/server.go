@@ -336,6 +336,30 @@ func writePage[A, B any](w http.ResponseWriter, r *http.Request, items []A, tota
 	return nil
 }
 
+// getOne answers the GET of one entity, named by the path variable name,
+// in its wire form: the shape of most of the API's single reads. get is a
+// method expression (core.Tracker.GetModel), so the routes can be listed
+// before the server has a tracker.
+func getOne[E, J any](s *Server, name string, get func(core.Tracker, context.Context, string) (E, error), wire func(E) J) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		e, err := get(s.t, r.Context(), pathVar(r, name))
+		if err != nil {
+			return err
+		}
+		return ok(w, wire(e))
+	}
+}
+
+// deleteOne answers the DELETE of the entity named by the path variable id.
+func deleteOne(s *Server, remove func(core.Tracker, context.Context, string) error) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if err := remove(s.t, r.Context(), pathVar(r, "id")); err != nil {
+			return err
+		}
+		return deleted(w)
+	}
+}
+
 func created(w http.ResponseWriter, key, id string) error {
 	writeJSON(w, http.StatusCreated, map[string]string{key: id})
 	return nil
