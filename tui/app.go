@@ -28,6 +28,8 @@ type Context struct {
 	Live bool
 	// RestoreDir is the directory restores default to.
 	RestoreDir string
+	// Notice is shown in the status line as the app starts.
+	Notice string
 	// NoTicks stops the spinner and the live refresh from scheduling
 	// themselves: tests step the app message by message.
 	NoTicks bool
@@ -107,7 +109,7 @@ func New(ctx *Context) *Model {
 		ctx.RestoreDir = "restore"
 	}
 	ctx.Styles = DefaultStyles()
-	return &Model{ctx: ctx, stack: []screen{newProjects(ctx)}, spinner: spinner.New(spinner.WithSpinner(spinner.Dot))}
+	return &Model{ctx: ctx, stack: []screen{newProjects(ctx)}, status: ctx.Notice, spinner: spinner.New(spinner.WithSpinner(spinner.Dot))}
 }
 
 // Init implements tea.Model.

@@ -366,6 +366,18 @@ func TestSizesAndHelp(t *testing.T) {
 	}
 }
 
+func TestNoticeShowsUntilAKey(t *testing.T) {
+	const notice = "12 points from before the last writer stopped are only in test.db.journal"
+	d := &driver{t: t, m: New(&Context{Tracker: demoStore(t), Source: "test.db", NoTicks: true, Notice: notice})}
+	d.send(tea.WindowSizeMsg{Width: 120, Height: 30})
+	d.run(d.m.Init())
+	d.expect(notice, "projects")
+	d.keys("down")
+	if strings.Contains(d.screen(), notice) {
+		t.Fatal("the notice stayed after a key")
+	}
+}
+
 func TestQuit(t *testing.T) {
 	d := newDriver(t, demoStore(t), 80, 24)
 	_, cmd := d.m.Update(keyMsg("q"))

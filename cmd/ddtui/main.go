@@ -82,7 +82,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		return 1
 	}
 	defer tracker.Close()
-	app := tui.New(&tui.Context{Tracker: tracker, Source: source, Live: live, RestoreDir: o.restoreDir})
+	app := tui.New(&tui.Context{Tracker: tracker, Source: source, Live: live, RestoreDir: o.restoreDir, Notice: notice(tracker)})
 	if _, err := tea.NewProgram(app).Run(); err != nil {
 		fmt.Fprintln(stderr, "ddtui:", err)
 		return 1
@@ -130,6 +130,18 @@ func open(o options, stdout io.Writer) (core.Tracker, string, bool, error) {
 		return nil, "", false, errors.New(core.ErrorMessageOrText(err))
 	}
 	return store, path, false, nil
+}
+
+// notice is what ddtui says as it starts about the data it shows: a file
+// whose last writer stopped before committing its latest points lacks them
+// until a writable open replays its journal.
+func notice(t core.Tracker) string {
+	store, ok := t.(*duckdb.Store)
+	if !ok || store.UnreplayedPoints() == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d points from before the last writer stopped are only in %s; they show once ddd opens the file",
+		store.UnreplayedPoints(), filepath.Base(duckdb.JournalPath(store.Path())))
 }
 
 func buildDemo(ctx context.Context, path string) error {

@@ -2,11 +2,14 @@ package duckdb
 
 import (
 	"bytes"
+	"context"
+	"database/sql"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/crc32"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -36,6 +39,15 @@ import (
 
 // journalSuffix names the journal of a database file.
 const journalSuffix = ".journal"
+
+// JournalPath is where the store of the database file path keeps its
+// journal; "" for an in-memory store, which has none.
+func JournalPath(path string) string {
+	if path == ":memory:" {
+		return ""
+	}
+	return path + journalSuffix
+}
 
 // journalRecord is one acknowledged group's points.
 type journalRecord struct {
@@ -115,6 +127,47 @@ func openJournal(path, db string) (*journal, []journalRecord, error) {
 		j.seq = records[len(records)-1].seq
 	}
 	return j, records, nil
+}
+
+// unreplayedPoints counts the points of the journal at path past the
+// database's mark, reading both without changing them: what a read-only
+// open cannot show. A database from before the journal has no mark, and a
+// journal of another database holds none of this one's points.
+func unreplayedPoints(ctx context.Context, db *sql.DB, path string) (int, error) {
+	if path == "" {
+		return 0, nil
+	}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("cannot read the journal %s: %w", path, err)
+	}
+	var marked int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM information_schema.tables
+		WHERE table_schema = 'main' AND table_name = 'journal_mark'`).Scan(&marked); err != nil || marked == 0 {
+		return 0, err
+	}
+	var (
+		mark     uint64
+		database string
+	)
+	if err := db.QueryRowContext(ctx, `SELECT drained, database_id FROM journal_mark`).Scan(&mark, &database); err != nil {
+		return 0, fmt.Errorf("cannot read journal_mark: %w", err)
+	}
+	header := journalHeader(database)
+	if !bytes.HasPrefix(data, header) {
+		return 0, nil
+	}
+	records, _ := decodeJournal(data[len(header):])
+	n := 0
+	for _, r := range records {
+		if r.seq > mark {
+			n += len(r.rows)
+		}
+	}
+	return n, nil
 }
 
 // decodeJournal returns the whole records at the start of data and the

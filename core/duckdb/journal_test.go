@@ -151,11 +151,32 @@ func TestReplayTakesUnmarkedRecords(t *testing.T) {
 	}
 	j.f.Close()
 
+	// A read-only open shows the file as it is and counts the points only
+	// the journal has, changing neither.
+	journal, _ := os.ReadFile(path + journalSuffix)
+	ro, err := Open(path, ReadOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := ro.UnreplayedPoints(); n != len(late[0])+len(late[1]) {
+		t.Errorf("a read-only open counts %d unreplayed points, want %d", n, len(late[0])+len(late[1]))
+	}
+	if _, total, err := ro.ListMetrics(ctx, core.MetricFilter{IterationID: it}); err != nil || total != len(in) {
+		t.Errorf("a read-only open lists %d points, want the file's %d: %v", total, len(in), err)
+	}
+	ro.Close()
+	if after, _ := os.ReadFile(path + journalSuffix); !bytes.Equal(after, journal) {
+		t.Fatal("a read-only open changed the journal")
+	}
+
 	s, err = Open(path, WithBcryptCost(bcrypt.MinCost))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
+	if n := s.UnreplayedPoints(); n != 0 {
+		t.Errorf("a writable open left %d points unreplayed", n)
+	}
 	want := slices.Concat(in, late[0], late[1])
 	got, total, err := s.ListMetrics(ctx, core.MetricFilter{IterationID: it})
 	if err != nil || total != len(want) {

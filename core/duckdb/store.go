@@ -56,6 +56,9 @@ type Store struct {
 	// snapshotFilesKey is the column expression that names a snapshot's
 	// files (see readSnapshot).
 	snapshotFilesKey string
+	// unreplayed counts, for a read-only open, the points in the journal
+	// that the file does not hold yet.
+	unreplayed int
 }
 
 var _ core.Tracker = (*Store)(nil)
@@ -283,7 +286,8 @@ func (s *Store) init(ctx context.Context) error {
 		if keyed == 0 {
 			s.snapshotFilesKey = "iteration_id"
 		}
-		return nil
+		s.unreplayed, err = unreplayedPoints(ctx, s.db, JournalPath(s.path))
+		return err
 	}
 	err := s.mem.lifted(func() error { return migrate(ctx, s.db, s.now()) })
 	if err != nil {
@@ -299,17 +303,20 @@ func (s *Store) init(ctx context.Context) error {
 		return err
 	}
 	s.summaries, s.rollups = true, true
-	journal := ""
-	if s.path != ":memory:" {
-		journal = s.path + journalSuffix
-	}
-	w, err := startWriter(ctx, s.db, s.cfg.compactAt, s.mem, journal)
+	w, err := startWriter(ctx, s.db, s.cfg.compactAt, s.mem, JournalPath(s.path))
 	if err != nil {
 		return err
 	}
 	s.w = w
 	return nil
 }
+
+// UnreplayedPoints is, for a read-only open, how many metric points the
+// file's last writer acknowledged but stopped (crashed, or was killed)
+// before committing: they are safe in its journal, and reads do not show
+// them until a writable open (ddd, or any Open without ReadOnly) replays
+// them. A writable open replays them at once, so for it this is zero.
+func (s *Store) UnreplayedPoints() int { return s.unreplayed }
 
 // checkIsDearDiary refuses a DuckDB file that holds other tables, so Open never
 // adds DearDiary's tables to somebody else's database.
