@@ -129,6 +129,15 @@ func openJournal(path, db string) (*journal, []journalRecord, error) {
 	return j, records, nil
 }
 
+// readMark reads journal_mark: the last record number known to be in the
+// database, and the database's id, which its journal's header names.
+func readMark(ctx context.Context, q querier) (mark uint64, database string, err error) {
+	if err := q.QueryRowContext(ctx, `SELECT drained, database_id FROM journal_mark`).Scan(&mark, &database); err != nil {
+		return 0, "", fmt.Errorf("cannot read journal_mark: %w", err)
+	}
+	return mark, database, nil
+}
+
 // unreplayedPoints counts the points of the journal at path past the
 // database's mark, reading both without changing them: what a read-only
 // open cannot show. A database from before the journal has no mark, and a
@@ -149,12 +158,9 @@ func unreplayedPoints(ctx context.Context, db *sql.DB, path string) (int, error)
 		WHERE table_schema = 'main' AND table_name = 'journal_mark'`).Scan(&marked); err != nil || marked == 0 {
 		return 0, err
 	}
-	var (
-		mark     uint64
-		database string
-	)
-	if err := db.QueryRowContext(ctx, `SELECT drained, database_id FROM journal_mark`).Scan(&mark, &database); err != nil {
-		return 0, fmt.Errorf("cannot read journal_mark: %w", err)
+	mark, database, err := readMark(ctx, db)
+	if err != nil {
+		return 0, err
 	}
 	header := journalHeader(database)
 	if !bytes.HasPrefix(data, header) {

@@ -153,7 +153,10 @@ func TestReplayTakesUnmarkedRecords(t *testing.T) {
 
 	// A read-only open shows the file as it is and counts the points only
 	// the journal has, changing neither.
-	journal, _ := os.ReadFile(path + journalSuffix)
+	journal, err := os.ReadFile(path + journalSuffix)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ro, err := Open(path, ReadOnly())
 	if err != nil {
 		t.Fatal(err)
@@ -165,8 +168,8 @@ func TestReplayTakesUnmarkedRecords(t *testing.T) {
 		t.Errorf("a read-only open lists %d points, want the file's %d: %v", total, len(in), err)
 	}
 	ro.Close()
-	if after, _ := os.ReadFile(path + journalSuffix); !bytes.Equal(after, journal) {
-		t.Fatal("a read-only open changed the journal")
+	if after, err := os.ReadFile(path + journalSuffix); err != nil || !bytes.Equal(after, journal) {
+		t.Fatalf("a read-only open changed the journal: %v", err)
 	}
 
 	s, err = Open(path, WithBcryptCost(bcrypt.MinCost))

@@ -108,12 +108,9 @@ func startWriter(ctx context.Context, db *sql.DB, compactAt int64, mem *memoryBu
 // would in a running writer: reads of points then say so, and the writer
 // tries again.
 func (w *writer) replay(path string) error {
-	var (
-		mark uint64
-		db   string
-	)
-	if err := w.conn.QueryRowContext(w.ctx, `SELECT drained, database_id FROM journal_mark`).Scan(&mark, &db); err != nil {
-		return fmt.Errorf("cannot read journal_mark: %w", err)
+	mark, db, err := readMark(w.ctx, w.conn)
+	if err != nil {
+		return err
 	}
 	j, records, err := openJournal(path, db)
 	if err != nil {
