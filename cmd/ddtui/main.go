@@ -137,11 +137,15 @@ func open(o options, stdout io.Writer) (core.Tracker, string, bool, error) {
 // until a writable open replays its journal.
 func notice(t core.Tracker) string {
 	store, ok := t.(*duckdb.Store)
-	if !ok || store.UnreplayedPoints() == 0 {
+	if !ok {
+		return ""
+	}
+	n := store.UnreplayedPoints()
+	if n == 0 {
 		return ""
 	}
 	return fmt.Sprintf("%d points from before the last writer stopped are only in %s; they show once ddd opens the file",
-		store.UnreplayedPoints(), filepath.Base(duckdb.JournalPath(store.Path())))
+		n, filepath.Base(duckdb.JournalPath(store.Path())))
 }
 
 func buildDemo(ctx context.Context, path string) error {
