@@ -10,16 +10,13 @@ import (
 )
 
 // Capturer records the environment of the running process (toolchain, git
-// state, lock files) for an iteration. The snapshot package provides one;
-// core itself does no I/O. A Capturer should not fail a run: WithIteration
-// ignores its error.
+// state, lock files) for an iteration. The snapshot package provides one
+// (snapshot.CaptureWorkingDir); core itself does no I/O, so WithIteration
+// captures only when given one. A Capturer should not fail a run:
+// WithIteration ignores its error.
 type Capturer interface {
 	CaptureIteration(ctx context.Context, t Tracker, iterationID string) error
 }
-
-// DefaultCapturer is used by WithIteration when no WithCapturer option is
-// given. It is nil unless a capture package installs one.
-var DefaultCapturer Capturer
 
 type iterationConfig struct {
 	parentID string
@@ -43,12 +40,13 @@ func WithNotes(notes string) IterationOption {
 }
 
 // WithSnapshot forces environment capture on or off. By default driver
-// iterations (no parent) are captured and children are not.
+// iterations (no parent) are captured and children are not, when a
+// Capturer is given.
 func WithSnapshot(on bool) IterationOption {
 	return func(c *iterationConfig) { c.snapshot = &on }
 }
 
-// WithCapturer sets the Capturer, overriding DefaultCapturer.
+// WithCapturer sets the Capturer that records the environment.
 func WithCapturer(cp Capturer) IterationOption {
 	return func(c *iterationConfig) { c.capturer = cp }
 }
@@ -74,7 +72,7 @@ const finaliseAttempts = 4
 // fn's error, joined with the error of the final status write if that failed
 // too. If fn ended the iteration itself, that ending stands.
 func WithIteration(ctx context.Context, t Tracker, experimentID string, fn func(ctx context.Context, it *Iteration) error, opts ...IterationOption) error {
-	cfg := iterationConfig{capturer: DefaultCapturer}
+	var cfg iterationConfig
 	for _, opt := range opts {
 		opt(&cfg)
 	}

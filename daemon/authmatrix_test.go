@@ -11,6 +11,7 @@ import (
 
 	"github.com/deardiary/deardiary-go/core"
 	"github.com/deardiary/deardiary-go/daemon"
+	"github.com/deardiary/deardiary-go/daemon/daemontest"
 )
 
 // fixture is one of everything a route can name, in a project of its own.
@@ -19,26 +20,26 @@ type fixture map[string]string
 // seedFixture makes, as the admin, a project with an experiment, an
 // iteration with a parameter, a metric and a tag, a resource, a model with a
 // version, and grants each single-permission user its permission there.
-func seedFixture(t testing.TB, admin api, users map[core.Action]string) fixture {
+func seedFixture(t testing.TB, admin daemontest.API, users map[core.Action]string) fixture {
 	t.Helper()
-	admin.t = t
+	admin.T = t
 	f := fixture{}
-	f["project"], f["experiment"], f["iteration"] = admin.seed()
-	f["parameter"] = admin.expect(admin.do("POST", "/parameter/iteration/"+f["iteration"], map[string]any{"key": "lr", "value": 0.1}), 201, "").str("parameter_id")
-	f["metric"] = admin.expect(admin.do("POST", "/metric/iteration/"+f["iteration"], map[string]any{"key": "loss", "value": 0.5}), 201, "").str("metric_id")
-	admin.expect(admin.do("POST", "/tag/iteration/"+f["iteration"], map[string]any{"value": "matrix"}), 201, "")
-	f["tag"] = admin.expect(admin.do("GET", "/tag/value/matrix", nil), 200, "").str("id")
+	f["project"], f["experiment"], f["iteration"] = admin.Seed()
+	f["parameter"] = admin.Expect(admin.Do("POST", "/parameter/iteration/"+f["iteration"], map[string]any{"key": "lr", "value": 0.1}), 201, "").Str("parameter_id")
+	f["metric"] = admin.Expect(admin.Do("POST", "/metric/iteration/"+f["iteration"], map[string]any{"key": "loss", "value": 0.5}), 201, "").Str("metric_id")
+	admin.Expect(admin.Do("POST", "/tag/iteration/"+f["iteration"], map[string]any{"value": "matrix"}), 201, "")
+	f["tag"] = admin.Expect(admin.Do("GET", "/tag/value/matrix", nil), 200, "").Str("id")
 	body, ctype := multipartBody(t, map[string]string{"name": "weights"}, []byte("bytes"))
-	f["resource"] = admin.expect(admin.do("POST", "/resource/experiment/"+f["experiment"], body, "Content-Type", ctype), 201, "").str("resource_id")
-	f["model"] = admin.expect(admin.do("POST", "/model/project/"+f["project"], map[string]any{"name": "m"}), 201, "").str("model_id")
-	f["modelversion"] = admin.expect(admin.do("POST", "/modelversion/model/"+f["model"], map[string]any{"iteration_id": f["iteration"]}), 201, "").str("modelversion_id")
+	f["resource"] = admin.Expect(admin.Do("POST", "/resource/experiment/"+f["experiment"], body, "Content-Type", ctype), 201, "").Str("resource_id")
+	f["model"] = admin.Expect(admin.Do("POST", "/model/project/"+f["project"], map[string]any{"name": "m"}), 201, "").Str("model_id")
+	f["modelversion"] = admin.Expect(admin.Do("POST", "/modelversion/model/"+f["model"], map[string]any{"iteration_id": f["iteration"]}), 201, "").Str("modelversion_id")
 	for action, user := range users {
 		flags := map[string]bool{}
 		for a, flag := range map[core.Action]string{core.ActionCreate: "create_permission", core.ActionRead: "read_permission",
 			core.ActionUpdate: "update_permission", core.ActionDelete: "delete_permission"} {
 			flags[flag] = a == action
 		}
-		f["userpermission"] = admin.expect(admin.do("POST", "/userpermission/user/"+user+"/project/"+f["project"], flags), 201, "").str("userpermission_id")
+		f["userpermission"] = admin.Expect(admin.Do("POST", "/userpermission/user/"+user+"/project/"+f["project"], flags), 201, "").Str("userpermission_id")
 	}
 	return f
 }
@@ -88,19 +89,19 @@ func (f fixture) path(route, adminID, otherUser string) string {
 // where the rule allows the caller, no auth refusal at all.
 func TestAuthMatrix(t *testing.T) {
 	const secret = "matrix-secret-that-is-not-the-default"
-	m := startDaemon(t, func(c *daemon.Config) { c.EnableAuth, c.JWTSecret = true, secret })
-	anon := api{t: t, base: m.URL}
-	login := func(user string) api {
+	m := startServer(t, func(c *daemon.Config) { c.EnableAuth, c.JWTSecret = true, secret })
+	anon := daemontest.API{T: t, Base: m.URL}
+	login := func(user string) daemontest.API {
 		t.Helper()
-		return anon.as(anon.expect(anon.do("POST", "/auth", map[string]string{"username": user, "password": "pw-" + user}), 200, "").json()["access_token"].(string))
+		return anon.As(anon.Expect(anon.Do("POST", "/auth", map[string]string{"username": user, "password": "pw-" + user}), 200, "").JSON()["access_token"].(string))
 	}
-	admin := anon.as(anon.expect(anon.do("POST", "/auth", map[string]string{"username": "default", "password": "default"}), 200, "").json()["access_token"].(string))
-	adminID := admin.expect(admin.do("GET", "/auth/me", nil), 200, "").str("id")
+	admin := anon.As(anon.Expect(anon.Do("POST", "/auth", map[string]string{"username": "default", "password": "default"}), 200, "").JSON()["access_token"].(string))
+	adminID := admin.Expect(admin.Do("GET", "/auth/me", nil), 200, "").Str("id")
 	newUser := func(name string) string {
-		return admin.expect(admin.do("POST", "/user/", map[string]string{"first_name": name, "last_name": "x", "username": name, "password": "pw-" + name}), 201, "").str("user_id")
+		return admin.Expect(admin.Do("POST", "/user/", map[string]string{"first_name": name, "last_name": "x", "username": name, "password": "pw-" + name}), 201, "").Str("user_id")
 	}
 	users := map[core.Action]string{}
-	callers := map[core.Action]api{}
+	callers := map[core.Action]daemontest.API{}
 	for _, a := range []core.Action{core.ActionCreate, core.ActionRead, core.ActionUpdate, core.ActionDelete} {
 		name := strings.ToLower(a.String())
 		users[a] = newUser(name)
@@ -110,7 +111,7 @@ func TestAuthMatrix(t *testing.T) {
 	nobody := login("nobody")
 	goneID := newUser("gone")
 	gone := login("gone")
-	admin.expect(admin.do("DELETE", "/user/"+goneID, nil), 200, "")
+	admin.Expect(admin.Do("DELETE", "/user/"+goneID, nil), 200, "")
 
 	badHeaders := map[string]string{
 		"no token":      "",
@@ -120,7 +121,7 @@ func TestAuthMatrix(t *testing.T) {
 		"bad signature": "Bearer " + sign(t, "another-secret", jwt.MapClaims{"sub": "default", "id": adminID, "exp": time.Now().Add(time.Hour).Unix()}),
 		"alg none":      "Bearer " + noneToken(adminID),
 		"expired":       "Bearer " + sign(t, secret, jwt.MapClaims{"sub": "default", "id": adminID, "exp": time.Now().Add(-time.Minute).Unix()}),
-		"deleted user":  "Bearer " + gone.token,
+		"deleted user":  "Bearer " + gone.Token,
 	}
 	checksum := func(t *testing.T) string {
 		t.Helper()
@@ -132,11 +133,11 @@ func TestAuthMatrix(t *testing.T) {
 	}
 	// refused checks a refusal: the status, and an envelope with nothing
 	// else in the body.
-	refused := func(t *testing.T, what string, a answer, status int) {
+	refused := func(t *testing.T, what string, a daemontest.Answer, status int) {
 		t.Helper()
 		var body map[string]any
-		if a.status != status || json.Unmarshal(a.body, &body) != nil || body["code"] == nil || body["message"] == nil || len(body) != 2 {
-			t.Errorf("%s: %d %s, want %d and only an error envelope", what, a.status, a.body, status)
+		if a.Status != status || json.Unmarshal(a.Body, &body) != nil || body["code"] == nil || body["message"] == nil || len(body) != 2 {
+			t.Errorf("%s: %d %s, want %d and only an error envelope", what, a.Status, a.Body, status)
 		}
 	}
 
@@ -150,7 +151,7 @@ func TestAuthMatrix(t *testing.T) {
 		}
 		t.Run(rule.Method+" "+rule.Path, func(t *testing.T) {
 			anon, nobody := anon, nobody
-			anon.t, nobody.t = t, t
+			anon.T, nobody.T = t, t
 			f := seedFixture(t, admin, users)
 			path := f.path(rule.Path, adminID, users[core.ActionRead])
 			body := any(map[string]any{})
@@ -163,20 +164,20 @@ func TestAuthMatrix(t *testing.T) {
 				if header != "" {
 					headers = []string{"Authorization", header}
 				}
-				refused(t, name, anon.do(rule.Method, path, body, headers...), 401)
+				refused(t, name, anon.Do(rule.Method, path, body, headers...), 401)
 			}
 			// Non-admins: who the rule lets through must get past auth (the
-			// answer may still be 2xx or a 4xx about the payload); everyone
+			// daemontest.Answer may still be 2xx or a 4xx about the payload); everyone
 			// else gets a 403. The allowed caller goes last, since it may
 			// change or delete the fixture.
-			var allowed []api
-			check := func(name string, c api, ok bool) {
-				c.t = t
+			var allowed []daemontest.API
+			check := func(name string, c daemontest.API, ok bool) {
+				c.T = t
 				if ok {
 					allowed = append(allowed, c)
 					return
 				}
-				refused(t, name, c.do(rule.Method, path, body), 403)
+				refused(t, name, c.Do(rule.Method, path, body), 403)
 			}
 			check("no permission", nobody, rule.Who == "authed")
 			for _, a := range []core.Action{core.ActionCreate, core.ActionRead, core.ActionUpdate, core.ActionDelete} {
@@ -189,8 +190,8 @@ func TestAuthMatrix(t *testing.T) {
 				t.Fatalf("%d single permissions allow it, want 1", len(allowed))
 			}
 			for _, c := range allowed {
-				if a := c.do(rule.Method, path, body); a.status == 401 || a.status == 403 {
-					t.Errorf("allowed caller refused: %d %s", a.status, a.body)
+				if a := c.Do(rule.Method, path, body); a.Status == 401 || a.Status == 403 {
+					t.Errorf("allowed caller refused: %d %s", a.Status, a.Body)
 				}
 			}
 		})

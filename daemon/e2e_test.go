@@ -2,10 +2,14 @@ package daemon_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -13,39 +17,64 @@ import (
 	"github.com/deardiary/deardiary-go/core/duckdb"
 	"github.com/deardiary/deardiary-go/core/trackertest"
 	"github.com/deardiary/deardiary-go/daemon"
+	"github.com/deardiary/deardiary-go/daemon/daemontest"
 )
 
-// startDaemon runs the real ddd on port 0 with a temporary database and
-// closes it when the test ends.
-func startDaemon(t testing.TB, configure func(*daemon.Config)) *daemon.Main {
+// testServer is the API served over real HTTP on a loopback port, on a
+// temporary database: what the daemon's tests talk to. (cmd/ddd's tests
+// run the whole ddd process.)
+type testServer struct {
+	URL   string
+	Store *duckdb.Store
+	API   daemontest.API
+}
+
+// startServer serves a fresh database with the filesystem artifact backend
+// until the test ends; configure may change the server's configuration.
+func startServer(t testing.TB, configure func(*daemon.Config)) *testServer {
 	t.Helper()
-	m := daemon.NewMain(io.Discard)
 	dir := t.TempDir()
-	m.Config.Port = 0
-	m.Config.DBFile = filepath.Join(dir, "deardiary.db")
-	m.Config.ArtifactBackend = core.BackendFilesystem
-	m.Config.ArtifactFSRoot = filepath.Join(dir, "artifacts")
-	m.StoreOptions = []duckdb.Option{duckdb.WithBcryptCost(bcrypt.MinCost)}
+	cfg := daemon.DefaultConfig()
+	cfg.ArtifactBackend = core.BackendFilesystem
 	if configure != nil {
-		configure(&m.Config)
+		configure(&cfg)
 	}
-	if err := m.Run(context.Background()); err != nil {
+	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
+	store, err := duckdb.Open(filepath.Join(dir, "deardiary.db"), duckdb.WithBcryptCost(bcrypt.MinCost),
+		duckdb.WithArtifacts(cfg.ArtifactBackend, filepath.Join(dir, "artifacts")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: daemon.NewServer(store, cfg, nil), ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
 	t.Cleanup(func() {
-		if err := m.Close(); err != nil {
-			t.Errorf("closing ddd: %v", err)
+		if err := srv.Shutdown(context.Background()); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+		if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+			t.Errorf("serve: %v", err)
+		}
+		if err := store.Close(); err != nil {
+			t.Errorf("closing the store: %v", err)
 		}
 	})
-	return m
+	url := "http://" + ln.Addr().String()
+	return &testServer{URL: url, Store: store, API: daemontest.API{T: t, Base: url}}
 }
 
 // TestClientConformance runs the whole conformance suite through the client
-// against a real daemon: both modes must behave the same.
+// against a real server: both modes must behave the same.
 func TestClientConformance(t *testing.T) {
 	trackertest.Run(t, func(t *testing.T) core.Tracker {
-		m := startDaemon(t, nil)
-		c, err := daemon.Connect(context.Background(), m.URL, daemon.Options{})
+		s := startServer(t, nil)
+		c, err := daemon.Connect(context.Background(), s.URL, daemon.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/deardiary/deardiary-go/core"
 	"github.com/deardiary/deardiary-go/core/duckdb"
 	"github.com/deardiary/deardiary-go/daemon"
+	"github.com/deardiary/deardiary-go/daemon/daemontest"
 )
 
 // fuzzServer is a server over an in-memory store holding one of everything,
@@ -40,11 +41,11 @@ func newFuzzServer(t testing.TB, configure func(*daemon.Config)) *fuzzServer {
 	h := daemon.NewServer(store, cfg, nil)
 	web := httptest.NewServer(h)
 	defer web.Close()
-	c := api{t: t, base: web.URL}
+	c := daemontest.API{T: t, Base: web.URL}
 	fs := &fuzzServer{handler: h}
 	if !cfg.EnableAuth {
-		fs.admin = c.expect(c.do("GET", "/auth/me", nil), 200, "").str("id")
-		fs.otherUser = c.expect(c.do("POST", "/user/", map[string]string{"first_name": "O", "last_name": "U", "username": "other", "password": "pw"}), 201, "").str("user_id")
+		fs.admin = c.Expect(c.Do("GET", "/auth/me", nil), 200, "").Str("id")
+		fs.otherUser = c.Expect(c.Do("POST", "/user/", map[string]string{"first_name": "O", "last_name": "U", "username": "other", "password": "pw"}), 201, "").Str("user_id")
 		fs.fixture = seedFixture(t, c, map[core.Action]string{core.ActionRead: fs.otherUser})
 	}
 	return fs
@@ -57,8 +58,8 @@ func (fs *fuzzServer) serve(req *http.Request) *httptest.ResponseRecorder {
 	return rec
 }
 
-// checkAnswer holds every answer to its contract: never a 500, an error is
-// the {code, message} envelope, and a JSON answer is valid JSON.
+// checkAnswer holds every daemontest.Answer to its contract: never a 500, an error is
+// the {code, message} envelope, and a JSON daemontest.Answer is valid JSON.
 func checkAnswer(t *testing.T, req *http.Request, rec *httptest.ResponseRecorder) {
 	t.Helper()
 	what := req.Method + " " + req.URL.String()

@@ -3,11 +3,8 @@ package daemon_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"mime/multipart"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -16,114 +13,27 @@ import (
 
 	"github.com/deardiary/deardiary-go/core"
 	"github.com/deardiary/deardiary-go/daemon"
+	"github.com/deardiary/deardiary-go/daemon/daemontest"
 )
 
-// api is a raw HTTP view of a daemon, for checking the wire itself.
-type api struct {
-	t     testing.TB
-	base  string
-	token string
-}
-
-type answer struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
-func (a answer) json() map[string]any {
-	var m map[string]any
-	_ = json.Unmarshal(a.body, &m)
-	return m
-}
-
-func (a answer) list() []any {
-	var l []any
-	_ = json.Unmarshal(a.body, &l)
-	return l
-}
-
-func (a answer) str(key string) string {
-	s, _ := a.json()[key].(string)
-	return s
-}
-
-func (c api) do(method, path string, body any, headers ...string) answer {
-	c.t.Helper()
-	var reader io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		reader = strings.NewReader(b)
-	case []byte:
-		reader = bytes.NewReader(b)
-	default:
-		j, _ := json.Marshal(b)
-		reader = bytes.NewReader(j)
-	}
-	req, err := http.NewRequest(method, c.base+path, reader)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	if c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return answer{resp.StatusCode, resp.Header, b}
-}
-
-// expect fails unless the answer has the status and, for errors, the code.
-func (c api) expect(a answer, status int, code string) answer {
-	c.t.Helper()
-	if a.status != status {
-		c.t.Fatalf("status %d, want %d: %s", a.status, status, a.body)
-	}
-	if code != "" {
-		env := a.json()
-		if env["code"] != code || env["message"] == "" {
-			c.t.Fatalf("envelope %s, want code %s and a message", a.body, code)
-		}
-	}
-	return a
-}
-
-func (c api) as(token string) api { c.token = token; return c }
-
-// seed makes a project, an experiment and an iteration through the API.
-func (c api) seed() (project, experiment, iteration string) {
-	c.t.Helper()
-	project = c.expect(c.do("POST", "/project/", map[string]any{"name": "P"}), 201, "").str("project_id")
-	experiment = c.expect(c.do("POST", "/experiment/project/"+project, map[string]any{"status_id": 1, "name": "E"}), 201, "").str("experiment_id")
-	iteration = c.expect(c.do("POST", "/iteration/experiment/"+experiment, nil), 201, "").str("iteration_id")
-	return
-}
-
 func TestWireBasics(t *testing.T) {
-	m := startDaemon(t, nil)
-	c := api{t: t, base: m.URL}
-	h := c.expect(c.do("GET", "/health", nil), 200, "").json()
+	m := startServer(t, nil)
+	c := daemontest.API{T: t, Base: m.URL}
+	h := c.Expect(c.Do("GET", "/health", nil), 200, "").JSON()
 	if h["app_name"] != "DearDiary" || h["package_version"] != daemon.Version || h["server_time"] == "" {
 		t.Fatalf("health = %v", h)
 	}
-	c.expect(c.do("GET", "/no/such/route", nil), 404, core.ENotFound)
-	p, e, it := c.seed()
+	c.Expect(c.Do("GET", "/no/such/route", nil), 404, core.ENotFound)
+	p, e, it := c.Seed()
 	// Both /project and /project/ reach the same handler.
-	if n := len(c.expect(c.do("GET", "/project", nil), 200, "").list()); n != 1 {
+	if n := len(c.Expect(c.Do("GET", "/project", nil), 200, "").List()); n != 1 {
 		t.Fatalf("projects = %d", n)
 	}
 	for range 4 {
-		c.expect(c.do("POST", "/experiment/project/"+p+"/", map[string]any{"status_id": 1, "name": "E"}), 201, "")
+		c.Expect(c.Do("POST", "/experiment/project/"+p+"/", map[string]any{"status_id": 1, "name": "E"}), 201, "")
 	}
 	page := func(query string) map[string]any {
-		return c.expect(c.do("GET", "/experiment/project/"+p+query, nil), 200, "").json()
+		return c.Expect(c.Do("GET", "/experiment/project/"+p+query, nil), 200, "").JSON()
 	}
 	for query, want := range map[string]string{
 		"":                     "5 50 0 5",
@@ -139,65 +49,65 @@ func TestWireBasics(t *testing.T) {
 			t.Errorf("%q: data limit offset total = %s, want %s", query, got, want)
 		}
 	}
-	iter := c.expect(c.do("GET", "/iteration/"+it, nil), 200, "").json()
+	iter := c.Expect(c.Do("GET", "/iteration/"+it, nil), 200, "").JSON()
 	if iter["end_date"] != nil || iter["parent_iteration_id"] != nil || iter["status_id"] != float64(1) || iter["notes"] != "" || iter["git_dirty"] != false {
 		t.Fatalf("iteration JSON = %v", iter)
 	}
-	c.expect(c.do("GET", "/experiment/00000000-0000-0000-0000-000000000000", nil), 404, core.ENotFound)
-	c.expect(c.do("POST", "/experiment/project/nope", map[string]any{"status_id": 1, "name": "E"}), 422, core.EInvalid)
-	c.expect(c.do("POST", "/iteration/experiment/"+e+"?parent_iteration_id=notanid", nil), 422, core.EInvalid)
-	c.expect(c.do("POST", "/metric/iteration/"+it, `{"key": "loss", "value": "high"}`), 422, core.EInvalid)
-	c.expect(c.do("POST", "/metric/iteration/"+it, `{"key": "loss"`), 422, core.EInvalid)
-	c.expect(c.do("POST", "/metric/iteration/"+it, `{"key": "loss", "value": 1, "recorded_at": "yesterday"}`), 422, core.EInvalid)
-	c.expect(c.do("PATCH", "/project/"+p, map[string]any{}), 200, "") // all-null PATCH: a no-op
-	c.expect(c.do("DELETE", "/userpermission/nope", nil), 404, core.ENotFound)
-	model := c.expect(c.do("POST", "/model/project/"+p, map[string]any{"name": "m", "description": nil}), 201, "").str("model_id")
-	c.expect(c.do("POST", "/model/project/"+p, map[string]any{"name": "m"}), 409, core.EConflict)
-	c.expect(c.do("GET", "/model/"+model, nil), 200, "")
+	c.Expect(c.Do("GET", "/experiment/00000000-0000-0000-0000-000000000000", nil), 404, core.ENotFound)
+	c.Expect(c.Do("POST", "/experiment/project/nope", map[string]any{"status_id": 1, "name": "E"}), 422, core.EInvalid)
+	c.Expect(c.Do("POST", "/iteration/experiment/"+e+"?parent_iteration_id=notanid", nil), 422, core.EInvalid)
+	c.Expect(c.Do("POST", "/metric/iteration/"+it, `{"key": "loss", "value": "high"}`), 422, core.EInvalid)
+	c.Expect(c.Do("POST", "/metric/iteration/"+it, `{"key": "loss"`), 422, core.EInvalid)
+	c.Expect(c.Do("POST", "/metric/iteration/"+it, `{"key": "loss", "value": 1, "recorded_at": "yesterday"}`), 422, core.EInvalid)
+	c.Expect(c.Do("PATCH", "/project/"+p, map[string]any{}), 200, "") // all-null PATCH: a no-op
+	c.Expect(c.Do("DELETE", "/userpermission/nope", nil), 404, core.ENotFound)
+	model := c.Expect(c.Do("POST", "/model/project/"+p, map[string]any{"name": "m", "description": nil}), 201, "").Str("model_id")
+	c.Expect(c.Do("POST", "/model/project/"+p, map[string]any{"name": "m"}), 409, core.EConflict)
+	c.Expect(c.Do("GET", "/model/"+model, nil), 200, "")
 
 	// Metrics: upstream's explicit step and time, and a batch in order.
-	mid := c.expect(c.do("POST", "/metric/iteration/"+it, map[string]any{"key": "loss", "value": 0.5, "step": 9, "recorded_at": "2025-03-04T18:30:00"}), 201, "").str("metric_id")
-	got := c.expect(c.do("GET", "/metric/"+mid, nil), 200, "").json()
+	mid := c.Expect(c.Do("POST", "/metric/iteration/"+it, map[string]any{"key": "loss", "value": 0.5, "step": 9, "recorded_at": "2025-03-04T18:30:00"}), 201, "").Str("metric_id")
+	got := c.Expect(c.Do("GET", "/metric/"+mid, nil), 200, "").JSON()
 	if got["step"] != float64(9) || got["recorded_at"] != "2025-03-04T18:30:00.000" {
 		t.Fatalf("metric = %v", got)
 	}
-	ids := c.expect(c.do("POST", "/metric/iteration/"+it+"/batch", map[string]any{"step": 12, "recorded_at": "2025-03-04T18:30:00",
-		"metrics": []map[string]any{{"key": "a", "value": 1}, {"key": "b", "value": 2}, {"key": "a", "value": 3}}}), 201, "").json()["metric_ids"].([]any)
+	ids := c.Expect(c.Do("POST", "/metric/iteration/"+it+"/batch", map[string]any{"step": 12, "recorded_at": "2025-03-04T18:30:00",
+		"metrics": []map[string]any{{"key": "a", "value": 1}, {"key": "b", "value": 2}, {"key": "a", "value": 3}}}), 201, "").JSON()["metric_ids"].([]any)
 	if len(ids) != 3 {
 		t.Fatalf("batch ids = %v", ids)
 	}
-	third := c.expect(c.do("GET", "/metric/"+ids[2].(string), nil), 200, "").json()
+	third := c.Expect(c.Do("GET", "/metric/"+ids[2].(string), nil), 200, "").JSON()
 	if third["key"] != "a" || third["value"] != float64(3) || third["step"] != float64(12) {
 		t.Fatalf("third batch point = %v", third)
 	}
-	c.expect(c.do("GET", "/metric/history?key=loss&iteration_id="+it+"&max_points=x", nil), 422, core.EInvalid)
-	hist := c.expect(c.do("GET", "/metric/history?key=loss&iteration_id="+it, nil), 200, "").list()
+	c.Expect(c.Do("GET", "/metric/history?key=loss&iteration_id="+it+"&max_points=x", nil), 422, core.EInvalid)
+	hist := c.Expect(c.Do("GET", "/metric/history?key=loss&iteration_id="+it, nil), 200, "").List()
 	if len(hist) != 1 {
 		t.Fatalf("history = %s", hist)
 	}
 
 	// Parameters take strings, numbers and booleans.
 	for value, want := range map[string]string{`"adam"`: "adam", `32`: "32", `0.01`: "0.01", `true`: "true", `1e-5`: "1.0e-5"} {
-		id := c.expect(c.do("POST", "/parameter/iteration/"+it, `{"key": "k", "value": `+value+`}`), 201, "").str("parameter_id")
-		if v := c.expect(c.do("GET", "/parameter/"+id, nil), 200, "").str("value"); v != want {
+		id := c.Expect(c.Do("POST", "/parameter/iteration/"+it, `{"key": "k", "value": `+value+`}`), 201, "").Str("parameter_id")
+		if v := c.Expect(c.Do("GET", "/parameter/"+id, nil), 200, "").Str("value"); v != want {
 			t.Errorf("parameter %s stored as %q, want %q", value, v, want)
 		}
 	}
-	c.expect(c.do("POST", "/parameter/iteration/"+it, `{"key": "k", "value": [1]}`), 422, core.EInvalid)
+	c.Expect(c.Do("POST", "/parameter/iteration/"+it, `{"key": "k", "value": [1]}`), 422, core.EInvalid)
 
 	// A locked iteration says why.
-	c.expect(c.do("PATCH", "/iteration/"+it, map[string]any{"status_id": 2}), 200, "")
-	locked := c.expect(c.do("POST", "/metric/iteration/"+it, map[string]any{"key": "loss", "value": 1}), 422, core.EInvalid)
-	if locked.json()["reason"] != "ITERATION_LOCKED" {
-		t.Fatalf("locked envelope = %s", locked.body)
+	c.Expect(c.Do("PATCH", "/iteration/"+it, map[string]any{"status_id": 2}), 200, "")
+	locked := c.Expect(c.Do("POST", "/metric/iteration/"+it, map[string]any{"key": "loss", "value": 1}), 422, core.EInvalid)
+	if locked.JSON()["reason"] != "ITERATION_LOCKED" {
+		t.Fatalf("locked envelope = %s", locked.Body)
 	}
 }
 
 func TestLimits(t *testing.T) {
-	m := startDaemon(t, func(c *daemon.Config) { c.MaxBodyBytes = 4096; c.MaxUploadBytes = 1 << 20 })
-	c := api{t: t, base: m.URL}
-	_, e, it := c.seed()
-	c.expect(c.do("POST", "/metric/iteration/"+it, `{"key": "`+strings.Repeat("x", 5000)+`", "value": 1}`), 413, "PAYLOAD_TOO_LARGE")
+	m := startServer(t, func(c *daemon.Config) { c.MaxBodyBytes = 4096; c.MaxUploadBytes = 1 << 20 })
+	c := daemontest.API{T: t, Base: m.URL}
+	_, e, it := c.Seed()
+	c.Expect(c.Do("POST", "/metric/iteration/"+it, `{"key": "`+strings.Repeat("x", 5000)+`", "value": 1}`), 413, "PAYLOAD_TOO_LARGE")
 	batch := func(kind string, n int) map[string]any {
 		body := map[string]any{}
 		switch kind {
@@ -222,20 +132,20 @@ func TestLimits(t *testing.T) {
 		}
 		return body
 	}
-	m2 := startDaemon(t, nil)
-	c2 := api{t: t, base: m2.URL}
-	_, _, it2 := c2.seed()
+	m2 := startServer(t, nil)
+	c2 := daemontest.API{T: t, Base: m2.URL}
+	_, _, it2 := c2.Seed()
 	for kind, limit := range map[string]int{"metrics": daemon.MaxBatchMetrics, "params": daemon.MaxBatchParams, "tags": daemon.MaxBatchTags} {
-		c2.expect(c2.do("POST", "/iteration/"+it2+"/batch", batch(kind, limit)), 201, "")
-		a := c2.expect(c2.do("POST", "/iteration/"+it2+"/batch", batch(kind, limit+1)), 422, core.EInvalid)
-		if !strings.Contains(a.str("message"), "at most") {
-			t.Errorf("%s over the limit: %s", kind, a.body)
+		c2.Expect(c2.Do("POST", "/iteration/"+it2+"/batch", batch(kind, limit)), 201, "")
+		a := c2.Expect(c2.Do("POST", "/iteration/"+it2+"/batch", batch(kind, limit+1)), 422, core.EInvalid)
+		if !strings.Contains(a.Str("message"), "at most") {
+			t.Errorf("%s over the limit: %s", kind, a.Body)
 		}
 	}
 	// An upload over the limit is refused and leaves nothing behind.
 	body, ctype := multipartBody(t, map[string]string{"name": "big"}, bytes.Repeat([]byte("x"), 2<<20))
-	c.expect(c.do("POST", "/resource/experiment/"+e, body, "Content-Type", ctype), 413, "PAYLOAD_TOO_LARGE")
-	if n := c.expect(c.do("GET", "/resource/experiment/"+e, nil), 200, "").json()["total"]; n != float64(0) {
+	c.Expect(c.Do("POST", "/resource/experiment/"+e, body, "Content-Type", ctype), 413, "PAYLOAD_TOO_LARGE")
+	if n := c.Expect(c.Do("GET", "/resource/experiment/"+e, nil), 200, "").JSON()["total"]; n != float64(0) {
 		t.Fatalf("resources after a refused upload: %v", n)
 	}
 }
@@ -263,9 +173,9 @@ func multipartBody(t testing.TB, fields map[string]string, data []byte) ([]byte,
 }
 
 func TestResourcesOverTheWire(t *testing.T) {
-	m := startDaemon(t, nil)
-	c := api{t: t, base: m.URL}
-	_, e, _ := c.seed()
+	m := startServer(t, nil)
+	c := daemontest.API{T: t, Base: m.URL}
+	_, e, _ := c.Seed()
 	data := bytes.Repeat([]byte{0, 1, 2, 255}, 256)
 	for _, order := range []string{"fields first", "data"} {
 		fields := map[string]string{"name": "model_weights"}
@@ -273,31 +183,31 @@ func TestResourcesOverTheWire(t *testing.T) {
 			fields["first"] = "data"
 		}
 		body, ctype := multipartBody(t, fields, data)
-		id := c.expect(c.do("POST", "/resource/experiment/"+e, body, "Content-Type", ctype), 201, "").str("resource_id")
-		meta := c.expect(c.do("GET", "/resource/"+id, nil), 200, "").json()
+		id := c.Expect(c.Do("POST", "/resource/experiment/"+e, body, "Content-Type", ctype), 201, "").Str("resource_id")
+		meta := c.Expect(c.Do("GET", "/resource/"+id, nil), 200, "").JSON()
 		if meta["size_bytes"] != float64(1024) || meta["content_hash"] == "" || meta["data"] != nil || meta["name"] != "model_weights" {
 			t.Fatalf("%s: metadata %v", order, meta)
 		}
-		got := c.expect(c.do("GET", "/resource/"+id+"/data", nil), 200, "")
-		if !bytes.Equal(got.body, data) || got.header.Get("Content-Type") != "application/octet-stream" || got.header.Get("Content-Length") != "1024" {
-			t.Fatalf("%s: data %d bytes, headers %v", order, len(got.body), got.header)
+		got := c.Expect(c.Do("GET", "/resource/"+id+"/data", nil), 200, "")
+		if !bytes.Equal(got.Body, data) || got.Header.Get("Content-Type") != "application/octet-stream" || got.Header.Get("Content-Length") != "1024" {
+			t.Fatalf("%s: data %d bytes, headers %v", order, len(got.Body), got.Header)
 		}
 	}
 	body, ctype := multipartBody(t, map[string]string{"description": "no name"}, data)
-	c.expect(c.do("POST", "/resource/experiment/"+e, body, "Content-Type", ctype), 422, core.EInvalid)
-	c.expect(c.do("POST", "/resource/experiment/"+e, `{"name": "x"}`), 422, core.EInvalid)
+	c.Expect(c.Do("POST", "/resource/experiment/"+e, body, "Content-Type", ctype), 422, core.EInvalid)
+	c.Expect(c.Do("POST", "/resource/experiment/"+e, `{"name": "x"}`), 422, core.EInvalid)
 }
 
 func TestCORS(t *testing.T) {
-	m := startDaemon(t, func(c *daemon.Config) { c.CORSOrigins = []string{"https://lab.example"} })
-	c := api{t: t, base: m.URL}
-	pre := c.expect(c.do("OPTIONS", "/project/", nil, "Origin", "https://lab.example", "Access-Control-Request-Method", "POST"), 204, "")
-	if pre.header.Get("Access-Control-Allow-Origin") != "https://lab.example" || pre.header.Get("Access-Control-Allow-Credentials") != "true" ||
-		!strings.Contains(pre.header.Get("Access-Control-Allow-Headers"), "Authorization") || pre.header.Get("Access-Control-Max-Age") != "600" {
-		t.Fatalf("preflight headers = %v", pre.header)
+	m := startServer(t, func(c *daemon.Config) { c.CORSOrigins = []string{"https://lab.example"} })
+	c := daemontest.API{T: t, Base: m.URL}
+	pre := c.Expect(c.Do("OPTIONS", "/project/", nil, "Origin", "https://lab.example", "Access-Control-Request-Method", "POST"), 204, "")
+	if pre.Header.Get("Access-Control-Allow-Origin") != "https://lab.example" || pre.Header.Get("Access-Control-Allow-Credentials") != "true" ||
+		!strings.Contains(pre.Header.Get("Access-Control-Allow-Headers"), "Authorization") || pre.Header.Get("Access-Control-Max-Age") != "600" {
+		t.Fatalf("preflight headers = %v", pre.Header)
 	}
-	other := c.do("GET", "/health", nil, "Origin", "https://evil.example")
-	if other.header.Get("Access-Control-Allow-Origin") != "" {
+	other := c.Do("GET", "/health", nil, "Origin", "https://evil.example")
+	if other.Header.Get("Access-Control-Allow-Origin") != "" {
 		t.Fatal("an origin not in the list was allowed")
 	}
 }
@@ -314,28 +224,28 @@ func sign(t *testing.T, secret string, claims jwt.MapClaims) string {
 
 func TestAuth(t *testing.T) {
 	const secret = "test-secret-that-is-not-the-default"
-	m := startDaemon(t, func(c *daemon.Config) { c.EnableAuth, c.JWTSecret = true, secret })
-	anon := api{t: t, base: m.URL}
-	anon.expect(anon.do("GET", "/health", nil), 200, "")
-	anon.expect(anon.do("GET", "/project/", nil), 401, core.ETokenMissing)
+	m := startServer(t, func(c *daemon.Config) { c.EnableAuth, c.JWTSecret = true, secret })
+	anon := daemontest.API{T: t, Base: m.URL}
+	anon.Expect(anon.Do("GET", "/health", nil), 200, "")
+	anon.Expect(anon.Do("GET", "/project/", nil), 401, core.ETokenMissing)
 
-	unknown := anon.expect(anon.do("POST", "/auth", map[string]string{"username": "nobody", "password": "x"}), 401, core.EInvalidCredentials)
-	wrong := anon.expect(anon.do("POST", "/auth", map[string]string{"username": "default", "password": "x"}), 401, core.EInvalidCredentials)
-	if unknown.str("message") != wrong.str("message") {
+	unknown := anon.Expect(anon.Do("POST", "/auth", map[string]string{"username": "nobody", "password": "x"}), 401, core.EInvalidCredentials)
+	wrong := anon.Expect(anon.Do("POST", "/auth", map[string]string{"username": "default", "password": "x"}), 401, core.EInvalidCredentials)
+	if unknown.Str("message") != wrong.Str("message") {
 		t.Fatal("login tells unknown users from wrong passwords")
 	}
-	login := anon.expect(anon.do("POST", "/auth", map[string]string{"username": "default", "password": "default"}), 200, "").json()
+	login := anon.Expect(anon.Do("POST", "/auth", map[string]string{"username": "default", "password": "default"}), 200, "").JSON()
 	ttl := time.Until(time.Unix(int64(login["expires_at"].(float64)), 0))
 	user := login["user"].(map[string]any)
 	if login["token_type"] != "Bearer" || ttl < 23*time.Hour || ttl > 24*time.Hour || user["username"] != "default" || user["password"] != nil {
 		t.Fatalf("login = %v", login)
 	}
-	admin := anon.as(login["access_token"].(string))
-	me := admin.expect(admin.do("GET", "/auth/me", nil), 200, "").json()
+	admin := anon.As(login["access_token"].(string))
+	me := admin.Expect(admin.Do("GET", "/auth/me", nil), 200, "").JSON()
 	if me["is_admin"] != true || me["password"] != nil {
 		t.Fatalf("me = %v", me)
 	}
-	refreshed := admin.expect(admin.do("POST", "/auth/refresh", nil), 200, "").json()
+	refreshed := admin.Expect(admin.Do("POST", "/auth/refresh", nil), 200, "").JSON()
 	if refreshed["expires_at"].(float64) < login["expires_at"].(float64) {
 		t.Fatal("refresh shortened the token")
 	}
@@ -354,52 +264,52 @@ func TestAuth(t *testing.T) {
 		"unknown user": {"Bearer " + sign(t, secret, jwt.MapClaims{"sub": "x", "id": "one", "exp": time.Now().Add(time.Hour).Unix()}), core.EUserNotFound},
 		"alg none":     {"Bearer " + noneToken(defaultID), core.ETokenInvalid},
 	} {
-		a := anon.do("GET", "/project/", nil, "Authorization", tc.header)
-		if a.status != 401 || a.json()["code"] != tc.code {
-			t.Errorf("%s: %d %s, want 401 %s", name, a.status, a.body, tc.code)
+		a := anon.Do("GET", "/project/", nil, "Authorization", tc.header)
+		if a.Status != 401 || a.JSON()["code"] != tc.code {
+			t.Errorf("%s: %d %s, want 401 %s", name, a.Status, a.Body, tc.code)
 		}
 	}
 
 	// A non-admin member.
-	uid := admin.expect(admin.do("POST", "/user/", map[string]string{"first_name": "A", "last_name": "B", "username": "ada", "password": "pw"}), 201, "").str("user_id")
-	ada := anon.as(anon.expect(anon.do("POST", "/auth", map[string]string{"username": "ada", "password": "pw"}), 200, "").json()["access_token"].(string))
-	ada.expect(ada.do("POST", "/user/", map[string]string{"username": "eve", "password": "pw"}), 403, core.EAdminRequired)
-	ada.expect(ada.do("GET", "/user/"+uid, nil), 200, "")
-	ada.expect(ada.do("GET", "/user/"+defaultID, nil), 403, core.ESameUserRequired)
-	ada.expect(ada.do("PATCH", "/user/"+uid, map[string]any{"is_admin": true}), 403, core.EAdminRequired)
-	ada.expect(ada.do("PATCH", "/user/"+uid, map[string]any{"first_name": "Ana"}), 200, "")
-	p, e, _ := admin.seed()
-	ada.expect(ada.do("GET", "/project/"+p, nil), 403, core.EPermissionRequired)
-	ada.expect(ada.do("GET", "/experiment/00000000-0000-0000-0000-000000000000", nil), 404, core.ENotFound)
-	if n := len(ada.expect(ada.do("GET", "/project/", nil), 200, "").list()); n != 0 {
+	uid := admin.Expect(admin.Do("POST", "/user/", map[string]string{"first_name": "A", "last_name": "B", "username": "ada", "password": "pw"}), 201, "").Str("user_id")
+	ada := anon.As(anon.Expect(anon.Do("POST", "/auth", map[string]string{"username": "ada", "password": "pw"}), 200, "").JSON()["access_token"].(string))
+	ada.Expect(ada.Do("POST", "/user/", map[string]string{"username": "eve", "password": "pw"}), 403, core.EAdminRequired)
+	ada.Expect(ada.Do("GET", "/user/"+uid, nil), 200, "")
+	ada.Expect(ada.Do("GET", "/user/"+defaultID, nil), 403, core.ESameUserRequired)
+	ada.Expect(ada.Do("PATCH", "/user/"+uid, map[string]any{"is_admin": true}), 403, core.EAdminRequired)
+	ada.Expect(ada.Do("PATCH", "/user/"+uid, map[string]any{"first_name": "Ana"}), 200, "")
+	p, e, _ := admin.Seed()
+	ada.Expect(ada.Do("GET", "/project/"+p, nil), 403, core.EPermissionRequired)
+	ada.Expect(ada.Do("GET", "/experiment/00000000-0000-0000-0000-000000000000", nil), 404, core.ENotFound)
+	if n := len(ada.Expect(ada.Do("GET", "/project/", nil), 200, "").List()); n != 0 {
 		t.Fatalf("ada sees %d projects without permission", n)
 	}
-	perm := admin.expect(admin.do("POST", "/userpermission/user/"+uid+"/project/"+p,
-		map[string]bool{"create_permission": false, "read_permission": true, "update_permission": false, "delete_permission": false}), 201, "").str("userpermission_id")
-	ada.expect(ada.do("GET", "/experiment/"+e, nil), 200, "")
-	ada.expect(ada.do("POST", "/experiment/project/"+p, map[string]any{"status_id": 1, "name": "E2"}), 403, core.EPermissionRequired)
-	ada.expect(ada.do("PATCH", "/experiment/"+e, map[string]any{"name": "x"}), 403, core.EPermissionRequired)
-	ada.expect(ada.do("DELETE", "/experiment/"+e, nil), 403, core.EPermissionRequired)
+	perm := admin.Expect(admin.Do("POST", "/userpermission/user/"+uid+"/project/"+p,
+		map[string]bool{"create_permission": false, "read_permission": true, "update_permission": false, "delete_permission": false}), 201, "").Str("userpermission_id")
+	ada.Expect(ada.Do("GET", "/experiment/"+e, nil), 200, "")
+	ada.Expect(ada.Do("POST", "/experiment/project/"+p, map[string]any{"status_id": 1, "name": "E2"}), 403, core.EPermissionRequired)
+	ada.Expect(ada.Do("PATCH", "/experiment/"+e, map[string]any{"name": "x"}), 403, core.EPermissionRequired)
+	ada.Expect(ada.Do("DELETE", "/experiment/"+e, nil), 403, core.EPermissionRequired)
 	for flag, check := range map[string]func(){
 		"create_permission": func() {
-			ada.expect(ada.do("POST", "/experiment/project/"+p, map[string]any{"status_id": 1, "name": "E2"}), 201, "")
+			ada.Expect(ada.Do("POST", "/experiment/project/"+p, map[string]any{"status_id": 1, "name": "E2"}), 201, "")
 		},
-		"update_permission": func() { ada.expect(ada.do("PATCH", "/experiment/"+e, map[string]any{"name": "x"}), 200, "") },
+		"update_permission": func() { ada.Expect(ada.Do("PATCH", "/experiment/"+e, map[string]any{"name": "x"}), 200, "") },
 	} {
-		admin.expect(admin.do("PATCH", "/userpermission/"+perm, map[string]bool{flag: true}), 200, "")
+		admin.Expect(admin.Do("PATCH", "/userpermission/"+perm, map[string]bool{flag: true}), 200, "")
 		check()
 	}
-	admin.expect(admin.do("PATCH", "/userpermission/"+perm, map[string]bool{"delete_permission": true}), 200, "")
-	ada.expect(ada.do("DELETE", "/experiment/"+e, nil), 200, "")
-	if n := len(ada.expect(ada.do("GET", "/project/", nil), 200, "").list()); n != 1 {
+	admin.Expect(admin.Do("PATCH", "/userpermission/"+perm, map[string]bool{"delete_permission": true}), 200, "")
+	ada.Expect(ada.Do("DELETE", "/experiment/"+e, nil), 200, "")
+	if n := len(ada.Expect(ada.Do("GET", "/project/", nil), 200, "").List()); n != 1 {
 		t.Fatalf("ada sees %d projects with read permission", n)
 	}
-	ada.expect(ada.do("GET", "/project/"+p+"/members", nil), 200, "")
-	ada.expect(ada.do("GET", "/user/"+uid+"/permissions", nil), 200, "")
-	ada.expect(ada.do("GET", "/user/"+defaultID+"/permissions", nil), 403, core.ESameUserRequired)
+	ada.Expect(ada.Do("GET", "/project/"+p+"/members", nil), 200, "")
+	ada.Expect(ada.Do("GET", "/user/"+uid+"/permissions", nil), 200, "")
+	ada.Expect(ada.Do("GET", "/user/"+defaultID+"/permissions", nil), 403, core.ESameUserRequired)
 	// A deleted user's token stops working.
-	admin.expect(admin.do("DELETE", "/user/"+uid, nil), 200, "")
-	ada.expect(ada.do("GET", "/auth/me", nil), 401, core.EUserNotFound)
+	admin.Expect(admin.Do("DELETE", "/user/"+uid, nil), 200, "")
+	ada.Expect(ada.Do("GET", "/auth/me", nil), 401, core.EUserNotFound)
 
 	// The Go client signs in, and says so plainly when refused.
 	c, err := daemon.Connect(context.Background(), m.URL, daemon.Options{Username: "default", Password: "default"})
@@ -439,24 +349,8 @@ func noneToken(id string) string {
 	return s
 }
 
-func TestRefusesUnsafeOrBrokenConfig(t *testing.T) {
-	for name, env := range map[string]map[string]string{
-		"auth with the default secret":  {"DEARDIARY_ENABLE_AUTH": "true"},
-		"auth with an explicit default": {"DEARDIARY_ENABLE_AUTH": "true", "DEARDIARY_JWT_SECRET": daemon.DefaultSecret},
-		"a bad port":                    {"DEARDIARY_PORT": "ninety"},
-		"an unknown backend":            {"DEARDIARY_ARTIFACT_BACKEND": "s3"},
-	} {
-		_, err := daemon.LoadConfig(func(k string) string { return env[k] }, "", nil)
-		if core.ErrorCode(err) != core.EInvalid {
-			t.Errorf("%s: %v", name, err)
-		}
-	}
-	cfg, err := daemon.LoadConfig(func(k string) string { return map[string]string{"DEARDIARY_PORT": "9100", "DEARDIARY_HOST": ""}[k] }, "",
-		map[string]string{"port": "9200"})
-	if err != nil || cfg.Port != 9200 || cfg.Host != "127.0.0.1" {
-		t.Fatalf("flags over environment, empty means unset: %+v, %v", cfg, err)
-	}
-	_, err = daemon.Connect(context.Background(), "http://127.0.0.1:1", daemon.Options{})
+func TestConnectSaysWhenNothingAnswers(t *testing.T) {
+	_, err := daemon.Connect(context.Background(), "http://127.0.0.1:1", daemon.Options{})
 	if err == nil || !strings.Contains(err.Error(), "cannot reach ddd") {
 		t.Fatalf("unreachable daemon: %v", err)
 	}

@@ -8,7 +8,7 @@ import (
 	"github.com/deardiary/deardiary-go/core"
 )
 
-// TestWriteSnapshotMatchesMarshal: the streamed snapshot answer is byte for
+// TestWriteSnapshotMatchesMarshal: the streamed snapshot daemontest.Answer is byte for
 // byte what marshalling it whole gives, whatever its files hold.
 func TestWriteSnapshotMatchesMarshal(t *testing.T) {
 	binary := make([]byte, 70_000)

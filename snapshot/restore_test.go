@@ -263,15 +263,15 @@ func TestWithIterationCapturesDrivers(t *testing.T) {
 		return core.WithIteration(ctx, s, e, func(ctx context.Context, c *core.Iteration) error {
 			child = c.ID
 			return nil
-		}, core.WithParent(it.ID))
-	})
+		}, core.WithParent(it.ID), snapshot.CaptureWorkingDir())
+	}, snapshot.CaptureWorkingDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := core.WithIteration(ctx, s, e, func(ctx context.Context, it *core.Iteration) error {
 		skipped = it.ID
 		return nil
-	}, core.WithSnapshot(false)); err != nil {
+	}, snapshot.CaptureWorkingDir(), core.WithSnapshot(false)); err != nil {
 		t.Fatal(err)
 	}
 	snap, err := s.GetSnapshot(ctx, driver)

@@ -4,8 +4,8 @@
 // restores it byte for byte into a fresh directory months later. It knows
 // files and git, not the database: a core.Tracker stores the core.Snapshot.
 //
-// Importing the package installs a core.DefaultCapturer, so core.WithIteration
-// captures every driver iteration of a Go program.
+// A Go program gets its driver iterations captured by passing
+// CaptureWorkingDir() to core.WithIteration.
 package snapshot
 
 import (
@@ -15,10 +15,15 @@ import (
 	"github.com/deardiary/deardiary-go/core"
 )
 
-func init() {
-	if core.DefaultCapturer == nil {
-		core.DefaultCapturer = Capturer{Options: Options{Runtime: "go"}}
-	}
+// CaptureWorkingDir is the core.WithIteration option that records the
+// environment of the running Go program for the iteration: the working
+// directory's git state and lock files, and Go's version. Driver iterations
+// are captured and children are not, unless core.WithSnapshot says
+// otherwise.
+//
+//	err := core.WithIteration(ctx, tracker, experimentID, train, snapshot.CaptureWorkingDir())
+func CaptureWorkingDir() core.IterationOption {
+	return core.WithCapturer(Capturer{Options: Options{Runtime: "go"}})
 }
 
 // Capturer implements core.Capturer: it captures a directory (the working

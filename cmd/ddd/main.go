@@ -19,7 +19,6 @@ import (
 	"syscall"
 
 	"github.com/deardiary/deardiary-go/core"
-	"github.com/deardiary/deardiary-go/daemon"
 )
 
 func main() {
@@ -29,9 +28,9 @@ func main() {
 		case "run":
 			os.Exit(runCommand(args[1:], os.Getenv))
 		case "snapshot":
-			os.Exit(daemon.SnapshotMain(context.Background(), args[1:], os.Getenv, os.Stdout, os.Stderr))
+			os.Exit(SnapshotMain(context.Background(), args[1:], os.Getenv, os.Stdout, os.Stderr))
 		case "restore":
-			os.Exit(daemon.RestoreMain(context.Background(), args[1:], os.Getenv, os.Stdout, os.Stderr))
+			os.Exit(RestoreMain(context.Background(), args[1:], os.Getenv, os.Stdout, os.Stderr))
 		}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -43,13 +42,13 @@ func main() {
 func runCommand(args []string, getenv func(string) string) int {
 	signals := make(chan os.Signal, 2)
 	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
-	r, err := daemon.ParseRunFlags(args, getenv, os.Stderr)
+	r, err := ParseRunFlags(args, getenv, os.Stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "ddd run:", core.ErrorMessageOrText(err))
-		return daemon.ExitRunError
+		return ExitRunError
 	}
 	r.Stdin, r.Stdout, r.Stderr, r.Signals = os.Stdin, os.Stdout, os.Stderr, signals
 	return r.Run(context.Background())
@@ -58,7 +57,7 @@ func runCommand(args []string, getenv func(string) string) int {
 // run serves until ctx ends (SIGINT or SIGTERM), then shuts down gracefully:
 // no new connections, requests in flight finish, queued writes commit.
 func run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) int {
-	m := daemon.NewMain(stderr)
+	m := NewMain(stderr)
 	if err := m.ParseFlags(args, getenv, stderr); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0

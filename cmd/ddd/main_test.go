@@ -34,6 +34,8 @@ func TestMain(m *testing.M) {
 		main()
 	case os.Getenv("DDD_CHILD") == "log":
 		os.Exit(logMetrics())
+	case serveChild():
+		os.Exit(0)
 	}
 	os.Exit(m.Run())
 }
@@ -132,8 +134,8 @@ func TestRunOnALocalFile(t *testing.T) {
 		t.Fatalf("failing run: exit %d, want the command's 3\n%s", failed.code, failed.stderr)
 	}
 	missing := ddd(t, dir, nil, append(base, "--", "no-such-command-here")...)
-	if missing.code != daemon.ExitNotFound {
-		t.Fatalf("missing command: exit %d, want %d\n%s", missing.code, daemon.ExitNotFound, missing.stderr)
+	if missing.code != ExitNotFound {
+		t.Fatalf("missing command: exit %d, want %d\n%s", missing.code, ExitNotFound, missing.stderr)
 	}
 
 	s := openDB(t, db)
@@ -223,8 +225,8 @@ func TestRunRefusesBadStarts(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r := ddd(t, dir, nil, c.args...)
-			if r.code != daemon.ExitRunError || !strings.Contains(r.stderr, c.want) {
-				t.Errorf("exit %d, stderr %q; want %d and %q", r.code, r.stderr, daemon.ExitRunError, c.want)
+			if r.code != ExitRunError || !strings.Contains(r.stderr, c.want) {
+				t.Errorf("exit %d, stderr %q; want %d and %q", r.code, r.stderr, ExitRunError, c.want)
 			}
 			if _, err := os.Stat(marker); err == nil {
 				t.Fatal("the command ran")
@@ -233,12 +235,38 @@ func TestRunRefusesBadStarts(t *testing.T) {
 	}
 }
 
-// startDaemon runs the real server on port 0 with auth on.
-func startDaemon(t *testing.T, db string, port int) *daemon.Main {
+// startMain runs ddd on port 0 with a temporary database (filesystem
+// artifacts beside it) until the test ends; configure may change its
+// configuration first.
+func startMain(t testing.TB, configure func(*Config)) *Main {
 	t.Helper()
-	m := daemon.NewMain(io.Discard)
+	dir := t.TempDir()
+	m := NewMain(io.Discard)
+	m.Config.Port = 0
+	m.Config.DBFile = filepath.Join(dir, "deardiary.db")
+	m.Config.Server.ArtifactBackend = core.BackendFilesystem
+	m.Config.ArtifactFSRoot = filepath.Join(dir, "artifacts")
+	m.StoreOptions = []duckdb.Option{duckdb.WithBcryptCost(bcrypt.MinCost)}
+	if configure != nil {
+		configure(&m.Config)
+	}
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := m.Close(); err != nil {
+			t.Errorf("closing ddd: %v", err)
+		}
+	})
+	return m
+}
+
+// startDaemon runs the real server on port 0 with auth on.
+func startDaemon(t *testing.T, db string, port int) *Main {
+	t.Helper()
+	m := NewMain(io.Discard)
 	m.Config.Port, m.Config.DBFile = port, db
-	m.Config.EnableAuth, m.Config.JWTSecret = true, "a test secret that is not the default"
+	m.Config.Server.EnableAuth, m.Config.Server.JWTSecret = true, "a test secret that is not the default"
 	m.StoreOptions = []duckdb.Option{duckdb.WithBcryptCost(bcrypt.MinCost)}
 	m.ShutdownTimeout = time.Second
 	if err := m.Run(context.Background()); err != nil {

@@ -44,9 +44,9 @@ func newArtifactStore(backend, root string) (artifactStore, error) {
 		}
 		return fsStore{root: abs}, nil
 	case core.BackendS3:
-		return nil, core.Invalid("DEARDIARY_ARTIFACT_BACKEND=s3 is not supported by DearDiary for Go; use inline or filesystem")
+		return nil, core.Invalid("the s3 artifact backend is not supported by DearDiary for Go; use inline or filesystem")
 	}
-	return nil, core.Invalid("unknown DEARDIARY_ARTIFACT_BACKEND %q: use inline or filesystem", backend)
+	return nil, core.Invalid("unknown artifact backend %q: use inline or filesystem", backend)
 }
 
 // inlineStore keeps bytes in the resource row, so they are read whole.

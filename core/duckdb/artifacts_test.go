@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -145,21 +146,23 @@ func TestMigrateArtifacts(t *testing.T) {
 	}
 }
 
-func TestArtifactBackendFromEnvironment(t *testing.T) {
+// TestArtifactBackendIsAnOption: the backend is what Open is given, never
+// what the environment says (only cmd/ reads DEARDIARY_* variables).
+func TestArtifactBackendIsAnOption(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv("DEARDIARY_ARTIFACT_BACKEND", "filesystem")
 	t.Setenv("DEARDIARY_ARTIFACT_FS_ROOT", filepath.Join(dir, "env-root"))
 	s := openFile(t, filepath.Join(dir, "a.db"))
 	e, _ := run(t, s)
-	must[string](t)(s.CreateResource(context.Background(), core.ResourceCreate{ExperimentID: e, Name: "r"}, strings.NewReader("x")))
-	s.Close()
-	if n := len(files(t, filepath.Join(dir, "env-root"))); n != 1 {
-		t.Fatalf("%d files under the root from the environment", n)
+	id := must[string](t)(s.CreateResource(context.Background(), core.ResourceCreate{ExperimentID: e, Name: "r"}, strings.NewReader("x")))
+	if r, err := s.GetResource(context.Background(), id); err != nil || r.Backend != core.BackendInline {
+		t.Fatalf("resource %+v, %v: want inline, the default", r, err)
 	}
-	t.Setenv("DEARDIARY_ARTIFACT_BACKEND", "ftp")
-	if _, err := duckdb.Open(filepath.Join(dir, "b.db")); core.ErrorCode(err) != core.EInvalid {
+	s.Close()
+	if _, err := os.Stat(filepath.Join(dir, "env-root")); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("the store wrote under the root named in the environment: %v", err)
+	}
+	if _, err := duckdb.Open(filepath.Join(dir, "b.db"), duckdb.WithArtifacts("ftp", "")); core.ErrorCode(err) != core.EInvalid {
 		t.Fatalf("unknown backend: %v", err)
 	}
-	t.Setenv("DEARDIARY_ARTIFACT_BACKEND", "")
-	openFile(t, filepath.Join(dir, "c.db")).Close() // empty means unset
 }

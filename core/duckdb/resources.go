@@ -191,7 +191,7 @@ type MigrateResult struct {
 func (s *Store) MigrateArtifacts(ctx context.Context) (MigrateResult, error) {
 	var res MigrateResult
 	if _, inline := s.artifacts.(inlineStore); inline {
-		return res, core.Invalid("the artifact backend is inline: set DEARDIARY_ARTIFACT_BACKEND=filesystem to migrate")
+		return res, core.Invalid("the artifact backend is inline: open the store with the filesystem backend to migrate (ddd: DEARDIARY_ARTIFACT_BACKEND=filesystem)")
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT id FROM resource WHERE backend IN ('inline', 'sqlite') ORDER BY created_date, id`)
 	if err != nil {

@@ -23,9 +23,6 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/deardiary/deardiary-go/core"
-	// Installs core.DefaultCapturer, so WithIteration captures the
-	// environment of driver iterations with no import in training code.
-	_ "github.com/deardiary/deardiary-go/snapshot"
 )
 
 // Store implements core.Tracker on a DuckDB file.
@@ -143,24 +140,22 @@ func WithMemoryLimit(limit string) Option { return func(c *config) { c.memoryLim
 // WithClock replaces time.Now for every timestamp the store writes.
 func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
 
-// configFromEnv reads DEARDIARY_ARTIFACT_BACKEND and DEARDIARY_ARTIFACT_FS_ROOT;
-// empty values mean unset.
-func configFromEnv() config {
+// defaultConfig is a store with nothing set: inline artifacts, DuckDB's own
+// memory limit, the real clock.
+func defaultConfig() config {
 	return config{
-		artifactBackend: os.Getenv("DEARDIARY_ARTIFACT_BACKEND"),
-		artifactRoot:    os.Getenv("DEARDIARY_ARTIFACT_FS_ROOT"),
-		bcryptCost:      bcrypt.DefaultCost,
-		now:             time.Now,
-		compactAt:       compactAt,
+		bcryptCost: bcrypt.DefaultCost,
+		now:        time.Now,
+		compactAt:  compactAt,
 	}
 }
 
 // Open opens or creates the DearDiary database at path (":memory:" for a
 // private in-memory one), applies pending migrations, seeds the default admin
 // and starts the writer. A file written by DearDiary.jl 0.9.1 opens as it is.
-// Settings come from DEARDIARY_ARTIFACT_* in the environment, then opts.
+// Settings come from opts only; the store reads no environment.
 func Open(path string, opts ...Option) (*Store, error) {
-	cfg := configFromEnv()
+	cfg := defaultConfig()
 	for _, opt := range opts {
 		opt(&cfg)
 	}

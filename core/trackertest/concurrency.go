@@ -19,8 +19,8 @@ func parallel(n int, fn func(i int) error) []error {
 	return errs
 }
 
-func init() {
-	register("Concurrency",
+func concurrencyCases() []testCase {
+	return []testCase{
 		testCase{"AutoStepsNeverRepeat", func(h *H) {
 			_, _, it := h.Run()
 			const writers, each = 16, 40
@@ -124,5 +124,5 @@ func init() {
 				Equal(h, "last step of "+s.IterationID, s.LastStep, int64(1))
 			}
 		}},
-	)
+	}
 }

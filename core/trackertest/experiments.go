@@ -7,8 +7,8 @@ import (
 	"github.com/deardiary/deardiary-go/core"
 )
 
-func init() {
-	register("Experiments",
+func experimentsCases() []testCase {
+	return []testCase{
 		testCase{"CreateAndGet", func(h *H) {
 			p := h.Project("P")
 			id := h.MustID(h.Tracker.CreateExperiment(h.Ctx, core.ExperimentCreate{ProjectID: p, Name: "E", Status: core.ExperimentInProgress}))
@@ -116,5 +116,5 @@ func init() {
 			Equal(h, "versions listed", len(versions), 0)
 			h.Code(h.Tracker.DeleteExperiment(h.Ctx, w.experiment), core.ENotFound)
 		}},
-	)
+	}
 }

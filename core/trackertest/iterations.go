@@ -7,8 +7,8 @@ import (
 	"github.com/deardiary/deardiary-go/core"
 )
 
-func init() {
-	register("Iterations",
+func iterationsCases() []testCase {
+	return []testCase{
 		testCase{"NewIterationIsRunning", func(h *H) {
 			_, e, id := h.Run()
 			it, err := h.Tracker.GetIteration(h.Ctx, id)
@@ -155,5 +155,5 @@ func init() {
 			Equal(h, "environment", it.Environment, env)
 			h.Code(h.Tracker.SetIterationEnvironment(h.Ctx, "9999", env), core.ENotFound)
 		}},
-	)
+	}
 }

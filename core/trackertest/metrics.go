@@ -47,8 +47,8 @@ func summary(h *H, iteration, key string) core.MetricSummary {
 	return core.MetricSummary{}
 }
 
-func init() {
-	register("Metrics",
+func metricsCases() []testCase {
+	return []testCase{
 		testCase{"AutoSteps", func(h *H) {
 			_, _, it := h.Run()
 			for _, v := range []float64{0.9, 0.5, 0.3} {
@@ -265,5 +265,5 @@ func init() {
 			_, err = h.Tracker.MetricHistory(h.Ctx, core.HistoryQuery{IterationIDs: []string{a}})
 			h.Code(err, core.EInvalid)
 		}},
-	)
+	}
 }

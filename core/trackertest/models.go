@@ -18,8 +18,8 @@ func versionNumbers(h *H, model string) string {
 	return fmtSlice(out)
 }
 
-func init() {
-	register("Models",
+func modelsCases() []testCase {
+	return []testCase{
 		testCase{"CreateGetList", func(h *H) {
 			p := h.Project("P")
 			id := h.MustID(h.Tracker.CreateModel(h.Ctx, core.ModelCreate{ProjectID: p, Name: "classifier", Description: "resnet"}))
@@ -159,5 +159,5 @@ func init() {
 			h.Code(h.Tracker.UpdateModelVersion(h.Ctx, v2, core.ModelVersionUpdate{Stage: new(core.Stage(9999))}), core.EInvalid)
 			h.Code(h.Tracker.UpdateModelVersion(h.Ctx, "9999", core.ModelVersionUpdate{Stage: new(core.StageStaging)}), core.ENotFound)
 		}},
-	)
+	}
 }

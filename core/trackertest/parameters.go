@@ -6,8 +6,8 @@ import (
 	"github.com/deardiary/deardiary-go/core"
 )
 
-func init() {
-	register("Parameters",
+func parametersCases() []testCase {
+	return []testCase{
 		testCase{"LengthLimits", func(h *H) {
 			p, _, it := h.Run()
 			key, longKey := strings.Repeat("é", core.MaxKeyLength), strings.Repeat("k", core.MaxKeyLength+1)
@@ -104,5 +104,5 @@ func init() {
 			Gone(h, "deleted parameter", func() (*core.Parameter, error) { return h.Tracker.GetParameter(h.Ctx, id) })
 			h.Code(h.Tracker.DeleteParameter(h.Ctx, id), core.ENotFound)
 		}},
-	)
+	}
 }

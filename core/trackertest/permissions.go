@@ -6,8 +6,8 @@ import (
 	"github.com/deardiary/deardiary-go/core"
 )
 
-func init() {
-	register("Permissions",
+func permissionsCases() []testCase {
+	return []testCase{
 		testCase{"IDsThatAreNotText", func(h *H) {
 			// Bytes that are not UTF-8 can name nothing: every lookup and
 			// delete answers a typed error, never an internal one.
@@ -118,5 +118,5 @@ func init() {
 			h.Must(err)
 			Equal(h, "admins may do anything", admin, true)
 		}},
-	)
+	}
 }

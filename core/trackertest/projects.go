@@ -6,8 +6,8 @@ import (
 	"github.com/deardiary/deardiary-go/core"
 )
 
-func init() {
-	register("Projects",
+func projectsCases() []testCase {
+	return []testCase{
 		testCase{"CreateRequiresAnAdmin", func(h *H) {
 			admin := h.DefaultUser()
 			h.MustID(h.Tracker.CreateProject(h.Ctx, core.ProjectCreate{Name: "P", UserID: admin.ID}))
@@ -89,7 +89,7 @@ func init() {
 			h.Must(err)
 			h.Code(h.Tracker.DeleteProject(h.Ctx, w.project), core.ENotFound)
 		}},
-	)
+	}
 }
 
 // world is a project with one of everything in it.

@@ -22,8 +22,8 @@ func readAll(h *H, id string) []byte {
 	return b
 }
 
-func init() {
-	register("Resources",
+func resourcesCases() []testCase {
+	return []testCase{
 		testCase{"CreateAndRead", func(h *H) {
 			_, e, _ := h.Run()
 			id := h.MustID(h.Tracker.CreateResource(h.Ctx, core.ResourceCreate{ExperimentID: e, Name: "greeting", Description: "hi"}, strings.NewReader("hello")))
@@ -102,5 +102,5 @@ func init() {
 			Equal(h, "version lost its resource", version.ResourceID, "")
 			h.Code(h.Tracker.DeleteResource(h.Ctx, id), core.ENotFound)
 		}},
-	)
+	}
 }

@@ -7,8 +7,8 @@ import (
 	"github.com/deardiary/deardiary-go/core"
 )
 
-func init() {
-	register("Search",
+func searchCases() []testCase {
+	return []testCase{
 		testCase{"FilterExpressions", func(h *H) {
 			p, e, good := h.Run()
 			bad, running := h.Iteration(e, ""), h.Iteration(e, "")
@@ -78,5 +78,5 @@ func init() {
 			_, _, err = h.Tracker.SearchIterations(h.Ctx, core.IterationSearch{Filter: "status = 'FAILED'"})
 			h.Code(err, core.EInvalid)
 		}},
-	)
+	}
 }

@@ -40,8 +40,8 @@ func awkwardSnapshot(iterationID string) *core.Snapshot {
 	}
 }
 
-func init() {
-	register("Snapshots",
+func snapshotsCases() []testCase {
+	return []testCase{
 		testCase{"RoundTripsByteForByte", func(h *H) {
 			_, _, it := h.Run()
 			want := awkwardSnapshot(it)
@@ -133,7 +133,7 @@ func init() {
 			_, err := h.Tracker.GetSnapshot(h.Ctx, it)
 			h.Code(err, core.ENotFound)
 		}},
-	)
+	}
 }
 
 // normalise makes empty lists and byte slices nil: a round trip through

@@ -9,8 +9,8 @@ func tagValues(h *H, kind core.Kind, id string) string {
 	return fmtSlice(ids(tags, func(t *core.Tag) string { return t.Value }))
 }
 
-func init() {
-	register("Tags",
+func tagsCases() []testCase {
+	return []testCase{
 		testCase{"CreateAndGet", func(h *H) {
 			id := h.MustID(h.Tracker.CreateTag(h.Ctx, "baseline"))
 			t, err := h.Tracker.GetTag(h.Ctx, id)
@@ -74,5 +74,5 @@ func init() {
 			Equal(h, "experiment tags", tagValues(h, core.KindExperiment, e), "[]")
 			Equal(h, "iteration tags", tagValues(h, core.KindIteration, it), "[stays]")
 		}},
-	)
+	}
 }

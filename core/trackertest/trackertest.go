@@ -25,26 +25,32 @@ type testCase struct {
 	fn   func(h *H)
 }
 
-// suites are the groups of the conformance suite, one per file.
-var suites = map[string][]testCase{}
-
-func register(group string, cases ...testCase) {
-	suites[group] = append(suites[group], cases...)
+// groups are the suite's cases, a group a file, in the order they run.
+// Listing them here rather than having each file register itself means a
+// group cannot drop out unseen: Run fails on a group with no cases.
+var groups = []struct {
+	name  string
+	cases func() []testCase
+}{
+	{"Users", usersCases}, {"Permissions", permissionsCases}, {"Projects", projectsCases},
+	{"Experiments", experimentsCases}, {"Iterations", iterationsCases}, {"WithIteration", withIterationCases},
+	{"Parameters", parametersCases}, {"Metrics", metricsCases}, {"Resources", resourcesCases}, {"Tags", tagsCases},
+	{"Models", modelsCases}, {"Snapshots", snapshotsCases}, {"Search", searchCases}, {"Concurrency", concurrencyCases},
 }
 
-// groupOrder fixes the order groups run in; each group's cases run in the
-// order they are registered.
-var groupOrder = []string{
-	"Users", "Permissions", "Projects", "Experiments", "Iterations", "WithIteration",
-	"Parameters", "Metrics", "Resources", "Tags", "Models", "Snapshots", "Search", "Concurrency",
-}
-
-// Run runs every case of the suite, each against a tracker of its own.
+// Run runs every case of the suite, each against a tracker of its own and
+// in parallel with the others: a Tracker must not share state between
+// instances.
 func Run(t *testing.T, newTracker NewTracker) {
-	for _, group := range groupOrder {
-		t.Run(group, func(t *testing.T) {
-			for _, tc := range suites[group] {
+	for _, group := range groups {
+		t.Run(group.name, func(t *testing.T) {
+			cases := group.cases()
+			if len(cases) == 0 {
+				t.Fatalf("group %s has no cases", group.name)
+			}
+			for _, tc := range cases {
 				t.Run(tc.name, func(t *testing.T) {
+					t.Parallel()
 					tr := newTracker(t)
 					t.Cleanup(func() {
 						if err := tr.Close(); err != nil {

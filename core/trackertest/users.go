@@ -8,8 +8,8 @@ import (
 	"github.com/deardiary/deardiary-go/core"
 )
 
-func init() {
-	register("Users",
+func usersCases() []testCase {
+	return []testCase{
 		testCase{"DefaultUserIsSeededAdmin", func(h *H) {
 			u := h.DefaultUser()
 			Equal(h, "is admin", u.IsAdmin, true)
@@ -98,5 +98,5 @@ func init() {
 			}
 			h.Code(h.Tracker.DeleteUser(h.Ctx, id), core.EUserNotFound)
 		}},
-	)
+	}
 }

@@ -22,8 +22,8 @@ func (r *recorder) CaptureIteration(ctx context.Context, t core.Tracker, id stri
 	return t.SetIterationEnvironment(ctx, id, core.EnvironmentSnapshot{Entrypoint: "captured"})
 }
 
-func init() {
-	register("WithIteration",
+func withIterationCases() []testCase {
+	return []testCase{
 		testCase{"Succeeds", func(h *H) {
 			_, e, _ := h.Run()
 			var seen *core.Iteration
@@ -154,5 +154,5 @@ func init() {
 			h.Must(err)
 			Equal(h, "iterations", total, 1)
 		}},
-	)
+	}
 }

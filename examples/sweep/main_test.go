@@ -3,7 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"io"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -31,18 +31,19 @@ func TestSweepTracksEveryTrial(t *testing.T) {
 
 // TestSweepThroughDaemon runs the same program against a real ddd.
 func TestSweepThroughDaemon(t *testing.T) {
-	m := daemon.NewMain(io.Discard)
-	m.Config.Port, m.Config.DBFile = 0, filepath.Join(t.TempDir(), "deardiary.db")
-	if err := m.Run(context.Background()); err != nil {
+	store, err := duckdb.Open(filepath.Join(t.TempDir(), "deardiary.db"))
+	if err != nil {
 		t.Fatal(err)
 	}
-	defer m.Close()
-	c, err := daemon.Connect(context.Background(), m.URL, daemon.Options{})
+	defer store.Close()
+	srv := httptest.NewServer(daemon.NewServer(store, daemon.DefaultConfig(), nil))
+	defer srv.Close()
+	c, err := daemon.Connect(context.Background(), srv.URL, daemon.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	if err := run(context.Background(), &out, c, m.URL); err != nil {
+	if err := run(context.Background(), &out, c, srv.URL); err != nil {
 		t.Fatal(err)
 	}
 	checkOutput(t, out.String())

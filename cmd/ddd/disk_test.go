@@ -1,6 +1,6 @@
 //go:build linux
 
-package daemon_test
+package main
 
 import (
 	"context"
@@ -11,14 +11,14 @@ import (
 
 	"github.com/deardiary/deardiary-go/core"
 	"github.com/deardiary/deardiary-go/core/duckdb/disktest"
-	"github.com/deardiary/deardiary-go/daemon"
+	"github.com/deardiary/deardiary-go/daemon/daemontest"
 )
 
 // TestDaemonOnReadOnlyDisk: ddd refuses to start, and says why.
 func TestDaemonOnReadOnlyDisk(t *testing.T) {
 	dir, remount := disktest.Small(t, "8m")
 	remount("ro")
-	m := daemon.NewMain(io.Discard)
+	m := NewMain(io.Discard)
 	m.Config.Port = 0
 	m.Config.DBFile = filepath.Join(dir, "deardiary.db")
 	err := m.Run(context.Background())
@@ -36,9 +36,9 @@ func TestDaemonOnReadOnlyDisk(t *testing.T) {
 // again once there is room.
 func TestDaemonOnFullDisk(t *testing.T) {
 	dir, remount := disktest.Small(t, "6m")
-	m := startDaemon(t, func(c *daemon.Config) { c.DBFile = filepath.Join(dir, "deardiary.db") })
-	c := api{t: t, base: m.URL}
-	_, _, it := c.seed()
+	m := startMain(t, func(c *Config) { c.DBFile = filepath.Join(dir, "deardiary.db") })
+	c := daemontest.API{T: t, Base: m.URL}
+	_, _, it := c.Seed()
 	batch := func(i int) map[string]any {
 		metrics := make([]map[string]any, 1000)
 		for j := range metrics {
@@ -46,22 +46,22 @@ func TestDaemonOnFullDisk(t *testing.T) {
 		}
 		return map[string]any{"metrics": metrics}
 	}
-	var refused answer
+	var refused daemontest.Answer
 	i := 0
 	for ; i < 10_000; i++ {
-		if a := c.do("POST", "/iteration/"+it+"/batch", batch(i)); a.status != 201 {
+		if a := c.Do("POST", "/iteration/"+it+"/batch", batch(i)); a.Status != 201 {
 			refused = a
 			break
 		}
 	}
-	c.expect(refused, 507, core.EStorage)
-	if msg := refused.str("message"); !strings.Contains(msg, "disk is full") {
+	c.Expect(refused, 507, core.EStorage)
+	if msg := refused.Str("message"); !strings.Contains(msg, "disk is full") {
 		t.Fatalf("message %q does not say the disk is full", msg)
 	}
-	c.expect(c.do("GET", "/health", nil), 200, "")
+	c.Expect(c.Do("GET", "/health", nil), 200, "")
 	remount("size=64m")
-	c.expect(c.do("POST", "/iteration/"+it+"/batch", batch(i)), 201, "")
-	sums := c.expect(c.do("GET", "/metric/summary?iteration_id="+it, nil), 200, "").list()
+	c.Expect(c.Do("POST", "/iteration/"+it+"/batch", batch(i)), 201, "")
+	sums := c.Expect(c.Do("GET", "/metric/summary?iteration_id="+it, nil), 200, "").List()
 	if len(sums) != 1 || sums[0].(map[string]any)["count"] != float64((i+1)*1000) {
 		t.Fatalf("summary %v, want %d points", sums, (i+1)*1000)
 	}

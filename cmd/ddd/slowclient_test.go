@@ -1,4 +1,4 @@
-package daemon_test
+package main
 
 import (
 	"context"
@@ -11,14 +11,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/deardiary/deardiary-go/daemon"
+	"github.com/deardiary/deardiary-go/daemon/daemontest"
 )
 
 // TestSlowClientsAreCut: a client that stops halfway through its headers,
 // and one that keeps an idle connection open, are disconnected after the
 // header and idle timeouts, while other clients are served throughout.
 func TestSlowClientsAreCut(t *testing.T) {
-	m := daemon.NewMain(io.Discard)
+	m := NewMain(io.Discard)
 	m.Config.Port = 0
 	m.Config.DBFile = filepath.Join(t.TempDir(), "slow.db")
 	m.HeaderTimeout, m.IdleTimeout = 300*time.Millisecond, 300*time.Millisecond
@@ -45,7 +45,7 @@ func TestSlowClientsAreCut(t *testing.T) {
 	}
 	defer stalled.Close()
 	io.WriteString(stalled, "GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: ") // and nothing more
-	api{t: t, base: m.URL}.expect(api{t: t, base: m.URL}.do("GET", "/health", nil), 200, "")
+	daemontest.API{T: t, Base: m.URL}.Expect(daemontest.API{T: t, Base: m.URL}.Do("GET", "/health", nil), 200, "")
 	closedByServer("half-sent headers", stalled)
 
 	idle, err := net.Dial("tcp", addr)

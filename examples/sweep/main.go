@@ -3,8 +3,8 @@
 // local DuckDB file; with --server it logs to a running ddd instead, through
 // the same core.Tracker interface.
 //
-//	go run ./core/examples/sweep [FILE.db]
-//	go run ./core/examples/sweep --server http://127.0.0.1:9000
+//	go run ./examples/sweep [FILE.db]
+//	go run ./examples/sweep --server http://127.0.0.1:9000
 //
 // The file defaults to deardiary.db in the current directory; each run adds
 // an experiment.
@@ -24,6 +24,7 @@ import (
 	"github.com/deardiary/deardiary-go/core"
 	"github.com/deardiary/deardiary-go/core/duckdb"
 	"github.com/deardiary/deardiary-go/daemon"
+	"github.com/deardiary/deardiary-go/snapshot"
 )
 
 func main() {
@@ -81,7 +82,10 @@ func run(ctx context.Context, w io.Writer, tracker core.Tracker, where string) e
 			}, core.WithParent(driver.ID))
 		}
 		return nil
-	}, core.WithNotes("trains a logistic model at four learning rates"))
+	}, core.WithNotes("trains a logistic model at four learning rates"),
+		// Record this program's environment (go.mod, go.sum, git commit and
+		// diff) with the driver, so `ddd restore` can rebuild it.
+		snapshot.CaptureWorkingDir())
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package daemon
+package main
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/deardiary/deardiary-go/cmd/internal/connect"
 	"github.com/deardiary/deardiary-go/core"
 	"github.com/deardiary/deardiary-go/core/duckdb"
 	"github.com/deardiary/deardiary-go/snapshot"
@@ -17,15 +18,15 @@ import (
 // SnapshotMain is `ddd snapshot --iteration ID [--dir DIR]`: it captures a
 // directory's environment into an existing iteration. It returns the exit
 // status.
-func SnapshotMain(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+func SnapshotMain(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, storeOpts ...duckdb.Option) int {
 	var (
-		conn                    Connection
+		conn                    connect.Flags
 		iteration, dir, command string
 		force                   bool
 	)
 	fs := flag.NewFlagSet("ddd snapshot", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	conn.AddFlags(fs, getenv)
+	conn.Register(fs, getenv)
 	fs.StringVar(&iteration, "iteration", getenv("DEARDIARY_ITERATION_ID"), "the iteration to give the snapshot (DEARDIARY_ITERATION_ID)")
 	fs.StringVar(&dir, "dir", ".", "the directory to capture: its git repository, or the directory itself")
 	fs.StringVar(&command, "entrypoint", "", "what the run executes, e.g. \"python train.py\" (the restore's last step)")
@@ -48,11 +49,11 @@ func SnapshotMain(ctx context.Context, args []string, getenv func(string) string
 	if info, err := os.Stat(dir); err != nil || !info.IsDir() {
 		return fail(core.Invalid("%s is not a directory", dir))
 	}
-	t, err := conn.Open(ctx)
+	t, err := conn.Open(ctx, connect.Options{StoreOptions: storeOpts})
 	if err != nil {
 		return fail(err)
 	}
-	defer conn.Close()
+	defer t.Close()
 	it, err := t.GetIteration(ctx, iteration)
 	if core.IsNotFound(err) {
 		return fail(core.Errorf(core.ENotFound, "there is no iteration %q", iteration))
@@ -106,15 +107,15 @@ func describeSnapshot(s *core.Snapshot) string {
 
 // RestoreMain is `ddd restore ID [--dir DEPOT]`: it writes an iteration's
 // captured environment into DEPOT/iteration_ID and prints what to run next.
-func RestoreMain(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+func RestoreMain(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, storeOpts ...duckdb.Option) int {
 	var (
-		conn       Connection
+		conn       connect.Flags
 		depot, dir string
 		force      bool
 	)
 	fs := flag.NewFlagSet("ddd restore", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	conn.AddFlags(fs, getenv)
+	conn.Register(fs, getenv)
 	fs.StringVar(&depot, "dir", "restore", "restore into DIR/iteration_<id>")
 	fs.StringVar(&dir, "into", "", "restore into exactly this directory instead")
 	fs.BoolVar(&force, "force", false, "write into an existing directory, replacing files there")
@@ -130,11 +131,11 @@ func RestoreMain(ctx context.Context, args []string, getenv func(string) string,
 		fmt.Fprintln(stderr, "ddd restore:", core.ErrorMessageOrText(err))
 		return 1
 	}
-	t, err := conn.Open(ctx, duckdb.ReadOnly())
+	t, err := conn.Open(ctx, connect.Options{ReadOnly: true, StoreOptions: storeOpts})
 	if err != nil {
 		return fail(err)
 	}
-	defer conn.Close()
+	defer t.Close()
 	id := fs.Arg(0)
 	if _, err := t.GetIteration(ctx, id); core.IsNotFound(err) {
 		return fail(core.Errorf(core.ENotFound, "there is no iteration %q", id))

@@ -1,4 +1,4 @@
-package daemon_test
+package main
 
 import (
 	"bufio"
@@ -21,6 +21,7 @@ import (
 
 	"github.com/deardiary/deardiary-go/core"
 	"github.com/deardiary/deardiary-go/core/duckdb"
+	"github.com/deardiary/deardiary-go/daemon/daemontest"
 )
 
 // The crash tests kill a writer with SIGKILL at random moments, start it
@@ -193,10 +194,10 @@ func TestCrashDaemon(t *testing.T) {
 		srv := startChild(t, "ddd", path)
 		base := "http://" + srv.addr
 		if round == 0 {
-			c := api{t: t, base: base}
-			_, e, _ := c.seed()
+			c := daemontest.API{T: t, Base: base}
+			_, e, _ := c.Seed()
 			for w := range crashWriters {
-				iterations[w] = c.expect(c.do("POST", "/iteration/experiment/"+e, nil), 201, "").str("iteration_id")
+				iterations[w] = c.Expect(c.Do("POST", "/iteration/experiment/"+e, nil), 201, "").Str("iteration_id")
 			}
 		}
 		stop := make(chan struct{})

@@ -1,4 +1,4 @@
-package daemon_test
+package main
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"github.com/deardiary/deardiary-go/core"
 	"github.com/deardiary/deardiary-go/core/duckdb"
 	"github.com/deardiary/deardiary-go/daemon"
+	"github.com/deardiary/deardiary-go/daemon/daemontest"
 )
 
 // Several writer processes, each with many goroutines, share one ddd, as
@@ -47,10 +48,10 @@ func TestWriterProcesses(t *testing.T) {
 	}
 	path := filepath.Join(t.TempDir(), "shared.db")
 	srv := startChild(t, "ddd", path)
-	c := api{t: t, base: "http://" + srv.addr}
-	project, _, iteration := c.seed()
-	model := c.expect(c.do("POST", "/model/project/"+project, map[string]any{"name": "shared"}), 201, "").str("model_id")
-	plan, _ := json.Marshal(writerPlan{URL: c.base, Iteration: iteration, Model: model, Project: project})
+	c := daemontest.API{T: t, Base: "http://" + srv.addr}
+	project, _, iteration := c.Seed()
+	model := c.Expect(c.Do("POST", "/model/project/"+project, map[string]any{"name": "shared"}), 201, "").Str("model_id")
+	plan, _ := json.Marshal(writerPlan{URL: c.Base, Iteration: iteration, Model: model, Project: project})
 
 	reports := make([]writerReport, writerProcesses)
 	var wg sync.WaitGroup
@@ -93,7 +94,7 @@ func TestWriterProcesses(t *testing.T) {
 		t.FailNow()
 	}
 
-	client, err := daemon.Connect(context.Background(), c.base, daemon.Options{})
+	client, err := daemon.Connect(context.Background(), c.Base, daemon.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package daemon_test
+package main
 
 import (
 	"bufio"
@@ -30,12 +30,14 @@ import (
 // the load comes from this process over loopback, and the baseline is
 // measured in the same run:
 //
-//	go test ./daemon/ -run '^$' -bench . -benchtime 10s
+//	go test ./cmd/ddd/ -run '^$' -bench . -benchtime 10s
 
 // serveMode is how a child process knows what to serve.
 const serveMode = "DEARDIARY_BENCH_SERVE"
 
-func TestMain(m *testing.M) {
+// serveChild runs this test binary as a child of the mode named in
+// serveMode, and reports whether it was asked to.
+func serveChild() bool {
 	switch os.Getenv(serveMode) {
 	case "bare":
 		serveBare()
@@ -46,8 +48,9 @@ func TestMain(m *testing.M) {
 	case "client-writer":
 		clientWriter()
 	default:
-		os.Exit(m.Run())
+		return false
 	}
+	return true
 }
 
 // serveBare answers the single-metric request as ddd would, without storing
@@ -84,7 +87,7 @@ func serveDaemon() {
 		pprof.StartCPUProfile(f)
 		defer pprof.StopCPUProfile()
 	}
-	m := daemon.NewMain(io.Discard)
+	m := NewMain(io.Discard)
 	if err := m.ParseFlags(nil, os.Getenv, io.Discard); err != nil { // DEARDIARY_* settings
 		panic(err)
 	}

@@ -1,4 +1,4 @@
-package daemon
+package main
 
 import (
 	"context"
@@ -16,7 +16,10 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/deardiary/deardiary-go/cmd/internal/connect"
 	"github.com/deardiary/deardiary-go/core"
+	"github.com/deardiary/deardiary-go/core/duckdb"
+	"github.com/deardiary/deardiary-go/daemon"
 	"github.com/deardiary/deardiary-go/snapshot"
 )
 
@@ -31,12 +34,15 @@ const (
 // RunCommand is `ddd run`: it tracks one execution of any command as an
 // iteration, capturing the environment first and recording how it ended.
 type RunCommand struct {
-	Conn       Connection
-	Project    string
-	Experiment string
-	Parent     string
-	Params     []core.ParamInput
-	Tags       []string
+	Conn connect.Flags
+	// StoreOptions are given to a database file opened in-process (tests
+	// lower the bcrypt cost).
+	StoreOptions []duckdb.Option
+	Project      string
+	Experiment   string
+	Parent       string
+	Params       []core.ParamInput
+	Tags         []string
 	// Snapshot forces capture on or off; by default driver iterations are
 	// captured and children are not, as core.WithIteration does.
 	Snapshot *bool
@@ -59,7 +65,7 @@ func ParseRunFlags(args []string, getenv func(string) string, usage io.Writer) (
 	r := &RunCommand{Grace: 10 * time.Second, EndRetry: 2 * time.Minute}
 	fs := flag.NewFlagSet("ddd run", flag.ContinueOnError)
 	fs.SetOutput(usage)
-	r.Conn.AddFlags(fs, getenv)
+	r.Conn.Register(fs, getenv)
 	fs.StringVar(&r.Project, "project", "", "project name, created if new (required)")
 	fs.StringVar(&r.Experiment, "experiment", "", "experiment name, created if new (required)")
 	fs.StringVar(&r.Parent, "parent", "", "make the iteration a child of this one (DEARDIARY_PARENT_ITERATION_ID)")
@@ -127,22 +133,23 @@ func (r *RunCommand) run(ctx context.Context) (int, error) {
 			return ExitRunError, err
 		}
 	}
-	t, err := r.Conn.Open(ctx)
+	t, err := r.Conn.Open(ctx, connect.Options{StoreOptions: r.StoreOptions})
 	if err != nil {
 		return ExitRunError, err
 	}
-	defer r.Conn.Close()
-	url, token := "", ""
-	switch {
-	case r.Conn.client != nil:
-		url, token = r.Conn.client.URL(), r.Conn.client.Token()
-	case r.Conn.store != nil:
-		local, err := serveLocal(ctx, r.Conn.store)
+	defer t.Close()
+	var url, token string
+	if t.Client != nil {
+		url, token = t.Client.URL(), t.Client.Token()
+	} else {
+		// Only this process may open the file: the command reaches it
+		// through ddd run.
+		local, err := daemon.ServeLoopback(ctx, t)
 		if err != nil {
 			return ExitRunError, err
 		}
-		defer local.close()
-		url, token = local.url, local.token
+		defer local.Close()
+		url, token = local.URL, local.Token
 	}
 
 	projectID, err := findOrCreate(ctx, "project", func() (string, error) {

@@ -1,4 +1,4 @@
-package daemon
+package main
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/deardiary/deardiary-go/core/duckdb"
+	"github.com/deardiary/deardiary-go/daemon"
 )
 
 // Main is the ddd server process, shaped so end-to-end tests can run it on
@@ -88,7 +89,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.Config.Validate(); err != nil {
 		return err
 	}
-	store, err := duckdb.Open(m.Config.DBFile, append([]duckdb.Option{duckdb.WithArtifacts(m.Config.ArtifactBackend, m.Config.ArtifactRoot()),
+	store, err := duckdb.Open(m.Config.DBFile, append([]duckdb.Option{duckdb.WithArtifacts(m.Config.Server.ArtifactBackend, m.Config.ArtifactRoot()),
 		duckdb.WithMemoryLimit(m.Config.DBMemoryLimit)}, m.StoreOptions...)...)
 	if err != nil {
 		return err
@@ -101,7 +102,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.Store = store
 	m.URL = "http://" + ln.Addr().String()
 	m.srv = &http.Server{
-		Handler:           NewServer(store, m.Config, m.Log),
+		Handler:           daemon.NewServer(store, m.Config.Server, m.Log),
 		ReadHeaderTimeout: m.HeaderTimeout,
 		ReadTimeout:       30 * time.Minute,
 		WriteTimeout:      30 * time.Minute,
@@ -111,7 +112,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.serving = make(chan error, 1)
 	go func() { m.serving <- m.srv.Serve(ln) }()
-	m.Log.Info("ddd serving", "url", m.URL, "db", m.Config.DBFile, "auth", m.Config.EnableAuth, "artifacts", m.Config.ArtifactBackend)
+	m.Log.Info("ddd serving", "url", m.URL, "db", m.Config.DBFile, "auth", m.Config.Server.EnableAuth, "artifacts", m.Config.Server.ArtifactBackend)
 	return nil
 }
 

@@ -1,0 +1,203 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/deardiary/deardiary-go/core"
+	"github.com/deardiary/deardiary-go/daemon"
+)
+
+// Config is ddd's configuration: DearDiary.jl's DEARDIARY_* variables plus
+// ddd's own. Values come from the process environment, then an optional env
+// file, then flags, each overriding the last; an empty value means unset.
+type Config struct {
+	Host   string
+	Port   int
+	DBFile string
+	// Server is what the HTTP server itself is given.
+	Server         daemon.Config
+	ArtifactFSRoot string
+	// DBMemoryLimit caps DuckDB's buffer memory.
+	DBMemoryLimit string
+}
+
+// Setting describes one configuration variable, for --help and parsing.
+type Setting struct {
+	Env     string
+	Flag    string
+	Default string
+	Help    string
+	set     func(c *Config, v string) error
+}
+
+// Settings lists every variable ddd reads, in the order --help shows them.
+var Settings = []Setting{
+	{"DEARDIARY_HOST", "host", "127.0.0.1", "address to listen on", func(c *Config, v string) error { c.Host = v; return nil }},
+	{"DEARDIARY_PORT", "port", "9000", "port to listen on (0 picks a free one)", func(c *Config, v string) error { return parseInt(&c.Port, v, 0, 65535) }},
+	{"DEARDIARY_DB_FILE", "db", "deardiary.db", "DuckDB database file, created if missing", func(c *Config, v string) error { c.DBFile = v; return nil }},
+	{"DEARDIARY_ENABLE_AUTH", "auth", "false", "require a bearer token on every request but /health and /auth", func(c *Config, v string) error { return parseBool(&c.Server.EnableAuth, v) }},
+	{"DEARDIARY_JWT_SECRET", "jwt-secret", daemon.DefaultSecret, "HS256 key for tokens; must be set to something else when auth is on", func(c *Config, v string) error { c.Server.JWTSecret = v; return nil }},
+	{"DEARDIARY_CORS_ORIGINS", "cors-origins", "*", "comma-separated origins browsers may call from", func(c *Config, v string) error {
+		c.Server.CORSOrigins = nil
+		for o := range strings.SplitSeq(v, ",") {
+			if o = strings.TrimSpace(o); o != "" {
+				c.Server.CORSOrigins = append(c.Server.CORSOrigins, o)
+			}
+		}
+		return nil
+	}},
+	{"DEARDIARY_ARTIFACT_BACKEND", "artifact-backend", "inline", "where resource bytes go: inline or filesystem", func(c *Config, v string) error { c.Server.ArtifactBackend = v; return nil }},
+	{"DEARDIARY_ARTIFACT_FS_ROOT", "artifact-root", "./deardiary_artifacts", "root directory of the filesystem backend", func(c *Config, v string) error { c.ArtifactFSRoot = v; return nil }},
+	{"DEARDIARY_DB_MEMORY_LIMIT", "db-memory-limit", "48MB", "DuckDB's buffer memory before it spills to disk (large values borrow more while they are written or read)", func(c *Config, v string) error { c.DBMemoryLimit = v; return nil }},
+	{"DEARDIARY_MAX_BODY_BYTES", "max-body-bytes", "8388608", "largest JSON request body (413 past it)", func(c *Config, v string) error { return parseInt64(&c.Server.MaxBodyBytes, v) }},
+	{"DEARDIARY_MAX_SNAPSHOT_BYTES", "max-snapshot-bytes", "536870912", "largest full snapshot upload", func(c *Config, v string) error { return parseInt64(&c.Server.MaxSnapshotBytes, v) }},
+	{"DEARDIARY_MAX_UPLOAD_BYTES", "max-upload-bytes", "4294967296", "largest resource upload", func(c *Config, v string) error { return parseInt64(&c.Server.MaxUploadBytes, v) }},
+}
+
+// ignored are upstream variables ddd accepts but has no use for: it has no
+// web UI, and S3 artifacts are not supported.
+var ignored = map[string]string{
+	"DEARDIARY_ENABLE_UI": "ddd has no web UI", "DEARDIARY_UI_HOST": "ddd has no web UI", "DEARDIARY_UI_PORT": "ddd has no web UI",
+	"DEARDIARY_ENABLE_API": "unused upstream too", "DEARDIARY_ARTIFACT_S3_BUCKET": "S3 is not supported",
+	"DEARDIARY_ARTIFACT_S3_ENDPOINT": "S3 is not supported", "DEARDIARY_ARTIFACT_S3_REGION": "S3 is not supported",
+	"DEARDIARY_ARTIFACT_S3_ACCESS_KEY": "S3 is not supported", "DEARDIARY_ARTIFACT_S3_SECRET_KEY": "S3 is not supported",
+}
+
+func parseInt(dst *int, v string, lo, hi int) error {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		return fmt.Errorf("want a whole number from %d to %d", lo, hi)
+	}
+	*dst = n
+	return nil
+}
+
+func parseInt64(dst *int64, v string) error {
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n <= 0 {
+		return fmt.Errorf("want a positive whole number of bytes")
+	}
+	*dst = n
+	return nil
+}
+
+func parseBool(dst *bool, v string) error {
+	switch strings.ToLower(v) {
+	case "true", "1", "yes", "on":
+		*dst = true
+	case "false", "0", "no", "off":
+		*dst = false
+	default:
+		return fmt.Errorf("want true or false")
+	}
+	return nil
+}
+
+// DefaultConfig is the configuration with nothing set.
+func DefaultConfig() Config {
+	var c Config
+	for _, s := range Settings {
+		if err := s.set(&c, s.Default); err != nil {
+			panic(s.Env + ": " + err.Error())
+		}
+	}
+	return c
+}
+
+// LoadConfig builds the configuration from the environment (getenv), then
+// the env file if envFile is not empty, then flags (keyed by flag name).
+func LoadConfig(getenv func(string) string, envFile string, flags map[string]string) (Config, error) {
+	c := DefaultConfig()
+	values := map[string]string{}
+	for _, s := range Settings {
+		if v := getenv(s.Env); v != "" {
+			values[s.Env] = v
+		}
+	}
+	if envFile != "" {
+		fromFile, err := readEnvFile(envFile)
+		if err != nil {
+			return c, err
+		}
+		for k, v := range fromFile {
+			values[k] = v
+		}
+	}
+	for _, s := range Settings {
+		if v, ok := flags[s.Flag]; ok && v != "" {
+			values[s.Env] = v
+		}
+	}
+	for _, s := range Settings {
+		if v, ok := values[s.Env]; ok && v != "" {
+			if err := s.set(&c, v); err != nil {
+				return c, core.Invalid("%s=%q: %v", s.Env, v, err)
+			}
+		}
+	}
+	return c, c.Validate()
+}
+
+// readEnvFile reads KEY=VALUE lines; # starts a comment line, values may be
+// quoted, and keys that are not DEARDIARY_ settings are errors so a typo does
+// not pass silently.
+func readEnvFile(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("env file: %w", err)
+	}
+	defer f.Close()
+	known := map[string]bool{}
+	for _, s := range Settings {
+		known[s.Env] = true
+	}
+	out := map[string]string{}
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		key, value, ok := strings.Cut(strings.TrimPrefix(line, "export "), "=")
+		key, value = strings.TrimSpace(key), strings.TrimSpace(value)
+		if !ok {
+			return nil, core.Invalid("%s:%d: want KEY=VALUE", path, n)
+		}
+		if len(value) >= 2 && (value[0] == '"' || value[0] == '\'') && value[len(value)-1] == value[0] {
+			value = value[1 : len(value)-1]
+		}
+		if _, skip := ignored[key]; skip {
+			continue
+		}
+		if !known[key] {
+			return nil, core.Invalid("%s:%d: unknown setting %s", path, n, key)
+		}
+		out[key] = value
+	}
+	return out, sc.Err()
+}
+
+// Validate refuses configurations that would be unsafe or cannot work.
+func (c Config) Validate() error {
+	if c.DBFile == "" {
+		return core.Invalid("DEARDIARY_DB_FILE is empty")
+	}
+	return c.Server.Validate()
+}
+
+// Addr is the address to listen on.
+func (c Config) Addr() string { return c.Host + ":" + strconv.Itoa(c.Port) }
+
+// ArtifactRoot is the absolute filesystem root.
+func (c Config) ArtifactRoot() string {
+	abs, err := filepath.Abs(c.ArtifactFSRoot)
+	if err != nil {
+		return c.ArtifactFSRoot
+	}
+	return abs
+}

@@ -1,0 +1,140 @@
+// Package connect is how ddd's subcommands and ddtui find their tracker: a
+// running daemon named by URL, or a database opened in-process. It owns the
+// flags they share (--server, --db, --user, --password, --token), their
+// DEARDIARY_* defaults, and the hints printed when a connection fails.
+package connect
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+
+	"github.com/deardiary/deardiary-go/core"
+	"github.com/deardiary/deardiary-go/core/duckdb"
+	"github.com/deardiary/deardiary-go/daemon"
+)
+
+// Flags are the connection flags of a command line, with the environment as
+// their defaults.
+type Flags struct {
+	Server, DB            string
+	User, Password, Token string
+
+	envServer, envDB string
+}
+
+// Register adds --server, --db, --user, --password and --token to fs. The
+// credentials default to DEARDIARY_USER, DEARDIARY_PASSWORD and
+// DEARDIARY_TOKEN; --server and --db to DEARDIARY_URL and DEARDIARY_DB_FILE,
+// read in Open so that a flag naming one overrides the variable naming the
+// other.
+func (f *Flags) Register(fs *flag.FlagSet, getenv func(string) string) {
+	fs.StringVar(&f.Server, "server", "", "URL of a running ddd (DEARDIARY_URL)")
+	fs.StringVar(&f.DB, "db", "", "a database file to open in-process instead (DEARDIARY_DB_FILE)")
+	fs.StringVar(&f.User, "user", getenv("DEARDIARY_USER"), "username, when ddd requires auth (DEARDIARY_USER)")
+	fs.StringVar(&f.Password, "password", getenv("DEARDIARY_PASSWORD"), "password (DEARDIARY_PASSWORD)")
+	fs.StringVar(&f.Token, "token", getenv("DEARDIARY_TOKEN"), "a token instead of a password (DEARDIARY_TOKEN)")
+	f.envServer, f.envDB = getenv("DEARDIARY_URL"), getenv("DEARDIARY_DB_FILE")
+}
+
+// Options say how to open a database file.
+type Options struct {
+	// ReadOnly opens a file without writing to it, so that it can be read
+	// while no daemon holds it; a missing file is then an error.
+	ReadOnly bool
+	// DefaultDB is the file to open when neither a server nor a file is
+	// named; empty makes naming one required.
+	DefaultDB string
+	// MissingHint is added to the error for a file that does not exist.
+	MissingHint string
+	// StoreOptions are passed to duckdb.Open (tests lower the bcrypt cost).
+	StoreOptions []duckdb.Option
+}
+
+// Conn is an open tracker and what it is.
+type Conn struct {
+	core.Tracker
+	// Client is set when the tracker is a daemon: its URL and token are what
+	// a child process needs to reach it too.
+	Client *daemon.Client
+	// Source names where the data is, for people: a URL or a file path.
+	Source string
+}
+
+// Open connects to the daemon or opens the file. Flags win over the
+// environment; naming both a server and a file is an error, and so is
+// naming neither when opts has no DefaultDB.
+func (f *Flags) Open(ctx context.Context, opts Options) (*Conn, error) {
+	server, file := f.Server, f.DB
+	if server != "" && file != "" {
+		return nil, core.Invalid("give --server or --db, not both")
+	}
+	if server == "" && file == "" {
+		server, file = f.envServer, f.envDB
+		if server != "" {
+			file = "" // a daemon named in the environment wins over a file
+		}
+	}
+	if server == "" && file == "" {
+		file = opts.DefaultDB
+	}
+	switch {
+	case server != "":
+		c, err := Daemon(ctx, server, daemon.Options{Username: f.User, Password: f.Password, Token: f.Token})
+		if err != nil {
+			return nil, err
+		}
+		return &Conn{Tracker: c, Client: c, Source: c.URL()}, nil
+	case file != "":
+		s, err := File(file, opts)
+		if err != nil {
+			return nil, err
+		}
+		return &Conn{Tracker: s, Source: file}, nil
+	}
+	return nil, core.Invalid("name a daemon with --server URL (or DEARDIARY_URL), or a database file with --db FILE (or DEARDIARY_DB_FILE)")
+}
+
+// Daemon connects to the ddd at url. When nothing answers there, the error
+// says how to start one; when the daemon answers and refuses (a wrong
+// password, say), it says only that.
+func Daemon(ctx context.Context, url string, opts daemon.Options) (*daemon.Client, error) {
+	c, err := daemon.Connect(ctx, url, opts)
+	var refused *core.Error
+	switch {
+	case err == nil:
+		return c, nil
+	case errors.As(err, &refused):
+		return nil, errors.New(core.ErrorMessageOrText(err))
+	}
+	return nil, fmt.Errorf("%s\n(is ddd running there? start it with: ddd --db FILE.db)", core.ErrorMessageOrText(err))
+}
+
+// File opens a DuckDB file, explaining a file that is missing or that
+// another process (most likely ddd) holds.
+func File(path string, opts Options) (*duckdb.Store, error) {
+	storeOpts := opts.StoreOptions
+	if opts.ReadOnly {
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			msg := "there is no database at " + path
+			if opts.MissingHint != "" {
+				msg += "\n(" + opts.MissingHint + ")"
+			}
+			return nil, errors.New(msg)
+		}
+		storeOpts = append([]duckdb.Option{duckdb.ReadOnly()}, storeOpts...)
+	}
+	s, err := duckdb.Open(path, storeOpts...)
+	if errors.Is(err, duckdb.ErrLocked) {
+		return nil, fmt.Errorf("%s is in use by another process, most likely ddd serving it.\n"+
+			"A DuckDB file has one writer, and no other process may open it meanwhile; connect to the daemon instead:\n"+
+			"  --server http://HOST:PORT (the address ddd serves, 127.0.0.1:9000 unless it was given --port)", path)
+	}
+	if err != nil {
+		return nil, errors.New(core.ErrorMessageOrText(err))
+	}
+	return s, nil
+}

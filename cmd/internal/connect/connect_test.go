@@ -1,0 +1,111 @@
+package connect
+
+import (
+	"context"
+	"flag"
+	"io"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/deardiary/deardiary-go/core/duckdb"
+	"github.com/deardiary/deardiary-go/daemon"
+)
+
+func parse(t *testing.T, env map[string]string, args ...string) *Flags {
+	t.Helper()
+	var f Flags
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	f.Register(fs, func(k string) string { return env[k] })
+	if err := fs.Parse(args); err != nil {
+		t.Fatal(err)
+	}
+	return &f
+}
+
+func TestWhichTrackerOpens(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "a.db")
+	opts := Options{StoreOptions: []duckdb.Option{duckdb.WithBcryptCost(bcrypt.MinCost)}}
+
+	c, err := parse(t, map[string]string{"DEARDIARY_DB_FILE": file}).Open(ctx, opts)
+	if err != nil || c.Client != nil || c.Source != file {
+		t.Fatalf("DEARDIARY_DB_FILE: %+v, %v", c, err)
+	}
+	c.Close()
+
+	if _, err := parse(t, nil, "--server", "http://x", "--db", file).Open(ctx, opts); err == nil || !strings.Contains(err.Error(), "not both") {
+		t.Fatalf("both named: %v", err)
+	}
+	if _, err := parse(t, nil).Open(ctx, opts); err == nil || !strings.Contains(err.Error(), "--server URL") {
+		t.Fatalf("neither named: %v", err)
+	}
+	// A file flag overrides a daemon named in the environment.
+	c, err = parse(t, map[string]string{"DEARDIARY_URL": "http://127.0.0.1:1"}, "--db", file).Open(ctx, opts)
+	if err != nil || c.Client != nil {
+		t.Fatalf("--db over DEARDIARY_URL: %+v, %v", c, err)
+	}
+	c.Close()
+	withDefault := opts
+	withDefault.DefaultDB = file
+	c, err = parse(t, nil).Open(ctx, withDefault)
+	if err != nil || c.Source != file {
+		t.Fatalf("default file: %+v, %v", c, err)
+	}
+	c.Close()
+}
+
+func TestHintsSayWhatWentWrong(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "held.db")
+	store, err := duckdb.Open(path, duckdb.WithBcryptCost(bcrypt.MinCost))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	cfg := daemon.DefaultConfig()
+	cfg.EnableAuth, cfg.JWTSecret = true, "a secret for the connect tests"
+	srv := httptest.NewServer(daemon.NewServer(store, cfg, nil))
+	defer srv.Close()
+
+	for _, tc := range []struct {
+		what   string
+		open   func() error
+		say    string
+		notSay string
+	}{
+		{"nothing answers", func() error {
+			_, err := Daemon(ctx, "http://127.0.0.1:1", daemon.Options{})
+			return err
+		}, "is ddd running there?", "",
+		},
+		{"a wrong password", func() error {
+			_, err := Daemon(ctx, srv.URL, daemon.Options{Username: "default", Password: "wrong"})
+			return err
+		}, "", "is ddd running",
+		},
+		{"a file ddd holds", func() error {
+			_, err := File(path, Options{}) // in one process, a second writer is what finds it locked
+			return err
+		}, "--server http://", "",
+		},
+		{"a missing file", func() error {
+			_, err := File(filepath.Join(dir, "none.db"), Options{ReadOnly: true, MissingHint: "try ddtui --demo"})
+			return err
+		}, "there is no database at " + filepath.Join(dir, "none.db") + "\n(try ddtui --demo)", "",
+		},
+	} {
+		err := tc.open()
+		if err == nil || !strings.Contains(err.Error(), tc.say) || (tc.notSay != "" && strings.Contains(err.Error(), tc.notSay)) {
+			t.Errorf("%s: %v, want it to say %q and not %q", tc.what, err, tc.say, tc.notSay)
+		}
+	}
+}
