@@ -9,6 +9,7 @@ import (
 )
 
 func TestRefusesUnsafeOrBrokenConfig(t *testing.T) {
+	t.Parallel()
 	for name, env := range map[string]map[string]string{
 		"auth with the default secret":  {"DEARDIARY_ENABLE_AUTH": "true"},
 		"auth with an explicit default": {"DEARDIARY_ENABLE_AUTH": "true", "DEARDIARY_JWT_SECRET": daemon.DefaultSecret},
@@ -29,6 +30,7 @@ func TestRefusesUnsafeOrBrokenConfig(t *testing.T) {
 
 // TestDefaultsAgree: the defaults --help prints are the server's own.
 func TestDefaultsAgree(t *testing.T) {
+	t.Parallel()
 	if got, want := DefaultConfig().Server, daemon.DefaultConfig(); !reflect.DeepEqual(got, want) {
 		t.Errorf("ddd's defaults give the server %+v, the server's own are %+v", got, want)
 	}

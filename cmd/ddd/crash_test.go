@@ -26,9 +26,10 @@ import (
 
 // The crash tests kill a writer with SIGKILL at random moments, start it
 // again on the same file, and check that nothing acknowledged was lost and
-// no batch is half there. CI runs 20 rounds each; the long version:
+// no batch is half there. A plain go test makes 4 rounds each, CI 20
+// (DEARDIARY_TEST_LONG=1); the long version:
 //
-//	DEARDIARY_CRASH_ROUNDS=200 go test ./daemon/ -run Crash -v -timeout 30m
+//	DEARDIARY_CRASH_ROUNDS=200 go test ./cmd/ddd/ -run Crash -v -timeout 30m
 //
 // DEARDIARY_CRASH_SEED replays a run (each test logs its seed).
 
@@ -37,13 +38,16 @@ const (
 	crashBatchSize = 50 // points per batch; batch s holds steps [s*50, s*50+50)
 )
 
-// crashRounds is how many kills a test makes: 20 by default (CI), more on
-// request.
+// crashRounds is how many kills a test makes: 4 by default, 20 in the long
+// tests (CI), more on request.
 func crashRounds(t *testing.T) int {
 	if n, err := strconv.Atoi(os.Getenv("DEARDIARY_CRASH_ROUNDS")); err == nil && n > 0 {
 		return n
 	}
-	return 20
+	if longTests() {
+		return 20
+	}
+	return 4
 }
 
 func crashRand(t *testing.T) *rand.Rand {
@@ -182,6 +186,7 @@ func verifyCrash(t *testing.T, path string, iterations map[int]string, l *ledger
 
 // TestCrashDaemon kills ddd under 16 writers.
 func TestCrashDaemon(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("kills and restarts ddd")
 	}
@@ -267,6 +272,7 @@ func writeOverHTTP(base, iteration string, w int, l *ledger, stop <-chan struct{
 
 // TestCrashOffline kills a program that logs to its own file in-process.
 func TestCrashOffline(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("kills and restarts a writer process")
 	}

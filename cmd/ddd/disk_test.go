@@ -16,6 +16,7 @@ import (
 
 // TestDaemonOnReadOnlyDisk: ddd refuses to start, and says why.
 func TestDaemonOnReadOnlyDisk(t *testing.T) {
+	t.Parallel()
 	dir, remount := disktest.Small(t, "8m")
 	remount("ro")
 	m := NewMain(io.Discard)
@@ -35,6 +36,7 @@ func TestDaemonOnReadOnlyDisk(t *testing.T) {
 // message that says so, the daemon goes on serving, and writes succeed
 // again once there is room.
 func TestDaemonOnFullDisk(t *testing.T) {
+	t.Parallel()
 	dir, remount := disktest.Small(t, "6m")
 	m := startMain(t, func(c *Config) { c.DBFile = filepath.Join(dir, "deardiary.db") })
 	c := daemontest.API{T: t, Base: m.URL}

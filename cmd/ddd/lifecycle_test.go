@@ -18,6 +18,7 @@ import (
 // TestShutdownKeepsAcknowledgedWrites closes the daemon while 16 clients log
 // points: every point acknowledged with a 201 is in the database afterwards.
 func TestShutdownKeepsAcknowledgedWrites(t *testing.T) {
+	t.Parallel()
 	m := NewMain(io.Discard)
 	m.Config.Port = 0
 	m.Config.DBFile = filepath.Join(t.TempDir(), "deardiary.db")

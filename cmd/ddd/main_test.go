@@ -120,6 +120,7 @@ func iterationIn(t *testing.T, stderr string) string {
 }
 
 func TestRunOnALocalFile(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	db := filepath.Join(dir, "runs.db")
 	writeFiles(t, dir, map[string]string{"pyproject.toml": "[project]\nname = \"demo\"\n", "uv.lock": "version = 1\r\n"})
@@ -185,6 +186,7 @@ func TestRunOnALocalFile(t *testing.T) {
 }
 
 func TestRunForwardsSIGTERM(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	db := filepath.Join(dir, "runs.db")
 	cmd := dddCommand(dir, nil, "run", "--db", db, "--project", "p", "--experiment", "e", "--grace", "20s", "--",
@@ -209,6 +211,7 @@ func TestRunForwardsSIGTERM(t *testing.T) {
 }
 
 func TestRunRefusesBadStarts(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	marker := filepath.Join(dir, "ran")
 	touch := []string{"--", "touch", marker}
@@ -276,6 +279,7 @@ func startDaemon(t *testing.T, db string, port int) *Main {
 }
 
 func TestRunThroughTheDaemon(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	m := startDaemon(t, filepath.Join(dir, "served.db"), 0)
 	defer m.Close()
@@ -309,6 +313,7 @@ func TestRunThroughTheDaemon(t *testing.T) {
 // TestRunOutlivesADaemonRestart stops the daemon while the command runs: the
 // command carries on, and the end is recorded once the daemon is back.
 func TestRunOutlivesADaemonRestart(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	db := filepath.Join(dir, "served.db")
 	m := startDaemon(t, db, 0)
@@ -342,6 +347,7 @@ func TestRunOutlivesADaemonRestart(t *testing.T) {
 // TestSnapshotAndRestore captures a Python and a Julia project with ddd run
 // and ddd snapshot, and restores both byte for byte with ddd restore.
 func TestSnapshotAndRestore(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	db := filepath.Join(dir, "runs.db")
 	python := map[string]string{
@@ -427,3 +433,8 @@ func writeFiles(t *testing.T, dir string, files map[string]string) {
 		}
 	}
 }
+
+// longTests reports whether DEARDIARY_TEST_LONG asks for the long versions
+// of the heaviest tests (more crash rounds, larger bodies), as CI does; a
+// plain go test runs short ones.
+func longTests() bool { return os.Getenv("DEARDIARY_TEST_LONG") != "" }

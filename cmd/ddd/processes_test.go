@@ -43,6 +43,7 @@ type writerReport struct {
 // names never repeat when several processes write at once, and that the
 // counts match exactly, through the API and in the file after shutdown.
 func TestWriterProcesses(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts ddd and writer processes")
 	}

@@ -8,6 +8,7 @@ import (
 )
 
 func TestTailBufferKeepsWholeLastLines(t *testing.T) {
+	t.Parallel()
 	b := &tailBuffer{max: 40}
 	for _, line := range []string{"epoch 1\n", "epoch 2\n", "Traceback (most recent call last):\n", "  File \"train.py\"\n", "RuntimeError: CUDA\n"} {
 		b.Write([]byte(line))
@@ -26,6 +27,7 @@ func TestTailBufferKeepsWholeLastLines(t *testing.T) {
 }
 
 func TestParseRunFlags(t *testing.T) {
+	t.Parallel()
 	env := map[string]string{"DEARDIARY_PARENT_ITERATION_ID": "outer", "DEARDIARY_URL": "http://ddd:9000"}
 	r, err := ParseRunFlags([]string{"--project", "p", "--experiment", "e", "--param", "lr = 0.1=x", "--tag", "a", "--no-snapshot", "--", "python", "train.py", "--lr", "1"},
 		func(k string) string { return env[k] }, io.Discard)
@@ -54,6 +56,7 @@ func TestParseRunFlags(t *testing.T) {
 }
 
 func TestParseAllTakesFlagsAnywhere(t *testing.T) {
+	t.Parallel()
 	fs := flag.NewFlagSet("t", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	dir := fs.String("dir", "", "")

@@ -18,6 +18,7 @@ import (
 // and one that keeps an idle connection open, are disconnected after the
 // header and idle timeouts, while other clients are served throughout.
 func TestSlowClientsAreCut(t *testing.T) {
+	t.Parallel()
 	m := NewMain(io.Discard)
 	m.Config.Port = 0
 	m.Config.DBFile = filepath.Join(t.TempDir(), "slow.db")

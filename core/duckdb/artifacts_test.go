@@ -50,6 +50,7 @@ func (f *failingReader) Read(p []byte) (int, error) {
 }
 
 func TestFilesystemArtifacts(t *testing.T) {
+	t.Parallel()
 	ctx, dir := context.Background(), t.TempDir()
 	root := filepath.Join(dir, "artifacts")
 	s := openFile(t, filepath.Join(dir, "deardiary.db"), duckdb.WithArtifacts(core.BackendFilesystem, root))
@@ -111,6 +112,7 @@ func TestFilesystemArtifacts(t *testing.T) {
 }
 
 func TestMigrateArtifacts(t *testing.T) {
+	t.Parallel()
 	ctx, dir := context.Background(), t.TempDir()
 	path, root := filepath.Join(dir, "deardiary.db"), filepath.Join(dir, "artifacts")
 	s := openFile(t, path)

@@ -17,6 +17,7 @@ import (
 // 500 ms later fails, the point stays held and in the journal, and once
 // there is room again the writer commits it unasked.
 func TestHeldPointsWaitForRoom(t *testing.T) {
+	t.Parallel()
 	dir, _ := disktest.Small(t, "8m")
 	ctx := context.Background()
 	s, _, it := fileStore(t, filepath.Join(dir, "held.db"))

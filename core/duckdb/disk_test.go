@@ -34,6 +34,7 @@ func fillBatch(i int) core.MetricBatch {
 // writes work again once there is room, and every acknowledged point is in
 // the file.
 func TestDiskFull(t *testing.T) {
+	t.Parallel()
 	dir, remount := disktest.Small(t, "6m")
 	path := filepath.Join(dir, "full.db")
 	s, err := duckdb.Open(path, duckdb.WithBcryptCost(bcrypt.MinCost))
@@ -111,6 +112,7 @@ func TestDiskFull(t *testing.T) {
 // writing it fails at once and says why, read-only (as ddtui opens) it
 // works, and a new database there cannot be made.
 func TestReadOnlyDisk(t *testing.T) {
+	t.Parallel()
 	dir, remount := disktest.Small(t, "8m")
 	path := filepath.Join(dir, "ro.db")
 	s, err := duckdb.Open(path, duckdb.WithBcryptCost(bcrypt.MinCost))
@@ -144,6 +146,7 @@ func TestReadOnlyDisk(t *testing.T) {
 
 // TestFullDiskAtOpen creates a database on a disk with no room left.
 func TestFullDiskAtOpen(t *testing.T) {
+	t.Parallel()
 	dir, _ := disktest.Small(t, "1m")
 	if err := os.WriteFile(filepath.Join(dir, "filler"), make([]byte, 2<<20), 0o644); err == nil {
 		t.Fatal("the filler fitted")

@@ -75,6 +75,7 @@ func query[T any](t *testing.T, path, q string) []T {
 }
 
 func TestSchema(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "deardiary.db")
 	openFile(t, path).Close()
 	tables := query[string](t, path, `SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1`)
@@ -119,6 +120,7 @@ func TestSchema(t *testing.T) {
 }
 
 func TestReopenKeepsEverything(t *testing.T) {
+	t.Parallel()
 	ctx, path := context.Background(), filepath.Join(t.TempDir(), "deardiary.db")
 	s := openFile(t, path)
 	_, it := run(t, s)
@@ -143,6 +145,7 @@ func TestReopenKeepsEverything(t *testing.T) {
 }
 
 func TestOneStorePerFileInProcess(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "deardiary.db")
 	s := openFile(t, path)
 	_, err := duckdb.Open(path)
@@ -167,6 +170,7 @@ func TestHelperHoldFile(t *testing.T) {
 }
 
 func TestLockedByAnotherProcess(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "deardiary.db")
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperHoldFile$")
 	cmd.Env = append(os.Environ(), "DEARDIARY_TEST_HOLD="+path)
@@ -192,6 +196,7 @@ func TestLockedByAnotherProcess(t *testing.T) {
 }
 
 func TestReadOnly(t *testing.T) {
+	t.Parallel()
 	ctx, path := context.Background(), filepath.Join(t.TempDir(), "deardiary.db")
 	s := openFile(t, path)
 	e, it := run(t, s)
@@ -213,6 +218,7 @@ func TestReadOnly(t *testing.T) {
 }
 
 func TestRefusesOtherFiles(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	other := filepath.Join(dir, "other.db")
 	db, err := sql.Open("duckdb", other)
@@ -242,6 +248,7 @@ func TestRefusesOtherFiles(t *testing.T) {
 // TestSummariesNoticeChangesInPlace changes a point behind the store's back
 // without changing the number of points, as DearDiary.jl's update_metric does.
 func TestSummariesNoticeChangesInPlace(t *testing.T) {
+	t.Parallel()
 	ctx, path := context.Background(), filepath.Join(t.TempDir(), "deardiary.db")
 	s := openFile(t, path)
 	_, it := run(t, s)
@@ -270,6 +277,7 @@ func TestSummariesNoticeChangesInPlace(t *testing.T) {
 }
 
 func TestCloseTwiceKeepsTheNextClaim(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "deardiary.db")
 	s1 := openFile(t, path)
 	s1.Close()
@@ -282,6 +290,7 @@ func TestCloseTwiceKeepsTheNextClaim(t *testing.T) {
 }
 
 func TestRepeatedIdsAcrossChunks(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := openFile(t, filepath.Join(t.TempDir(), "deardiary.db"))
 	defer s.Close()
@@ -308,6 +317,7 @@ func TestRepeatedIdsAcrossChunks(t *testing.T) {
 }
 
 func TestTextMustBeUTF8(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := openFile(t, filepath.Join(t.TempDir(), "deardiary.db"))
 	defer s.Close()
@@ -346,6 +356,7 @@ func TestTextMustBeUTF8(t *testing.T) {
 // previous ones, and files a killed save left unclaimed are gone at the
 // next open, while the snapshot stays whole.
 func TestSnapshotFilesStagedAndClaimed(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "snap.db")
 	s := openFile(t, path)
 	ctx := context.Background()
@@ -391,8 +402,9 @@ func TestSnapshotFilesStagedAndClaimed(t *testing.T) {
 // in a store whose DuckDB may use 48 MB: files are saved a few megabytes at
 // a time and folded into the file after each, so no step holds them all.
 func TestLargeSnapshotUnderMemoryLimit(t *testing.T) {
-	if testing.Short() {
-		t.Skip("moves 100 MB")
+	t.Parallel()
+	if os.Getenv("DEARDIARY_TEST_LONG") == "" {
+		t.Skip("moves 100 MB: DEARDIARY_TEST_LONG=1 runs it")
 	}
 	s := openFile(t, filepath.Join(t.TempDir(), "large.db"), duckdb.WithMemoryLimit("48MB")) // ddd's default
 	defer s.Close()

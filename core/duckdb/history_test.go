@@ -13,6 +13,7 @@ import (
 // long series keeps its ends and its extremes, whatever its first step, and
 // a short series beside it is downsampled from all its points.
 func TestLongHistoryReducedInDatabase(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	id := mustID(t)
@@ -79,6 +80,7 @@ func TestLongHistoryReducedInDatabase(t *testing.T) {
 }
 
 func TestChecksumSeesEveryChange(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	sum := func() string {
@@ -109,6 +111,7 @@ func TestChecksumSeesEveryChange(t *testing.T) {
 // TestHistoryOfStepsAcrossInt64: a series whose steps span more than an
 // int64 holds is still cut into equal step ranges, without overflow.
 func TestHistoryOfStepsAcrossInt64(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx, id := context.Background(), mustID(t)
 	p := id(s.CreateProject(ctx, core.ProjectCreate{Name: "p"}))

@@ -41,6 +41,7 @@ func fileStore(t *testing.T, path string) (s *Store, experiment, iteration strin
 // byte, and flips every byte of its last record: what reads back is always
 // the records that are whole, exactly as written.
 func TestJournalKeepsWholeRecords(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "j")
 	j, records, err := openJournal(path, "test")
 	if err != nil || len(records) != 0 {
@@ -105,6 +106,7 @@ func TestJournalKeepsWholeRecords(t *testing.T) {
 // and two that are not. Open replays the two, with their summaries, and
 // empties the journal.
 func TestReplayTakesUnmarkedRecords(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "crashed.db")
 	s, _, it := fileStore(t, path)
@@ -224,6 +226,7 @@ func inputsOf(rows []metricRow) []core.MetricInput {
 // TestHeldPointsAreRead reads points the writer holds, by every read that
 // shows points: each sees them, as it would committed ones.
 func TestHeldPointsAreRead(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, e, it := fileStore(t, filepath.Join(t.TempDir(), "held.db"))
 	defer s.Close()
@@ -273,6 +276,7 @@ func TestHeldPointsAreRead(t *testing.T) {
 // is then deleted and made anew: its points belong to iterations the new
 // file does not have, and Open refuses to replay them, saying why.
 func TestForeignJournalIsRefused(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "runs.db")
 	s, _, it := fileStore(t, path)
 	var db string
@@ -303,6 +307,7 @@ func TestForeignJournalIsRefused(t *testing.T) {
 // commit's mark must cover it, or a replay after a crash would log its
 // points a second time.
 func TestFailedAppendIsMarked(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, _, it := fileStore(t, filepath.Join(t.TempDir(), "marked.db"))
 	defer s.Close()

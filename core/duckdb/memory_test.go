@@ -15,6 +15,7 @@ import (
 )
 
 func TestParseSize(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]int64{
 		"64MB": 64e6, "64mb": 64e6, " 1.5 GiB ": 3 << 29, "4g": 4e9, "512m": 512e6, "2 gigabytes": 2e9, "512KiB": 512 << 10, "7B": 7,
 	} {
@@ -51,6 +52,7 @@ func TestParseSize(t *testing.T) {
 // 32MB limit, which DuckDB alone cannot read it back under, and checks the
 // limit is back where it was.
 func TestLargeValueBorrowsMemory(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("moves 32 MiB")
 	}
@@ -101,6 +103,7 @@ func TestLargeValueBorrowsMemory(t *testing.T) {
 // under a memory limit far too small for the rebuild: the open lifts it for
 // the rebuild, and the store then runs under it.
 func TestRebuildAtOpenIgnoresTheLimit(t *testing.T) {
+	t.Parallel()
 	ctx, id := context.Background(), mustID(t)
 	path := filepath.Join(t.TempDir(), "rebuild.db")
 	s, err := Open(path, WithBcryptCost(bcrypt.MinCost))

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -84,6 +85,7 @@ func (c *rollupCase) check(t *testing.T) []core.Series {
 }
 
 func TestRollupDrawsWhatTheScanDraws(t *testing.T) {
+	t.Parallel()
 	for _, every := range []int64{compactAt, 7} {
 		s := openTest(t, withCompactAt(every))
 		c := newRollupCase(t, s)
@@ -100,6 +102,7 @@ func TestRollupDrawsWhatTheScanDraws(t *testing.T) {
 // TestRollupFollowsChanges changes, deletes and logs points of a rolled-up
 // series, then deletes its iteration.
 func TestRollupFollowsChanges(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := openTest(t, withCompactAt(7))
 	c := newRollupCase(t, s)
@@ -135,6 +138,7 @@ func TestRollupFollowsChanges(t *testing.T) {
 // read-only open then draws from the points, and a writable open rebuilds
 // the rollup.
 func TestStaleRollupIsNotUsed(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "d.db")
 	s, err := Open(path)
@@ -187,6 +191,7 @@ func TestStaleRollupIsNotUsed(t *testing.T) {
 // metric_summary and metric_summary_delta with SELECT * and moves rows
 // between them, so both must keep the same columns in the same order.
 func TestSummaryTablesStayAlike(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	columns := func(table string) []string {
 		rows, err := s.db.Query(`SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position`, table)
@@ -213,10 +218,16 @@ func TestSummaryTablesStayAlike(t *testing.T) {
 // negative, repeated and assigned steps; points updated in value, step or
 // key; points and iterations deleted; reopens under random compaction
 // thresholds) and checks after each kind of change that the rollup, folded
-// per block, says of every block what the points say.
+// per block, says of every block what the points say. One seed by default,
+// three in the long tests (DEARDIARY_TEST_LONG=1).
 func TestRollupAgreesWithPoints(t *testing.T) {
+	t.Parallel()
 	ctx, id := context.Background(), mustID(t)
-	for seed := range uint64(3) {
+	seeds := uint64(1)
+	if os.Getenv("DEARDIARY_TEST_LONG") != "" {
+		seeds = 3
+	}
+	for seed := range seeds {
 		rng := rand.New(rand.NewPCG(seed, 8))
 		path := filepath.Join(t.TempDir(), "r.db")
 		open := func() *Store {

@@ -63,6 +63,7 @@ func countRows(t *testing.T, s *Store, table string) int {
 // TestCompactionKeepsSummaries logs into many series with a tiny compaction
 // threshold, so summaries are read before, across and after compactions.
 func TestCompactionKeepsSummaries(t *testing.T) {
+	t.Parallel()
 	ctx, id := context.Background(), mustID(t)
 	s := openTest(t, withCompactAt(5))
 	p := id(s.CreateProject(ctx, core.ProjectCreate{Name: "p"}))
@@ -106,6 +107,7 @@ func TestCompactionKeepsSummaries(t *testing.T) {
 // separate writes, with and without a compaction between them, committed
 // one by one (in memory) or held together (in a file, see journal.go).
 func TestLaterWritesWinTies(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		every int64
 		path  string
@@ -139,6 +141,7 @@ func TestLaterWritesWinTies(t *testing.T) {
 // TestFailedWriteLeavesItsGroupIntact runs a group in which one write fails
 // half-way: the others commit as if alone, the failed one leaves nothing.
 func TestFailedWriteLeavesItsGroupIntact(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := openTest(t)
 	insert := func(name string) func(*tx) error {
@@ -193,6 +196,7 @@ func TestFailedWriteLeavesItsGroupIntact(t *testing.T) {
 // (an empty time, which LogMetrics never produces) in a group of good writes:
 // only the write that buffered it fails.
 func TestBadBufferedRowsBlameTheirWrite(t *testing.T) {
+	t.Parallel()
 	ctx, id := context.Background(), mustID(t)
 	s := openTest(t)
 	p := id(s.CreateProject(ctx, core.ProjectCreate{Name: "p"}))

@@ -20,10 +20,12 @@ func openMemory(t *testing.T) core.Tracker {
 }
 
 func TestConformanceMemory(t *testing.T) {
+	t.Parallel()
 	trackertest.Run(t, openMemory)
 }
 
 func TestConformanceFile(t *testing.T) {
+	t.Parallel()
 	trackertest.Run(t, func(t *testing.T) core.Tracker {
 		dir := t.TempDir()
 		s, err := duckdb.Open(filepath.Join(dir, "deardiary.db"), duckdb.WithBcryptCost(bcrypt.MinCost),

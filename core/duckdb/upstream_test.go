@@ -71,6 +71,7 @@ func upstreamFile(t *testing.T) (string, map[string]string) {
 }
 
 func TestOpensUpstreamFile(t *testing.T) {
+	t.Parallel()
 	path, ids := upstreamFile(t)
 	ctx := context.Background()
 
@@ -183,6 +184,7 @@ func TestOpensUpstreamFile(t *testing.T) {
 // this store wrote: its inserts rely on DEFAULT uuid() and its reads on the
 // column names, and the store notices points written behind its back.
 func TestUpstreamKeepsWorkingOnOurFiles(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "deardiary.db")
 	s, err := duckdb.Open(path, duckdb.WithBcryptCost(bcrypt.MinCost))
