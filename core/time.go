@@ -6,7 +6,7 @@ import (
 )
 
 // TimeLayout is how every timestamp is stored and sent: upstream's ISO text
-// form with milliseconds, always in UTC (decision 7 of DESIGN.md).
+// form with milliseconds, always in UTC, so files stay readable by DearDiary.jl.
 const TimeLayout = "2006-01-02T15:04:05.000"
 
 // FormatTime renders t in TimeLayout, in UTC. The zero time renders as "",

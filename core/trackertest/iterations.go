@@ -54,7 +54,7 @@ func iterationsCases() []testCase {
 			_ = sibling
 		}},
 		testCase{"DeleteParentWithBusyChild", func(h *H) {
-			// Upstream's DuckDB foreign keys made this fail half-way (spec 12.5).
+			// Upstream's DuckDB foreign keys made this fail half-way (docs/core.md, "Cascades").
 			_, e, parent := h.Run()
 			child := h.Iteration(e, parent)
 			h.MustID(h.Tracker.CreateParameter(h.Ctx, child, "k", "v"))

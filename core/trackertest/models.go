@@ -53,7 +53,7 @@ func modelsCases() []testCase {
 			h.MustID(h.Tracker.CreateModel(h.Ctx, core.ModelCreate{ProjectID: p, Name: "taken"}))
 			h.MustID(h.Tracker.CreateModelVersion(h.Ctx, core.ModelVersionCreate{ModelID: id, IterationID: it}))
 			before := time.Now()
-			// Renaming a model with versions failed upstream (spec 12.5).
+			// Renaming a model with versions failed upstream (docs/core.md, "Deliberate differences").
 			h.Must(h.Tracker.UpdateModel(h.Ctx, id, core.ModelUpdate{Name: new("renamed"), Description: new("d")}))
 			m, err := h.Tracker.GetModel(h.Ctx, id)
 			h.Must(err)

@@ -1,7 +1,7 @@
 // Package trackertest is the conformance suite every core.Tracker must pass:
 // the local DuckDB store, and the daemon's client against a real ddd. It holds
-// the service-level acceptance cases of DearDiary.jl's test suite and the
-// deliberate deviations of DESIGN.md decision 10, written against the
+// the service-level acceptance cases of DearDiary.jl's test suite and our
+// deliberate differences from it (docs/core.md), written against the
 // interface only, so passing it in both modes is how "both modes produce
 // identical data" is shown.
 package trackertest

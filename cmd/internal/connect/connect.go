@@ -24,6 +24,9 @@ type Flags struct {
 	User, Password, Token string
 
 	envServer, envDB string
+	// artifacts are DEARDIARY_ARTIFACT_BACKEND and _FS_ROOT: where a file
+	// opened in-process puts new resource bytes, as ddd would.
+	artifactBackend, artifactRoot string
 }
 
 // Register adds --server, --db, --user, --password and --token to fs. The
@@ -38,6 +41,7 @@ func (f *Flags) Register(fs *flag.FlagSet, getenv func(string) string) {
 	fs.StringVar(&f.Password, "password", getenv("DEARDIARY_PASSWORD"), "password (DEARDIARY_PASSWORD)")
 	fs.StringVar(&f.Token, "token", getenv("DEARDIARY_TOKEN"), "a token instead of a password (DEARDIARY_TOKEN)")
 	f.envServer, f.envDB = getenv("DEARDIARY_URL"), getenv("DEARDIARY_DB_FILE")
+	f.artifactBackend, f.artifactRoot = getenv("DEARDIARY_ARTIFACT_BACKEND"), getenv("DEARDIARY_ARTIFACT_FS_ROOT")
 }
 
 // Options say how to open a database file.
@@ -89,6 +93,9 @@ func (f *Flags) Open(ctx context.Context, opts Options) (*Conn, error) {
 		}
 		return &Conn{Tracker: c, Client: c, Source: c.URL()}, nil
 	case file != "":
+		if f.artifactBackend != "" || f.artifactRoot != "" {
+			opts.StoreOptions = append([]duckdb.Option{duckdb.WithArtifacts(f.artifactBackend, f.artifactRoot)}, opts.StoreOptions...)
+		}
 		s, err := File(file, opts)
 		if err != nil {
 			return nil, err

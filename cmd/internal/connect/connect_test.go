@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/deardiary/deardiary-go/core"
 	"github.com/deardiary/deardiary-go/core/duckdb"
 	"github.com/deardiary/deardiary-go/daemon"
 )
@@ -107,5 +108,30 @@ func TestHintsSayWhatWentWrong(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.say) || (tc.notSay != "" && strings.Contains(err.Error(), tc.notSay)) {
 			t.Errorf("%s: %v, want it to say %q and not %q", tc.what, err, tc.say, tc.notSay)
 		}
+	}
+}
+
+// TestArtifactSettingsReachAFile: ddd run --db puts resource bytes where
+// DEARDIARY_ARTIFACT_BACKEND says, as ddd would.
+func TestArtifactSettingsReachAFile(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	root := filepath.Join(dir, "artifacts")
+	c, err := parse(t, map[string]string{"DEARDIARY_ARTIFACT_BACKEND": "filesystem", "DEARDIARY_ARTIFACT_FS_ROOT": root},
+		"--db", filepath.Join(dir, "a.db")).Open(ctx, Options{StoreOptions: []duckdb.Option{duckdb.WithBcryptCost(bcrypt.MinCost)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	p, _ := c.CreateProject(ctx, core.ProjectCreate{Name: "p"})
+	e, _ := c.CreateExperiment(ctx, core.ExperimentCreate{ProjectID: p, Name: "e"})
+	id, err := c.CreateResource(ctx, core.ResourceCreate{ExperimentID: e, Name: "weights"}, strings.NewReader("bytes"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := c.GetResource(ctx, id)
+	if err != nil || r.Backend != core.BackendFilesystem || !strings.Contains(r.URI, root) {
+		t.Fatalf("resource %+v, %v: want its bytes under %s", r, err, root)
 	}
 }
