@@ -13,6 +13,8 @@ import (
 	"cmp"
 	"slices"
 	"strings"
+
+	"github.com/deardiary/deardiary-go/core"
 )
 
 // Versions maps package name to version ("" when the file names no version).
@@ -26,20 +28,16 @@ import (
 type Versions map[string]string
 
 // Parse reads a lock or manifest file. path is the file's path (only its base
-// name decides the format), because snapshots store files under the names the
-// tools gave them and the contents alone cannot tell, say, a uv.lock from a
-// Cargo.lock.
+// name decides the format, through core.LookupEnvFile), because snapshots
+// store files under the names the tools gave them and the contents alone
+// cannot tell, say, a uv.lock from a Cargo.lock.
 //
 // ok is false when the format is not one Parse understands (the caller then
 // shows a text diff). For a recognised name ok is always true, even when the
 // content is damaged: the result then holds whatever could be read, since a
 // partial package list is more useful than none.
 //
-// Recognised names: Manifest.toml, JuliaManifest.toml, Manifest-vX.Y.toml and
-// JuliaManifest-vX.Y.toml (Julia, manifest formats 1 and 2); go.sum and
-// go.work.sum; Cargo.lock; uv.lock; poetry.lock; package-lock.json and
-// npm-shrinkwrap.json (same format); requirements*.txt. A leading UTF-8 BOM
-// and CRLF line endings are accepted everywhere.
+// A leading UTF-8 BOM and CRLF line endings are accepted everywhere.
 func Parse(path string, content []byte) (v Versions, ok bool) {
 	parse := parserFor(baseName(path))
 	if parse == nil {
@@ -48,32 +46,32 @@ func Parse(path string, content []byte) (v Versions, ok bool) {
 	return parse(bytes.TrimPrefix(content, []byte("\xEF\xBB\xBF"))), true
 }
 
+// Supported reports whether Parse reads the format of the file at path.
+func Supported(path string) bool { return parserFor(baseName(path)) != nil }
+
 // baseName accepts both separators because snapshots taken on Windows keep
 // their paths as captured.
 func baseName(path string) string {
 	return path[strings.LastIndexAny(path, `/\`)+1:]
 }
 
+// parsers read the formats core.EnvFiles names.
+var parsers = map[string]func([]byte) Versions{
+	core.FormatJuliaManifest: parseJuliaManifest,
+	core.FormatGoSum:         parseGoSum,
+	core.FormatCargoLock:     parsePackageTables,
+	core.FormatUVLock:        parsePackageTables,
+	core.FormatPoetryLock:    parsePackageTables,
+	core.FormatNPMLock:       parseNPM,
+	core.FormatRequirements:  parseRequirements,
+}
+
 func parserFor(name string) func([]byte) Versions {
-	switch name {
-	case "Manifest.toml", "JuliaManifest.toml":
-		return parseJuliaManifest
-	case "go.sum", "go.work.sum":
-		return parseGoSum
-	case "Cargo.lock", "uv.lock", "poetry.lock":
-		return parsePackageTables
-	case "package-lock.json", "npm-shrinkwrap.json":
-		return parseNPM
+	f, ok := core.LookupEnvFile(name)
+	if !ok {
+		return nil
 	}
-	for _, prefix := range []string{"Manifest-v", "JuliaManifest-v"} {
-		if len(name) > len(prefix)+len(".toml") && strings.HasPrefix(name, prefix) && strings.HasSuffix(name, ".toml") {
-			return parseJuliaManifest
-		}
-	}
-	if strings.HasPrefix(name, "requirements") && strings.HasSuffix(name, ".txt") {
-		return parseRequirements
-	}
-	return nil
+	return parsers[f.Format]
 }
 
 // Change is one package whose version differs between two files.

@@ -136,7 +136,7 @@ func TestParseCRLFAndBOM(t *testing.T) {
 }
 
 func TestParseUnknown(t *testing.T) {
-	for _, path := range []string{"yarn.lock", "pnpm-lock.yaml", "environment.yml", "Project.toml", "pyproject.toml", "go.mod", "requirements.in", "Manifest-v.toml", "manifest.toml", "", "dir/"} {
+	for _, path := range []string{"yarn.lock", "pnpm-lock.yaml", "environment.yml", "Project.toml", "pyproject.toml", "go.mod", "requirements.in", "manifest.toml", "Manifest.toml.bak", "sub/Manifest-v1.11.toml/x", "", "dir/"} {
 		if v, ok := Parse(path, []byte("name = \"x\"\n")); ok || v != nil {
 			t.Errorf("Parse(%q) = %v, %v; want nil, false", path, v, ok)
 		}
