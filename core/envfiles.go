@@ -24,7 +24,7 @@ const (
 // The formats snapshot/lockfile reads by package; EnvFile.Format names one.
 const (
 	FormatJuliaManifest = "julia-manifest" // formats 1 and 2
-	FormatGoSum         = "go.sum"
+	FormatGoMod         = "go.mod"
 	FormatCargoLock     = "cargo.lock"
 	FormatUVLock        = "uv.lock"
 	FormatPoetryLock    = "poetry.lock"
@@ -71,10 +71,14 @@ var envFiles = []EnvFile{
 	{"environment.yml", "python", ManifestFile, ""},
 	{"environment.yaml", "python", ManifestFile, ""},
 
-	{"go.mod", "go", ManifestFile, ""},
-	{"go.sum", "go", OtherEnvFile, FormatGoSum},
+	// go.mod is the manifest, and also the lock: since Go 1.17 its require
+	// lines name the version the build selects of every module that
+	// provides a package. go.sum only lists checksums of every version the
+	// module graph touched, so it says nothing about what was used.
+	{"go.mod", "go", ManifestFile, FormatGoMod},
+	{"go.sum", "go", OtherEnvFile, ""},
 	{"go.work", "go", ManifestFile, ""},
-	{"go.work.sum", "go", OtherEnvFile, FormatGoSum},
+	{"go.work.sum", "go", OtherEnvFile, ""},
 
 	{"Cargo.toml", "rust", ManifestFile, ""},
 	{"Cargo.lock", "rust", LockFile, FormatCargoLock},

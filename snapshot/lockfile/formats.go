@@ -5,36 +5,58 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+
+	"golang.org/x/mod/modfile"
 )
 
-// parseGoSum reads "module version hash" lines. Every version is usually
-// listed twice, once for the module and once as "version/go.mod" for its
-// go.mod alone; both mean the same version, and a go.mod-only entry still
-// says the version took part in resolution, so both count.
-func parseGoSum(s []byte) Versions {
-	c := newCollector()
-	lines(s, func(line []byte) {
-		mod, rest := field(line)
-		ver, _ := field(rest)
-		if len(mod) == 0 || len(ver) == 0 {
-			return
+// parseGoMod reads the require lines of go.mod, direct and // indirect:
+// since Go 1.17 they name the version the build selects of every module
+// that provides a package to it, which go.sum (checksums of every version
+// the module graph touched) cannot say. replace directives are not applied:
+// the required version is what a user compares, and a replacement by a
+// local directory has no version at all. Versions are kept as written.
+//
+// modfile refuses a whole file for one bad line; the lines it names are
+// blanked and the rest read again, a few times at most, so a hand-edited or
+// truncated go.mod still lists what it can.
+func parseGoMod(s []byte) (Versions, bool) {
+	asWritten := func(_, version string) (string, error) { return version, nil }
+	s = bytes.Clone(s)
+	for range 4 {
+		f, err := modfile.ParseLax("go.mod", s, asWritten)
+		if err == nil {
+			c := newCollector()
+			for _, r := range f.Require {
+				c.add(r.Mod.Path, r.Mod.Version)
+			}
+			return c.result(), true
 		}
-		c.add(string(mod), string(bytes.TrimSuffix(ver, []byte("/go.mod"))))
-	})
-	return c.result()
+		var errs modfile.ErrorList
+		if !errors.As(err, &errs) || !blankLines(s, errs) {
+			break
+		}
+	}
+	return nil, false
 }
 
-// field returns the first blank-separated field of s and what follows it.
-func field(s []byte) (f, rest []byte) {
-	i := 0
-	for i < len(s) && isBlank(s[i]) {
-		i++
+// blankLines replaces the lines that errs point at with spaces, keeping the
+// other lines where they are, and reports whether it changed anything.
+func blankLines(s []byte, errs modfile.ErrorList) bool {
+	bad := map[int]bool{}
+	for _, e := range errs {
+		bad[e.Pos.Line] = true
 	}
-	j := i
-	for j < len(s) && !isBlank(s[j]) {
-		j++
+	changed := false
+	line := 1
+	for i, c := range s {
+		switch {
+		case c == '\n':
+			line++
+		case bad[line] && c != ' ':
+			s[i], changed = ' ', true
+		}
 	}
-	return s[i:j], s[j:]
+	return changed
 }
 
 func isBlank(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f' }

@@ -21,8 +21,7 @@ import (
 //
 // It is keyed by name because that is what a user compares across runs. A
 // package that a file pins at several versions at once (Cargo and npm keep
-// semver-incompatible copies, go.sum lists every version the module graph
-// touched, uv forks resolutions per platform) keeps a single entry whose
+// semver-incompatible copies, uv forks resolutions per platform) keeps a single entry whose
 // version lists the distinct versions in ascending order, joined by ", ", so
 // that a second copy appearing shows up as a change of that package.
 type Versions map[string]string
@@ -32,10 +31,10 @@ type Versions map[string]string
 // store files under the names the tools gave them and the contents alone
 // cannot tell, say, a uv.lock from a Cargo.lock.
 //
-// ok is false when the format is not one Parse understands (the caller then
-// shows a text diff). For a recognised name ok is always true, even when the
-// content is damaged: the result then holds whatever could be read, since a
-// partial package list is more useful than none.
+// ok is false when the format is not one Parse understands, or when nothing
+// of the file can be read; the caller then shows a text diff. A damaged file
+// of a known format otherwise gives whatever could be read, since a partial
+// package list is more useful than none.
 //
 // A leading UTF-8 BOM and CRLF line endings are accepted everywhere.
 func Parse(path string, content []byte) (v Versions, ok bool) {
@@ -43,7 +42,7 @@ func Parse(path string, content []byte) (v Versions, ok bool) {
 	if parse == nil {
 		return nil, false
 	}
-	return parse(bytes.TrimPrefix(content, []byte("\xEF\xBB\xBF"))), true
+	return parse(bytes.TrimPrefix(content, []byte("\xEF\xBB\xBF")))
 }
 
 // Supported reports whether Parse reads the format of the file at path.
@@ -56,17 +55,22 @@ func baseName(path string) string {
 }
 
 // parsers read the formats core.EnvFiles names.
-var parsers = map[string]func([]byte) Versions{
-	core.FormatJuliaManifest: parseJuliaManifest,
-	core.FormatGoSum:         parseGoSum,
-	core.FormatCargoLock:     parsePackageTables,
-	core.FormatUVLock:        parsePackageTables,
-	core.FormatPoetryLock:    parsePackageTables,
-	core.FormatNPMLock:       parseNPM,
-	core.FormatRequirements:  parseRequirements,
+var parsers = map[string]func([]byte) (Versions, bool){
+	core.FormatJuliaManifest: always(parseJuliaManifest),
+	core.FormatGoMod:         parseGoMod,
+	core.FormatCargoLock:     always(parsePackageTables),
+	core.FormatUVLock:        always(parsePackageTables),
+	core.FormatPoetryLock:    always(parsePackageTables),
+	core.FormatNPMLock:       always(parseNPM),
+	core.FormatRequirements:  always(parseRequirements),
 }
 
-func parserFor(name string) func([]byte) Versions {
+// always is for the readers that make something of any input.
+func always(parse func([]byte) Versions) func([]byte) (Versions, bool) {
+	return func(s []byte) (Versions, bool) { return parse(s), true }
+}
+
+func parserFor(name string) func([]byte) (Versions, bool) {
 	f, ok := core.LookupEnvFile(name)
 	if !ok {
 		return nil

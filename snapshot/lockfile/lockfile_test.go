@@ -28,9 +28,19 @@ func TestParse(t *testing.T) {
 			want: Versions{"Adapt": "4.0.4", "Flux": "0.14.15", "LinearAlgebra": "", "Quoted.Name": "1.0.0", "Twin": "0.9.1, 0.10.0"},
 		},
 		{
-			name: "go.sum", path: "go.sum", content: goSum,
-			want: Versions{"github.com/google/uuid": "v1.6.0", "golang.org/x/mod": "v0.9.0, v0.10.0", "gopkg.in/yaml.v3": "v3.0.1"},
+			// Required versions, replace directives not applied.
+			name: "go.mod", path: "go.mod", content: goMod,
+			want: Versions{
+				"github.com/google/uuid": "v1.6.0", "github.com/AlecAivazis/survey/v2": "v2.3.7", "golang.org/x/mod": "v0.10.0",
+				"github.com/blang/semver": "v3.5.1+incompatible", "gopkg.in/yaml.v3": "v3.0.1",
+			},
 		},
+		{
+			name: "go.mod with a damaged line", path: "go.mod",
+			content: "module m\n\nrequire (\n\ta.example/x v1.0.0\n\tnot a require line\n\tb.example/y/v2 v2.0.0\n\tc.example/z v2.0.0\n)\n\ngo 1.22 1.23\n",
+			want:    Versions{"a.example/x": "v1.0.0", "b.example/y/v2": "v2.0.0"},
+		},
+		{name: "empty go.mod", path: "go.mod", content: "", want: Versions{}},
 		{
 			name: "Cargo.lock", path: `C:\work\Cargo.lock`, content: cargoLock,
 			want: Versions{"anyhow": "1.0.86", "mycrate": "0.1.0", "syn": "1.0.109, 2.0.72"},
@@ -119,7 +129,7 @@ func TestParseCRLFAndBOM(t *testing.T) {
 	for _, tt := range []struct{ path, content string }{
 		{"Manifest.toml", juliaManifestV2},
 		{"Manifest.toml", juliaManifestV1},
-		{"go.sum", goSum},
+		{"go.mod", goMod},
 		{"Cargo.lock", cargoLock},
 		{"uv.lock", uvLock},
 		{"poetry.lock", poetryLock},
@@ -136,9 +146,20 @@ func TestParseCRLFAndBOM(t *testing.T) {
 }
 
 func TestParseUnknown(t *testing.T) {
-	for _, path := range []string{"yarn.lock", "pnpm-lock.yaml", "environment.yml", "Project.toml", "pyproject.toml", "go.mod", "requirements.in", "manifest.toml", "Manifest.toml.bak", "sub/Manifest-v1.11.toml/x", "", "dir/"} {
+	for _, path := range []string{"yarn.lock", "pnpm-lock.yaml", "environment.yml", "Project.toml", "pyproject.toml", "go.sum", "go.work.sum", "requirements.in", "manifest.toml", "Manifest.toml.bak", "sub/Manifest-v1.11.toml/x", "", "dir/"} {
 		if v, ok := Parse(path, []byte("name = \"x\"\n")); ok || v != nil {
 			t.Errorf("Parse(%q) = %v, %v; want nil, false", path, v, ok)
+		}
+	}
+}
+
+// What no reader can make anything of is left to the text diff.
+func TestParseUnreadable(t *testing.T) {
+	for _, tt := range []struct{ path, content string }{
+		{"go.mod", "require (\n\ta.example/x v1.0.0\n"}, // the block never closes
+	} {
+		if v, ok := Parse(tt.path, []byte(tt.content)); ok || v != nil {
+			t.Errorf("Parse(%q, %q) = %v, %v; want nil, false", tt.path, tt.content, v, ok)
 		}
 	}
 }
