@@ -42,7 +42,10 @@ func Parse(path string, content []byte) (v Versions, ok bool) {
 	if parse == nil {
 		return nil, false
 	}
-	return parse(bytes.TrimPrefix(content, []byte("\xEF\xBB\xBF")))
+	if v, ok = parse(bytes.TrimPrefix(content, []byte("\xEF\xBB\xBF"))); !ok {
+		return nil, false
+	}
+	return v, true
 }
 
 // Supported reports whether Parse reads the format of the file at path.
@@ -56,11 +59,11 @@ func baseName(path string) string {
 
 // parsers read the formats core.EnvFiles names.
 var parsers = map[string]func([]byte) (Versions, bool){
-	core.FormatJuliaManifest: always(parseJuliaManifest),
+	core.FormatJuliaManifest: parseJuliaManifest,
 	core.FormatGoMod:         parseGoMod,
-	core.FormatCargoLock:     always(parsePackageTables),
-	core.FormatUVLock:        always(parsePackageTables),
-	core.FormatPoetryLock:    always(parsePackageTables),
+	core.FormatCargoLock:     parsePackageTables,
+	core.FormatUVLock:        parsePackageTables,
+	core.FormatPoetryLock:    parsePackageTables,
 	core.FormatNPMLock:       always(parseNPM),
 	core.FormatRequirements:  always(parseRequirements),
 }

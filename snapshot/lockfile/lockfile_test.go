@@ -82,6 +82,13 @@ func TestParse(t *testing.T) {
 		},
 		{name: "empty Cargo.lock", path: "Cargo.lock", content: "", want: Versions{}},
 		{name: "truncated uv.lock", path: "uv.lock", content: uvLock[:strings.Index(uvLock, `name = "numpy"`)+10], want: Versions{"filelock": "3.15.4"}},
+		{
+			// Everything before the damage is kept, the entry it cuts short
+			// too when its name was read; nothing after it.
+			name: "damaged Cargo.lock", path: "Cargo.lock",
+			content: "[[package]]\nname = \"a\"\nversion = \"1.0.0\"\n\n[[package]]\nname = \"b\"\nchecksum = \"unterminated\nversion = \"2.0.0\"\n\n[[package]]\nname = \"c\"\nversion = \"3.0.0\"\n",
+			want:    Versions{"a": "1.0.0", "b": ""},
+		},
 		{name: "broken package-lock.json", path: "package-lock.json", content: `{"packages": {`, want: Versions{}},
 		{name: "mistyped package-lock.json", path: "package-lock.json", content: `{"packages": [], "dependencies": {"a": {"version": "1"}, "b": 7, "c": {"version": 2}}}`, want: Versions{"a": "1", "b": "", "c": ""}},
 	}
@@ -157,6 +164,9 @@ func TestParseUnknown(t *testing.T) {
 func TestParseUnreadable(t *testing.T) {
 	for _, tt := range []struct{ path, content string }{
 		{"go.mod", "require (\n\ta.example/x v1.0.0\n"}, // the block never closes
+		{"Cargo.lock", "[[package]\nname = \"x\"\nversion = \"1\"\n"},
+		{"Manifest.toml", "= 1\n[[deps.A]]\nversion = \"1\"\n"},
+		{"uv.lock", "\x00"},
 	} {
 		if v, ok := Parse(tt.path, []byte(tt.content)); ok || v != nil {
 			t.Errorf("Parse(%q, %q) = %v, %v; want nil, false", tt.path, tt.content, v, ok)
@@ -169,7 +179,8 @@ func TestParseTOMLStrings(t *testing.T) {
 		{`version = "1.0"`, "1.0"},
 		{`version = 'C:\path'`, `C:\path`},
 		{`version = "a\"b\\c\u00e9\U0001F600\x41"`, "a\"b\\cé😀A"},
-		{`version = "bad\qescape"`, `bad\qescape`},
+		{`version = "bad\qescape"`, ""}, // not TOML: the library stops here
+		{`version = "\u00e9t\u00e9"`, "été"},
 		{"version = \"\"\"\nmulti\\\n    line\"\"\"\"", "multiline\""},
 		{"version = '''\nraw\\n'''", `raw\n`},
 		{`"version" = "quoted key"`, "quoted key"},
