@@ -61,11 +61,19 @@ func blankLines(s []byte, errs modfile.ErrorList) bool {
 
 func isBlank(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f' }
 
-// parseNPM reads package-lock.json (and npm-shrinkwrap.json). Versions 2 and
-// 3 list every installed folder under "packages", keyed by path; version 1
-// has only the "dependencies" tree, of which the top level is read. Entries
-// are decoded one by one so that one odd entry does not lose the others.
-func parseNPM(s []byte) Versions {
+// parseNPM reads package-lock.json (and npm-shrinkwrap.json). Versions 2
+// and 3 list every installed folder under "packages", keyed by path; only
+// the top-level folders, node_modules/<name> and node_modules/@scope/<name>,
+// count: they are what the project's own require() finds, while nested
+// copies (node_modules/a/node_modules/b) are private to the package above
+// them and would turn every deduplication into a change. A workspace
+// member's top-level entry is a link to its folder, whose version it takes.
+// Version 1 has only the "dependencies" tree, of which the top level is read,
+// the same set of packages.
+//
+// Entries are decoded one by one so that one odd entry does not lose the
+// others. A file that is not JSON gives ok=false.
+func parseNPM(s []byte) (Versions, bool) {
 	c := newCollector()
 	var doc struct {
 		Packages     map[string]json.RawMessage `json:"packages"`
@@ -76,45 +84,58 @@ func parseNPM(s []byte) Versions {
 		// fit; a syntax error fills nothing.
 		var typeErr *json.UnmarshalTypeError
 		if !errors.As(err, &typeErr) {
-			return c.result()
+			return nil, false
 		}
 	}
 	if len(doc.Packages) > 0 {
 		const dir = "node_modules/"
 		for key, raw := range doc.Packages {
-			if key == "" { // the project itself
+			name, ok := strings.CutPrefix(key, dir)
+			if !ok || !topLevelPackage(name) {
 				continue
 			}
-			version, name := npmEntry(raw)
-			if i := strings.LastIndex(key, dir); i >= 0 {
-				// The folder name is the name code imports, even for an
-				// alias whose "name" field is the real package.
-				name = key[i+len(dir):]
+			e := npmEntry(raw)
+			if e.link {
+				e = npmEntry(doc.Packages[e.resolved])
 			}
-			// Otherwise the key is a workspace folder, named by its
-			// "name" field; the matching node_modules link has no version.
-			c.add(name, version)
+			c.add(name, e.version)
 		}
-		return c.result()
+		return c.result(), true
 	}
 	for name, raw := range doc.Dependencies {
-		version, _ := npmEntry(raw)
-		c.add(name, version)
+		c.add(name, npmEntry(raw).version)
 	}
-	return c.result()
+	return c.result(), true
 }
 
-// npmEntry returns an entry's "version" and "name", or "" for either when it
-// is missing or not a string.
-func npmEntry(raw json.RawMessage) (version, name string) {
+// topLevelPackage reports whether what follows node_modules/ in a key is a
+// package name, "name" or "@scope/name", rather than a path into it.
+func topLevelPackage(name string) bool {
+	scope, rest, scoped := strings.Cut(name, "/")
+	if !scoped {
+		return name != "" && name[0] != '@'
+	}
+	return len(scope) > 1 && scope[0] == '@' && rest != "" && !strings.Contains(rest, "/")
+}
+
+type npmPackage struct {
+	version, resolved string
+	link              bool
+}
+
+// npmEntry reads an entry's "version", and "resolved" and "link" for a
+// workspace link; a field that is missing or of another type reads as
+// empty.
+func npmEntry(raw json.RawMessage) npmPackage {
 	var e struct {
-		Version json.RawMessage `json:"version"`
-		Name    json.RawMessage `json:"name"`
+		Version  json.RawMessage `json:"version"`
+		Resolved json.RawMessage `json:"resolved"`
+		Link     json.RawMessage `json:"link"`
 	}
-	if json.Unmarshal(raw, &e) != nil {
-		return "", ""
+	if len(raw) == 0 || json.Unmarshal(raw, &e) != nil {
+		return npmPackage{}
 	}
-	return jsonString(e.Version), jsonString(e.Name)
+	return npmPackage{version: jsonString(e.Version), resolved: jsonString(e.Resolved), link: string(e.Link) == "true"}
 }
 
 func jsonString(raw json.RawMessage) string {
@@ -260,6 +281,8 @@ func isArchiveName(name []byte) bool {
 	}
 	return false
 }
+
+func pep503(name string) string { return normalizeName([]byte(name)) }
 
 // normalizeName applies PEP 503 so that "Scikit_Learn" and "scikit-learn",
 // which pip treats as one project, compare as one package.

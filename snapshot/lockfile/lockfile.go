@@ -20,7 +20,7 @@ import (
 // Versions maps package name to version ("" when the file names no version).
 //
 // It is keyed by name because that is what a user compares across runs. A
-// package that a file pins at several versions at once (Cargo and npm keep
+// package that a file pins at several versions at once (Cargo keeps
 // semver-incompatible copies, uv forks resolutions per platform) keeps a single entry whose
 // version lists the distinct versions in ascending order, joined by ", ", so
 // that a second copy appearing shows up as a change of that package.
@@ -61,11 +61,13 @@ func baseName(path string) string {
 var parsers = map[string]func([]byte) (Versions, bool){
 	core.FormatJuliaManifest: parseJuliaManifest,
 	core.FormatGoMod:         parseGoMod,
-	core.FormatCargoLock:     parsePackageTables,
-	core.FormatUVLock:        parsePackageTables,
-	core.FormatPoetryLock:    parsePackageTables,
-	core.FormatNPMLock:       always(parseNPM),
-	core.FormatRequirements:  always(parseRequirements),
+	core.FormatCargoLock:     parsePackageTables(asWritten),
+	// Python's package index treats names that PEP 503 normalises alike
+	// as one project, and so do users comparing runs.
+	core.FormatUVLock:       parsePackageTables(pep503),
+	core.FormatPoetryLock:   parsePackageTables(pep503),
+	core.FormatNPMLock:      parseNPM,
+	core.FormatRequirements: always(parseRequirements),
 }
 
 // always is for the readers that make something of any input.
@@ -171,8 +173,9 @@ func (c *collector) result() Versions {
 		all := append(more, c.v[name])
 		slices.SortFunc(all, compareVersions)
 		all = slices.Compact(all)
-		// An entry without a version next to versioned ones (an npm
-		// workspace link next to its folder entry) says nothing more.
+		// An entry without a version next to versioned ones (a
+		// workspace member listed once more as a path dependency) says
+		// nothing more.
 		if len(all) > 1 && all[0] == "" {
 			all = all[1:]
 		}

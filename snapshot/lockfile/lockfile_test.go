@@ -50,12 +50,24 @@ func TestParse(t *testing.T) {
 			want: Versions{"filelock": "3.15.4", "numpy": "1.26.4, 2.0.1", "torch": "2.4.0", "trainer": "0.1.0", "dynamic": ""},
 		},
 		{
+			// As Python's index does, and unlike Cargo (see the next case).
+			name: "uv.lock names PEP 503-normalised", path: "uv.lock",
+			content: "[[package]]\nname = \"Zope.Interface\"\nversion = \"6.4\"\n\n[[package]]\nname = \"zope_interface\"\nversion = \"7.0\"\n",
+			want:    Versions{"zope-interface": "6.4, 7.0"},
+		},
+		{
+			name: "Cargo.lock names as written", path: "Cargo.lock",
+			content: "[[package]]\nname = \"Zope.Interface\"\nversion = \"6.4\"\n\n[[package]]\nname = \"zope_interface\"\nversion = \"7.0\"\n",
+			want:    Versions{"Zope.Interface": "6.4", "zope_interface": "7.0"},
+		},
+		{
 			name: "poetry.lock", path: "poetry.lock", content: poetryLock,
 			want: Versions{"certifi": "2024.7.4", "requests": "2.32.3", "urllib3": "2.2.2"},
 		},
 		{
 			name: "package-lock.json v3", path: "package-lock.json", content: packageLockV3,
-			want: Versions{"@tensorflow/tfjs-node": "4.20.0", "lodash": "3.10.1, 4.17.21", "my-lib": "0.2.0"},
+			// Top-level folders only; the workspace link takes its folder's version.
+			want: Versions{"@tensorflow/tfjs-node": "4.20.0", "lodash": "4.17.21", "my-lib": "0.2.0"},
 		},
 		{
 			name: "package-lock.json v1", path: "package-lock.json", content: packageLockV1,
@@ -89,8 +101,14 @@ func TestParse(t *testing.T) {
 			content: "[[package]]\nname = \"a\"\nversion = \"1.0.0\"\n\n[[package]]\nname = \"b\"\nchecksum = \"unterminated\nversion = \"2.0.0\"\n\n[[package]]\nname = \"c\"\nversion = \"3.0.0\"\n",
 			want:    Versions{"a": "1.0.0", "b": ""},
 		},
-		{name: "broken package-lock.json", path: "package-lock.json", content: `{"packages": {`, want: Versions{}},
 		{name: "mistyped package-lock.json", path: "package-lock.json", content: `{"packages": [], "dependencies": {"a": {"version": "1"}, "b": 7, "c": {"version": 2}}}`, want: Versions{"a": "1", "b": "", "c": ""}},
+		{
+			name: "package-lock.json keys that are not top-level packages", path: "package-lock.json",
+			content: `{"packages": {"": {"version": "1"}, "node_modules/": {}, "node_modules/@scope": {"version": "1"}, "node_modules/@s/": {},
+				"node_modules/@s/x/y": {}, "node_modules/a/node_modules/b": {"version": "1"}, "packages/w": {"version": "1"},
+				"node_modules/@s/ok": {"version": "2", "link": "true"}, "node_modules/lnk": {"link": true, "resolved": "nowhere"}}}`,
+			want: Versions{"@s/ok": "2", "lnk": ""},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -164,6 +182,7 @@ func TestParseUnknown(t *testing.T) {
 func TestParseUnreadable(t *testing.T) {
 	for _, tt := range []struct{ path, content string }{
 		{"go.mod", "require (\n\ta.example/x v1.0.0\n"}, // the block never closes
+		{"package-lock.json", `{"packages": {`},
 		{"Cargo.lock", "[[package]\nname = \"x\"\nversion = \"1\"\n"},
 		{"Manifest.toml", "= 1\n[[deps.A]]\nversion = \"1\"\n"},
 		{"uv.lock", "\x00"},

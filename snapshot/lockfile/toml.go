@@ -18,7 +18,7 @@ import (
 // comes from the header; sub-tables such as [deps.Name.extensions] end the
 // entry so their keys are not mistaken for the package's.
 func parseJuliaManifest(s []byte) (Versions, bool) {
-	return readTables(s, func(header []string) (string, bool) {
+	return readTables(s, asWritten, func(header []string) (string, bool) {
 		switch {
 		case len(header) == 2 && header[0] == "deps":
 			return header[1], false
@@ -30,15 +30,20 @@ func parseJuliaManifest(s []byte) (Versions, bool) {
 }
 
 // parsePackageTables reads the [[package]] tables that Cargo.lock, uv.lock
-// and poetry.lock share, each naming itself with a name key. Only keys
-// directly in the table count: sub-tables ([package.extras],
-// [[package.wheels]]) and values nested in arrays or inline tables (uv's
-// dependencies = [{ name = ... }]) name other packages, not this one.
-func parsePackageTables(s []byte) (Versions, bool) {
-	return readTables(s, func(header []string) (string, bool) {
-		return "", len(header) == 1 && header[0] == "package"
-	})
+// and poetry.lock share, each naming itself with a name key, which normalize
+// turns into the name users compare. Only keys directly in the table count:
+// sub-tables ([package.extras], [[package.wheels]]) and values nested in
+// arrays or inline tables (uv's dependencies = [{ name = ... }]) name other
+// packages, not this one.
+func parsePackageTables(normalize func(string) string) func([]byte) (Versions, bool) {
+	return func(s []byte) (Versions, bool) {
+		return readTables(s, normalize, func(header []string) (string, bool) {
+			return "", len(header) == 1 && header[0] == "package"
+		})
+	}
 }
+
+func asWritten(name string) string { return name }
 
 // readTables collects a name and version from each array-of-tables entry
 // that entry accepts: it returns the package's name when the header gives
@@ -47,15 +52,15 @@ func parsePackageTables(s []byte) (Versions, bool) {
 //
 // ok is false only when the file is damaged before any package could be
 // read; the caller then compares the files as text.
-func readTables(s []byte, entry func(header []string) (name string, named bool)) (v Versions, ok bool) {
+func readTables(s []byte, normalize func(string) string, entry func(header []string) (name string, named bool)) (v Versions, ok bool) {
 	c := newCollector()
 	var (
 		active, named bool
 		name, version string
 	)
 	flush := func() {
-		if active {
-			c.add(name, version)
+		if active && name != "" {
+			c.add(normalize(name), version)
 		}
 		active, named, name, version = false, false, "", ""
 	}
