@@ -1,9 +1,10 @@
 package lockfile
 
 import (
-	"math"
 	"strconv"
 	"strings"
+
+	"github.com/aymanbagabas/go-udiff/lcs"
 )
 
 // Line is one line of a text diff.
@@ -18,20 +19,21 @@ type Line struct {
 	Text string // without the newline
 }
 
+// go-udiff's Myers search (golang.org/x/tools' internal diff) gives up after
+// about 100 edits and then returns a correct but far from minimal script: it
+// keeps the common stretches it found from each end and replaces everything
+// between. Measured against the minimal number of changed lines, it gives
+// 5,393 for the uv.lock pair of testdata/lockfiles (minimal 1,739), 767 for
+// the go.sum pair (535) and 64,700 for two 2.7 MB go.sum files whose every
+// 50th module moved (1,392), so a text diff of a lock file would show most of
+// it as removed and added again. Cutting the inputs first at lines that
+// occur once on each side (patience diff) leaves pieces small enough for it:
+// 1,749, 535 and 1,392 on the same inputs.
 const (
-	// exactLimit is the number of lines (a and b together, after the common
-	// prefix and suffix and the lines found on one side only are set aside)
-	// up to which TextDiff runs plain Myers and so returns a minimal diff;
-	// Myers takes time proportional to size times differences, which beyond
-	// this can reach seconds.
-	exactLimit = 20000
-	// largeBudget bounds the work (comparisons, roughly) spent on inputs
-	// over exactLimit, about a tenth of a second. What is left when it runs
-	// out is shown as deleted and inserted wholesale: correct, not minimal.
-	largeBudget = 20_000_000
-	// Over exactLimit, stretches of at most anchorMin lines go to Myers
-	// directly; longer ones are first cut at lines found once on each side.
-	anchorMin = 2000
+	// exactSize is the size (lines of a and b together) up to which a piece
+	// goes to go-udiff as it is: no piece that small needs more edits than
+	// its search allows, so the result is minimal.
+	exactSize = 100
 	// maxAnchorDepth bounds the recursion of the cutting.
 	maxAnchorDepth = 48
 )
@@ -39,13 +41,11 @@ const (
 // TextDiff returns a line diff of a and b, for the files Parse does not
 // understand and for users who want to see the bytes.
 //
-// The diff is minimal (Myers) when the part that needs comparing, once the
-// common first and last lines and the lines found on one side only are set
-// aside, is at most 20,000 lines. Beyond that Myers could take seconds, so
-// the inputs are cut at lines that occur once in each (patience diff) and the
-// pieces diffed with Myers within a work budget: time and memory stay near
-// linear (a few hundred milliseconds for two 9 MiB files), and the result is
-// always a correct edit script, though possibly not a minimal one.
+// The diff is minimal when a and b, less their common first and last lines,
+// add up to at most 100 lines. Larger inputs are first cut at lines that
+// occur once in each (patience diff), and the pieces diffed with go-udiff:
+// time stays near linear and the result is always a correct edit script,
+// close to minimal on lock files but not always minimal.
 //
 // Only context unchanged lines are kept before and after each change; a
 // longer run of unchanged lines is replaced by one Line{Op: '~', Text: "… N
@@ -54,7 +54,7 @@ const (
 // empty): there is no change to show context around.
 func TextDiff(a, b []byte, context int) []Line {
 	al, bl := splitLines(a), splitLines(b)
-	ca, cb := diffLines(al, bl, exactLimit, largeBudget)
+	ca, cb := diffLines(al, bl)
 	slide(al, bl, ca, cb)
 	return render(al, bl, ca, cb, max(context, 0))
 }
@@ -80,8 +80,10 @@ func splitLines(b []byte) []string {
 
 // diffLines marks the lines of a and b that are not part of the common
 // subsequence it finds. Lines left unmarked pair up in order.
-func diffLines(a, b []string, limit, budget int) (ca, cb []bool) {
+func diffLines(a, b []string) (ca, cb []bool) {
 	ca, cb = make([]bool, len(a)), make([]bool, len(b))
+	// The common ends, most of a lock file that changed in a few places,
+	// need no interning.
 	pre := 0
 	for pre < len(a) && pre < len(b) && a[pre] == b[pre] {
 		pre++
@@ -91,15 +93,9 @@ func diffLines(a, b []string, limit, budget int) (ca, cb []bool) {
 		suf++
 	}
 	a, b = a[pre:len(a)-suf], b[pre:len(b)-suf]
-	mca, mcb := ca[pre:len(ca)-suf], cb[pre:len(cb)-suf]
-	if len(a) == 0 || len(b) == 0 {
-		fill(mca)
-		fill(mcb)
-		return ca, cb
-	}
-
-	// Compare small integers instead of strings.
-	ids := make(map[string]int, len(a)/2)
+	d := differ{a: a, b: b, ca: ca[pre : len(ca)-suf], cb: cb[pre : len(cb)-suf]}
+	// Lines become small integers so that counting them is indexing.
+	ids := make(map[string]int, len(a))
 	intern := func(lines []string) []int {
 		out := make([]int, len(lines))
 		for i, s := range lines {
@@ -112,236 +108,47 @@ func diffLines(a, b []string, limit, budget int) (ca, cb []bool) {
 		}
 		return out
 	}
-	ia, ib := intern(a), intern(b)
-	n := len(ids)
-
-	// A line that the other side does not have at all can only be a
-	// change. Setting such lines aside keeps the common subsequence (hence
-	// minimality) and makes unrelated files cheap to diff.
-	inA, inB := make([]bool, n), make([]bool, n)
-	for _, id := range ia {
-		inA[id] = true
-	}
-	for _, id := range ib {
-		inB[id] = true
-	}
-	keep := func(seq []int, other []bool, marks []bool) (kept, index []int) {
-		kept, index = make([]int, 0, len(seq)), make([]int, 0, len(seq))
-		for i, id := range seq {
-			if other[id] {
-				kept = append(kept, id)
-				index = append(index, i)
-			} else {
-				marks[i] = true
-			}
-		}
-		return kept, index
-	}
-	fa, fai := keep(ia, inB, mca)
-	fb, fbi := keep(ib, inA, mcb)
-
-	d := &differ{a: fa, b: fb, ca: make([]bool, len(fa)), cb: make([]bool, len(fb))}
-	if len(fa)+len(fb) <= limit {
-		d.budget = math.MaxInt
-		d.seq(0, len(fa), 0, len(fb))
-	} else {
-		d.budget = budget
-		d.count, d.posB = make([]int32, 2*n), make([]int, n)
-		d.anchored(0, len(fa), 0, len(fb), 0)
-	}
-	for k, i := range fai {
-		mca[i] = mca[i] || d.ca[k]
-	}
-	for k, j := range fbi {
-		mcb[j] = mcb[j] || d.cb[k]
-	}
+	d.ia, d.ib = intern(a), intern(b)
+	d.count = make([]int32, 2*len(ids))
+	d.posB = make([]int, len(ids))
+	d.anchored(0, len(a), 0, len(b), 0)
 	return ca, cb
 }
 
-func fill(marks []bool) {
-	for i := range marks {
-		marks[i] = true
-	}
-}
-
-// differ computes which elements of a and b are changed, into ca and cb.
 type differ struct {
-	a, b   []int
+	a, b   []string
+	ia, ib []int // line ids
 	ca, cb []bool
-	budget int // work left; when negative, what remains is marked changed wholesale
 
-	v     []int   // Myers' frontier vectors, reused
-	count []int32 // occurrences per line id in a (even index) and b (odd), for anchoring
-	posB  []int   // where a line id last occurs in b, for anchoring
+	count []int32 // occurrences per line id in a (even index) and b (odd)
+	posB  []int   // where a line id last occurs in b
 }
 
-func (d *differ) markAll(a0, a1, b0, b1 int) {
-	fill(d.ca[a0:a1])
-	fill(d.cb[b0:b1])
-}
-
-// trim strips the common prefix and suffix of a[a0:a1] and b[b0:b1].
-func (d *differ) trim(a0, a1, b0, b1 int) (int, int, int, int) {
-	for a0 < a1 && b0 < b1 && d.a[a0] == d.b[b0] {
-		a0++
-		b0++
-	}
-	for a0 < a1 && b0 < b1 && d.a[a1-1] == d.b[b1-1] {
-		a1--
-		b1--
-	}
-	return a0, a1, b0, b1
-}
-
-// seq diffs a[a0:a1] and b[b0:b1] by Myers' linear-space divide and conquer.
-func (d *differ) seq(a0, a1, b0, b1 int) {
-	for {
-		a0, a1, b0, b1 = d.trim(a0, a1, b0, b1)
-		if a0 == a1 || b0 == b1 {
-			d.markAll(a0, a1, b0, b1)
-			return
-		}
-		x, y, ok := d.bisect(a0, a1, b0, b1)
-		// The split lies strictly inside the box when the search worked;
-		// anything else would recurse forever, so it is treated as failure.
-		if !ok || x < a0 || x > a1 || y < b0 || y > b1 || (x == a0 && y == b0) || (x == a1 && y == b1) {
-			d.markAll(a0, a1, b0, b1)
-			return
-		}
-		d.seq(a0, x, b0, y)
-		a0, b0 = x, y
-	}
-}
-
-// bisect finds the middle snake of a[a0:a1] and b[b0:b1] (both non-empty,
-// first and last elements differing) and returns a point on an optimal edit
-// path strictly inside the box. ok is false when the two have nothing in
-// common or the budget ran out. This follows diff-match-patch's bisect.
-func (d *differ) bisect(a0, a1, b0, b1 int) (x, y int, ok bool) {
-	if d.budget < 0 {
-		return 0, 0, false
-	}
-	A, B := d.a[a0:a1], d.b[b0:b1]
-	n, m := len(A), len(B)
-	maxD := (n + m + 1) / 2
-	off, vlen := maxD, 2*maxD+2 // the slack keeps k±1 in range for the smallest inputs
-	if cap(d.v) < 2*vlen {
-		d.v = make([]int, 2*vlen)
-	}
-	v1, v2 := d.v[:vlen], d.v[vlen:2*vlen]
-	for i := range v1 {
-		v1[i], v2[i] = -1, -1
-	}
-	v1[off+1], v2[off+1] = 0, 0
-	d.budget -= vlen
-	delta := n - m
-	front := delta%2 != 0 // the forward pass detects the overlap when delta is odd
-	k1start, k1end, k2start, k2end := 0, 0, 0, 0
-	for dd := 0; dd < maxD; dd++ {
-		if d.budget < 0 {
-			return 0, 0, false
-		}
-		for k1 := -dd + k1start; k1 <= dd-k1end; k1 += 2 {
-			k1o := off + k1
-			var x1 int
-			if k1 == -dd || (k1 != dd && v1[k1o-1] < v1[k1o+1]) {
-				x1 = v1[k1o+1]
-			} else {
-				x1 = v1[k1o-1] + 1
-			}
-			y1 := x1 - k1
-			s := x1
-			for uint(x1) < uint(n) && uint(y1) < uint(m) && A[x1] == B[y1] {
-				x1++
-				y1++
-			}
-			d.budget -= 1 + x1 - s
-			v1[k1o] = x1
-			switch {
-			case x1 > n:
-				k1end += 2 // ran off the right
-			case y1 > m:
-				k1start += 2 // ran off the bottom
-			case front:
-				if k2o := off + delta - k1; k2o >= 0 && k2o < vlen && v2[k2o] != -1 {
-					if x1 >= n-v2[k2o] {
-						return a0 + x1, b0 + y1, true
-					}
-				}
-			}
-		}
-		for k2 := -dd + k2start; k2 <= dd-k2end; k2 += 2 {
-			k2o := off + k2
-			var x2 int
-			if k2 == -dd || (k2 != dd && v2[k2o-1] < v2[k2o+1]) {
-				x2 = v2[k2o+1]
-			} else {
-				x2 = v2[k2o-1] + 1
-			}
-			y2 := x2 - k2
-			s := x2
-			for uint(x2) < uint(n) && uint(y2) < uint(m) && A[n-x2-1] == B[m-y2-1] {
-				x2++
-				y2++
-			}
-			d.budget -= 1 + x2 - s
-			v2[k2o] = x2
-			switch {
-			case x2 > n:
-				k2end += 2
-			case y2 > m:
-				k2start += 2
-			case !front:
-				if k1o := off + delta - k2; k1o >= 0 && k1o < vlen && v1[k1o] != -1 {
-					x1 := v1[k1o]
-					y1 := off + x1 - k1o
-					if x1 >= n-x2 {
-						return a0 + x1, b0 + y1, true
-					}
-				}
-			}
-		}
-	}
-	return 0, 0, false
-}
-
-// anchored diffs a[a0:a1] and b[b0:b1] for inputs too large for plain
-// Myers: it matches the longest increasing run of lines that occur exactly
-// once on each side (patience diff) and recurses between them, down to
-// pieces small enough for Myers.
+// anchored diffs a[a0:a1] and b[b0:b1]: pieces up to exactSize lines, or
+// without a line that occurs once on each side, go to go-udiff; larger ones
+// are cut at the longest increasing run of such lines, and the stretches
+// between them diffed the same way.
 func (d *differ) anchored(a0, a1, b0, b1, depth int) {
-	a0, a1, b0, b1 = d.trim(a0, a1, b0, b1)
-	switch {
-	case a0 == a1 || b0 == b1 || d.budget < 0:
-		d.markAll(a0, a1, b0, b1)
-		return
-	case (a1-a0)+(b1-b0) <= anchorMin || depth >= maxAnchorDepth:
-		d.seq(a0, a1, b0, b1)
-		return
+	for a0 < a1 && b0 < b1 && d.ia[a0] == d.ib[b0] {
+		a0, b0 = a0+1, b0+1
 	}
-	for _, id := range d.a[a0:a1] {
-		d.count[2*id]++
+	for a0 < a1 && b0 < b1 && d.ia[a1-1] == d.ib[b1-1] {
+		a1, b1 = a1-1, b1-1
 	}
-	for j := b0; j < b1; j++ {
-		id := d.b[j]
-		d.count[2*id+1]++
-		d.posB[id] = j
+	if a0 == a1 || b0 == b1 {
+		fill(d.ca[a0:a1])
+		fill(d.cb[b0:b1])
+		return
 	}
 	var anchors []match
-	for i := a0; i < a1; i++ {
-		if id := d.a[i]; d.count[2*id] == 1 && d.count[2*id+1] == 1 {
-			anchors = append(anchors, match{i, d.posB[id]})
-		}
+	if (a1-a0)+(b1-b0) > exactSize && depth < maxAnchorDepth {
+		anchors = d.unique(a0, a1, b0, b1)
 	}
-	for _, id := range d.a[a0:a1] {
-		d.count[2*id] = 0
-	}
-	for _, id := range d.b[b0:b1] {
-		d.count[2*id+1] = 0
-	}
-	d.budget -= 2 * ((a1 - a0) + (b1 - b0))
 	if len(anchors) == 0 {
-		d.seq(a0, a1, b0, b1)
+		for _, e := range lcs.DiffLines(d.a[a0:a1], d.b[b0:b1]) {
+			fill(d.ca[a0+e.Start : a0+e.End])
+			fill(d.cb[b0+e.ReplStart : b0+e.ReplEnd])
+		}
 		return
 	}
 	for _, p := range increasing(anchors) {
@@ -349,6 +156,38 @@ func (d *differ) anchored(a0, a1, b0, b1, depth int) {
 		a0, b0 = p.a+1, p.b+1
 	}
 	d.anchored(a0, a1, b0, b1, depth+1)
+}
+
+// unique returns the lines that occur exactly once in a[a0:a1] and once in
+// b[b0:b1], in a's order, paired with their place in b.
+func (d *differ) unique(a0, a1, b0, b1 int) []match {
+	for _, id := range d.ia[a0:a1] {
+		d.count[2*id]++
+	}
+	for j := b0; j < b1; j++ {
+		id := d.ib[j]
+		d.count[2*id+1]++
+		d.posB[id] = j
+	}
+	var out []match
+	for i := a0; i < a1; i++ {
+		if id := d.ia[i]; d.count[2*id] == 1 && d.count[2*id+1] == 1 {
+			out = append(out, match{i, d.posB[id]})
+		}
+	}
+	for _, id := range d.ia[a0:a1] {
+		d.count[2*id] = 0
+	}
+	for _, id := range d.ib[b0:b1] {
+		d.count[2*id+1] = 0
+	}
+	return out
+}
+
+func fill(marks []bool) {
+	for i := range marks {
+		marks[i] = true
+	}
 }
 
 type match struct{ a, b int }
