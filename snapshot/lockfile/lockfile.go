@@ -1,11 +1,20 @@
-// Package lockfile compares the dependency lock files captured with two runs,
-// so that the terminal UI can say which packages a run added, removed or
-// moved to another version, and fall back to a line diff for files it cannot
-// read.
+// Package lockfile compares the dependency files captured with two runs, so
+// that a comparison can say which packages a run added, removed or moved to
+// another version, and fall back to a line diff for files it cannot read.
+//
+// Which files are read by package, and how, follows core.EnvFiles: Julia
+// manifests (formats 1 and 2, versioned names included), go.mod, Cargo.lock,
+// uv.lock, poetry.lock, package-lock.json and npm-shrinkwrap.json, and
+// requirements*.txt. Go's drift comes from go.mod's require lines, direct
+// and indirect, the versions the build selects; go.sum is a checksum list
+// of every version the module graph touched, so it is not read by package
+// and two runs' go.sum files are compared as text, like every other
+// captured file (pyproject.toml, package.json, yarn.lock, ...).
 //
 // Everything here runs on captured bytes of unknown quality (truncated
-// uploads, hand edits, formats newer than this code), so the parsers are
-// lenient: they never panic, skip what they cannot read and return the rest.
+// uploads, hand edits, formats newer than this code), so the readers are
+// lenient: they never panic, keep what they can read, and say ok=false only
+// when nothing could be read, so that the caller shows the text diff.
 package lockfile
 
 import (
@@ -21,9 +30,10 @@ import (
 //
 // It is keyed by name because that is what a user compares across runs. A
 // package that a file pins at several versions at once (Cargo keeps
-// semver-incompatible copies, uv forks resolutions per platform) keeps a single entry whose
-// version lists the distinct versions in ascending order, joined by ", ", so
-// that a second copy appearing shows up as a change of that package.
+// semver-incompatible copies, uv forks resolutions per platform) keeps a
+// single entry whose version lists the distinct versions in ascending order,
+// joined by ", ", so that a second copy appearing shows up as a change of
+// that package.
 type Versions map[string]string
 
 // Parse reads a lock or manifest file. path is the file's path (only its base
