@@ -59,8 +59,6 @@ func blankLines(s []byte, errs modfile.ErrorList) bool {
 	return changed
 }
 
-func isBlank(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f' }
-
 // parseNPM reads package-lock.json (and npm-shrinkwrap.json). Versions 2
 // and 3 list every installed folder under "packages", keyed by path; only
 // the top-level folders, node_modules/<name> and node_modules/@scope/<name>,
@@ -306,3 +304,5 @@ func normalizeName(name []byte) string {
 func isAlnum(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
 }
+
+func isBlank(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f' }
