@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"path"
-	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -95,37 +94,13 @@ func (s *Snapshot) Upstream() EnvironmentSnapshot {
 			env.JuliaVersion = r.Version
 		}
 	}
-	if f := s.juliaFile(juliaProjectNames); f != nil {
+	if f := s.juliaFile(ManifestFile, env.JuliaVersion); f != nil {
 		env.ProjectTOML = string(f.Content)
 	}
-	if f := s.juliaFile(juliaManifestNames); f != nil {
+	if f := s.juliaFile(LockFile, env.JuliaVersion); f != nil {
 		env.ManifestTOML = string(f.Content)
 	}
 	return env
-}
-
-var (
-	juliaProjectNames  = []string{"JuliaProject.toml", "Project.toml"}
-	juliaManifestNames = []string{"JuliaManifest.toml", "Manifest.toml"}
-)
-
-// juliaFile returns the first captured top-level file with one of names, in
-// Julia's order of preference, or a versioned Manifest-vX.Y.toml for manifests.
-func (s *Snapshot) juliaFile(names []string) *SnapshotFile {
-	for _, name := range names {
-		if f := s.File(name); f != nil && f.Skipped == "" {
-			return f
-		}
-	}
-	if slices.Equal(names, juliaManifestNames) {
-		for i := range s.Files {
-			f := &s.Files[i]
-			if !strings.Contains(f.Path, "/") && strings.HasPrefix(f.Path, "Manifest-v") && path.Ext(f.Path) == ".toml" && f.Skipped == "" {
-				return f
-			}
-		}
-	}
-	return nil
 }
 
 // SnapshotFromUpstream turns the columns DearDiary.jl captured into a Julia

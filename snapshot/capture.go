@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"runtime/debug"
 	"slices"
@@ -177,7 +178,7 @@ func captureRuntimes(ctx context.Context, s *core.Snapshot, found []string, main
 
 func manifestJuliaVersion(s *core.Snapshot) string {
 	for _, f := range s.Files {
-		if f.Ecosystem == "julia" && strings.Contains(f.Path, "Manifest") {
+		if e, _ := core.LookupEnvFile(path.Base(f.Path)); e.Ecosystem == "julia" && e.Kind == core.LockFile {
 			if m := juliaManifestVersion.FindSubmatch(f.Content); m != nil {
 				return string(m[1])
 			}

@@ -2,33 +2,22 @@ package snapshot
 
 import (
 	"context"
-	"path"
 	"path/filepath"
 	"regexp"
 	"runtime"
 	"strings"
+
+	"github.com/deardiary/deardiary-go/core"
 )
 
-// An ecosystem is a language whose dependency files a snapshot keeps.
+// An ecosystem is a language whose dependency files a snapshot keeps; which
+// files those are is core.EnvFiles.
 type ecosystem struct {
 	name string
-	// owns reports whether a file name (no directory) belongs to it.
-	owns func(name string) bool
 	// command prints the toolchain's version; versionPattern finds the
 	// version in what it prints.
 	command        []string
 	versionPattern *regexp.Regexp
-}
-
-func names(list ...string) func(string) bool {
-	return func(name string) bool {
-		for _, n := range list {
-			if n == name {
-				return true
-			}
-		}
-		return false
-	}
 }
 
 var semver = regexp.MustCompile(`\d+\.\d+(\.\d+)?([-+.][0-9A-Za-z.]+)?`)
@@ -36,43 +25,19 @@ var semver = regexp.MustCompile(`\d+\.\d+(\.\d+)?([-+.][0-9A-Za-z.]+)?`)
 // ecosystems, in the order a snapshot lists them and picks its main runtime
 // when nothing else says which it is.
 var ecosystems = []ecosystem{
-	{
-		name: "julia",
-		owns: func(name string) bool {
-			return names("Project.toml", "JuliaProject.toml", "Manifest.toml", "JuliaManifest.toml")(name) ||
-				(strings.HasPrefix(name, "Manifest-v") && path.Ext(name) == ".toml")
-		},
-		command: []string{"julia", "--version"}, versionPattern: semver,
-	},
-	{
-		name: "python",
-		owns: func(name string) bool {
-			return names("pyproject.toml", "uv.lock", "poetry.lock", "Pipfile", "Pipfile.lock", "environment.yml", "environment.yaml")(name) ||
-				(strings.HasPrefix(name, "requirements") && path.Ext(name) == ".txt")
-		},
-		command: []string{"python3", "--version"}, versionPattern: semver,
-	},
-	{
-		name: "go", owns: names("go.mod", "go.sum", "go.work", "go.work.sum"),
-		// The running program's Go is the one that matters; see goVersion.
-	},
-	{
-		name: "rust", owns: names("Cargo.toml", "Cargo.lock", "rust-toolchain", "rust-toolchain.toml"),
-		command: []string{"rustc", "--version"}, versionPattern: semver,
-	},
-	{
-		name: "node", owns: names("package.json", "package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml"),
-		command: []string{"node", "--version"}, versionPattern: semver,
-	},
+	{name: "julia", command: []string{"julia", "--version"}, versionPattern: semver},
+	{name: "python", command: []string{"python3", "--version"}, versionPattern: semver},
+	// The running program's Go is the one that matters; see goVersion.
+	{name: "go"},
+	{name: "rust", command: []string{"rustc", "--version"}, versionPattern: semver},
+	{name: "node", command: []string{"node", "--version"}, versionPattern: semver},
 }
 
+// ecosystemOf returns the ecosystem of a dependency file's name, or "" for
+// any other file.
 func ecosystemOf(name string) string {
-	for _, e := range ecosystems {
-		if e.owns(name) {
-			return e.name
-		}
-	}
-	return ""
+	f, _ := core.LookupEnvFile(name)
+	return f.Ecosystem
 }
 
 // goVersion is this program's Go, without the "go" prefix as upstream writes

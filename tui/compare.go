@@ -12,8 +12,8 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/deardiary/deardiary-go/core"
+	"github.com/deardiary/deardiary-go/snapshot/lockfile"
 	"github.com/deardiary/deardiary-go/tui/chart"
-	"github.com/deardiary/deardiary-go/tui/lockfile"
 )
 
 // compareScreen puts two or more runs side by side: parameters, metric

@@ -1,11 +1,20 @@
-// Package lockfile compares the dependency lock files captured with two runs,
-// so that the terminal UI can say which packages a run added, removed or
-// moved to another version, and fall back to a line diff for files it cannot
-// read.
+// Package lockfile compares the dependency files captured with two runs, so
+// that a comparison can say which packages a run added, removed or moved to
+// another version, and fall back to a line diff for files it cannot read.
+//
+// Which files are read by package, and how, follows core.EnvFiles: Julia
+// manifests (formats 1 and 2, versioned names included), go.mod, Cargo.lock,
+// uv.lock, poetry.lock, package-lock.json and npm-shrinkwrap.json, and
+// requirements*.txt. Go's drift comes from go.mod's require lines, direct
+// and indirect, the versions the build selects; go.sum is a checksum list
+// of every version the module graph touched, so it is not read by package
+// and two runs' go.sum files are compared as text, like every other
+// captured file (pyproject.toml, package.json, yarn.lock, ...).
 //
 // Everything here runs on captured bytes of unknown quality (truncated
-// uploads, hand edits, formats newer than this code), so the parsers are
-// lenient: they never panic, skip what they cannot read and return the rest.
+// uploads, hand edits, formats newer than this code), so the readers are
+// lenient: they never panic, keep what they can read, and say ok=false only
+// when nothing could be read, so that the caller shows the text diff.
 package lockfile
 
 import (
@@ -13,40 +22,44 @@ import (
 	"cmp"
 	"slices"
 	"strings"
+
+	"github.com/deardiary/deardiary-go/core"
 )
 
 // Versions maps package name to version ("" when the file names no version).
 //
 // It is keyed by name because that is what a user compares across runs. A
-// package that a file pins at several versions at once (Cargo and npm keep
-// semver-incompatible copies, go.sum lists every version the module graph
-// touched, uv forks resolutions per platform) keeps a single entry whose
-// version lists the distinct versions in ascending order, joined by ", ", so
-// that a second copy appearing shows up as a change of that package.
+// package that a file pins at several versions at once (Cargo keeps
+// semver-incompatible copies, uv forks resolutions per platform) keeps a
+// single entry whose version lists the distinct versions in ascending order,
+// joined by ", ", so that a second copy appearing shows up as a change of
+// that package.
 type Versions map[string]string
 
 // Parse reads a lock or manifest file. path is the file's path (only its base
-// name decides the format), because snapshots store files under the names the
-// tools gave them and the contents alone cannot tell, say, a uv.lock from a
-// Cargo.lock.
+// name decides the format, through core.LookupEnvFile), because snapshots
+// store files under the names the tools gave them and the contents alone
+// cannot tell, say, a uv.lock from a Cargo.lock.
 //
-// ok is false when the format is not one Parse understands (the caller then
-// shows a text diff). For a recognised name ok is always true, even when the
-// content is damaged: the result then holds whatever could be read, since a
-// partial package list is more useful than none.
+// ok is false when the format is not one Parse understands, or when nothing
+// of the file can be read; the caller then shows a text diff. A damaged file
+// of a known format otherwise gives whatever could be read, since a partial
+// package list is more useful than none.
 //
-// Recognised names: Manifest.toml, JuliaManifest.toml, Manifest-vX.Y.toml and
-// JuliaManifest-vX.Y.toml (Julia, manifest formats 1 and 2); go.sum and
-// go.work.sum; Cargo.lock; uv.lock; poetry.lock; package-lock.json and
-// npm-shrinkwrap.json (same format); requirements*.txt. A leading UTF-8 BOM
-// and CRLF line endings are accepted everywhere.
+// A leading UTF-8 BOM and CRLF line endings are accepted everywhere.
 func Parse(path string, content []byte) (v Versions, ok bool) {
 	parse := parserFor(baseName(path))
 	if parse == nil {
 		return nil, false
 	}
-	return parse(bytes.TrimPrefix(content, []byte("\xEF\xBB\xBF"))), true
+	if v, ok = parse(bytes.TrimPrefix(content, []byte("\xEF\xBB\xBF"))); !ok {
+		return nil, false
+	}
+	return v, true
 }
+
+// Supported reports whether Parse reads the format of the file at path.
+func Supported(path string) bool { return parserFor(baseName(path)) != nil }
 
 // baseName accepts both separators because snapshots taken on Windows keep
 // their paths as captured.
@@ -54,26 +67,30 @@ func baseName(path string) string {
 	return path[strings.LastIndexAny(path, `/\`)+1:]
 }
 
-func parserFor(name string) func([]byte) Versions {
-	switch name {
-	case "Manifest.toml", "JuliaManifest.toml":
-		return parseJuliaManifest
-	case "go.sum", "go.work.sum":
-		return parseGoSum
-	case "Cargo.lock", "uv.lock", "poetry.lock":
-		return parsePackageTables
-	case "package-lock.json", "npm-shrinkwrap.json":
-		return parseNPM
+// parsers read the formats core.EnvFiles names.
+var parsers = map[string]func([]byte) (Versions, bool){
+	core.FormatJuliaManifest: parseJuliaManifest,
+	core.FormatGoMod:         parseGoMod,
+	core.FormatCargoLock:     parsePackageTables(asWritten),
+	// Python's package index treats names that PEP 503 normalises alike
+	// as one project, and so do users comparing runs.
+	core.FormatUVLock:       parsePackageTables(pep503),
+	core.FormatPoetryLock:   parsePackageTables(pep503),
+	core.FormatNPMLock:      parseNPM,
+	core.FormatRequirements: always(parseRequirements),
+}
+
+// always is for the readers that make something of any input.
+func always(parse func([]byte) Versions) func([]byte) (Versions, bool) {
+	return func(s []byte) (Versions, bool) { return parse(s), true }
+}
+
+func parserFor(name string) func([]byte) (Versions, bool) {
+	f, ok := core.LookupEnvFile(name)
+	if !ok {
+		return nil
 	}
-	for _, prefix := range []string{"Manifest-v", "JuliaManifest-v"} {
-		if len(name) > len(prefix)+len(".toml") && strings.HasPrefix(name, prefix) && strings.HasSuffix(name, ".toml") {
-			return parseJuliaManifest
-		}
-	}
-	if strings.HasPrefix(name, "requirements") && strings.HasSuffix(name, ".txt") {
-		return parseRequirements
-	}
-	return nil
+	return parsers[f.Format]
 }
 
 // Change is one package whose version differs between two files.
@@ -166,8 +183,9 @@ func (c *collector) result() Versions {
 		all := append(more, c.v[name])
 		slices.SortFunc(all, compareVersions)
 		all = slices.Compact(all)
-		// An entry without a version next to versioned ones (an npm
-		// workspace link next to its folder entry) says nothing more.
+		// An entry without a version next to versioned ones (a
+		// workspace member listed once more as a path dependency) says
+		// nothing more.
 		if len(all) > 1 && all[0] == "" {
 			all = all[1:]
 		}

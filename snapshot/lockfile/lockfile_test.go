@@ -28,9 +28,19 @@ func TestParse(t *testing.T) {
 			want: Versions{"Adapt": "4.0.4", "Flux": "0.14.15", "LinearAlgebra": "", "Quoted.Name": "1.0.0", "Twin": "0.9.1, 0.10.0"},
 		},
 		{
-			name: "go.sum", path: "go.sum", content: goSum,
-			want: Versions{"github.com/google/uuid": "v1.6.0", "golang.org/x/mod": "v0.9.0, v0.10.0", "gopkg.in/yaml.v3": "v3.0.1"},
+			// Required versions, replace directives not applied.
+			name: "go.mod", path: "go.mod", content: goMod,
+			want: Versions{
+				"github.com/google/uuid": "v1.6.0", "github.com/AlecAivazis/survey/v2": "v2.3.7", "golang.org/x/mod": "v0.10.0",
+				"github.com/blang/semver": "v3.5.1+incompatible", "gopkg.in/yaml.v3": "v3.0.1",
+			},
 		},
+		{
+			name: "go.mod with a damaged line", path: "go.mod",
+			content: "module m\n\nrequire (\n\ta.example/x v1.0.0\n\tnot a require line\n\tb.example/y/v2 v2.0.0\n\tc.example/z v2.0.0\n)\n\ngo 1.22 1.23\n",
+			want:    Versions{"a.example/x": "v1.0.0", "b.example/y/v2": "v2.0.0"},
+		},
+		{name: "empty go.mod", path: "go.mod", content: "", want: Versions{}},
 		{
 			name: "Cargo.lock", path: `C:\work\Cargo.lock`, content: cargoLock,
 			want: Versions{"anyhow": "1.0.86", "mycrate": "0.1.0", "syn": "1.0.109, 2.0.72"},
@@ -40,12 +50,24 @@ func TestParse(t *testing.T) {
 			want: Versions{"filelock": "3.15.4", "numpy": "1.26.4, 2.0.1", "torch": "2.4.0", "trainer": "0.1.0", "dynamic": ""},
 		},
 		{
+			// As Python's index does, and unlike Cargo (see the next case).
+			name: "uv.lock names PEP 503-normalised", path: "uv.lock",
+			content: "[[package]]\nname = \"Zope.Interface\"\nversion = \"6.4\"\n\n[[package]]\nname = \"zope_interface\"\nversion = \"7.0\"\n",
+			want:    Versions{"zope-interface": "6.4, 7.0"},
+		},
+		{
+			name: "Cargo.lock names as written", path: "Cargo.lock",
+			content: "[[package]]\nname = \"Zope.Interface\"\nversion = \"6.4\"\n\n[[package]]\nname = \"zope_interface\"\nversion = \"7.0\"\n",
+			want:    Versions{"Zope.Interface": "6.4", "zope_interface": "7.0"},
+		},
+		{
 			name: "poetry.lock", path: "poetry.lock", content: poetryLock,
 			want: Versions{"certifi": "2024.7.4", "requests": "2.32.3", "urllib3": "2.2.2"},
 		},
 		{
 			name: "package-lock.json v3", path: "package-lock.json", content: packageLockV3,
-			want: Versions{"@tensorflow/tfjs-node": "4.20.0", "lodash": "3.10.1, 4.17.21", "my-lib": "0.2.0"},
+			// Top-level folders only; the workspace link takes its folder's version.
+			want: Versions{"@tensorflow/tfjs-node": "4.20.0", "lodash": "4.17.21", "my-lib": "0.2.0"},
 		},
 		{
 			name: "package-lock.json v1", path: "package-lock.json", content: packageLockV1,
@@ -72,8 +94,21 @@ func TestParse(t *testing.T) {
 		},
 		{name: "empty Cargo.lock", path: "Cargo.lock", content: "", want: Versions{}},
 		{name: "truncated uv.lock", path: "uv.lock", content: uvLock[:strings.Index(uvLock, `name = "numpy"`)+10], want: Versions{"filelock": "3.15.4"}},
-		{name: "broken package-lock.json", path: "package-lock.json", content: `{"packages": {`, want: Versions{}},
+		{
+			// Everything before the damage is kept, the entry it cuts short
+			// too when its name was read; nothing after it.
+			name: "damaged Cargo.lock", path: "Cargo.lock",
+			content: "[[package]]\nname = \"a\"\nversion = \"1.0.0\"\n\n[[package]]\nname = \"b\"\nchecksum = \"unterminated\nversion = \"2.0.0\"\n\n[[package]]\nname = \"c\"\nversion = \"3.0.0\"\n",
+			want:    Versions{"a": "1.0.0", "b": ""},
+		},
 		{name: "mistyped package-lock.json", path: "package-lock.json", content: `{"packages": [], "dependencies": {"a": {"version": "1"}, "b": 7, "c": {"version": 2}}}`, want: Versions{"a": "1", "b": "", "c": ""}},
+		{
+			name: "package-lock.json keys that are not top-level packages", path: "package-lock.json",
+			content: `{"packages": {"": {"version": "1"}, "node_modules/": {}, "node_modules/@scope": {"version": "1"}, "node_modules/@s/": {},
+				"node_modules/@s/x/y": {}, "node_modules/a/node_modules/b": {"version": "1"}, "packages/w": {"version": "1"},
+				"node_modules/@s/ok": {"version": "2", "link": "true"}, "node_modules/lnk": {"link": true, "resolved": "nowhere"}}}`,
+			want: Versions{"@s/ok": "2", "lnk": ""},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -119,7 +154,7 @@ func TestParseCRLFAndBOM(t *testing.T) {
 	for _, tt := range []struct{ path, content string }{
 		{"Manifest.toml", juliaManifestV2},
 		{"Manifest.toml", juliaManifestV1},
-		{"go.sum", goSum},
+		{"go.mod", goMod},
 		{"Cargo.lock", cargoLock},
 		{"uv.lock", uvLock},
 		{"poetry.lock", poetryLock},
@@ -136,9 +171,24 @@ func TestParseCRLFAndBOM(t *testing.T) {
 }
 
 func TestParseUnknown(t *testing.T) {
-	for _, path := range []string{"yarn.lock", "pnpm-lock.yaml", "environment.yml", "Project.toml", "pyproject.toml", "go.mod", "requirements.in", "Manifest-v.toml", "manifest.toml", "", "dir/"} {
+	for _, path := range []string{"yarn.lock", "pnpm-lock.yaml", "environment.yml", "Project.toml", "pyproject.toml", "go.sum", "go.work.sum", "requirements.in", "manifest.toml", "Manifest.toml.bak", "sub/Manifest-v1.11.toml/x", "", "dir/"} {
 		if v, ok := Parse(path, []byte("name = \"x\"\n")); ok || v != nil {
 			t.Errorf("Parse(%q) = %v, %v; want nil, false", path, v, ok)
+		}
+	}
+}
+
+// What no reader can make anything of is left to the text diff.
+func TestParseUnreadable(t *testing.T) {
+	for _, tt := range []struct{ path, content string }{
+		{"go.mod", "require (\n\ta.example/x v1.0.0\n"}, // the block never closes
+		{"package-lock.json", `{"packages": {`},
+		{"Cargo.lock", "[[package]\nname = \"x\"\nversion = \"1\"\n"},
+		{"Manifest.toml", "= 1\n[[deps.A]]\nversion = \"1\"\n"},
+		{"uv.lock", "\x00"},
+	} {
+		if v, ok := Parse(tt.path, []byte(tt.content)); ok || v != nil {
+			t.Errorf("Parse(%q, %q) = %v, %v; want nil, false", tt.path, tt.content, v, ok)
 		}
 	}
 }
@@ -148,7 +198,8 @@ func TestParseTOMLStrings(t *testing.T) {
 		{`version = "1.0"`, "1.0"},
 		{`version = 'C:\path'`, `C:\path`},
 		{`version = "a\"b\\c\u00e9\U0001F600\x41"`, "a\"b\\cé😀A"},
-		{`version = "bad\qescape"`, `bad\qescape`},
+		{`version = "bad\qescape"`, ""}, // not TOML: the library stops here
+		{`version = "\u00e9t\u00e9"`, "été"},
 		{"version = \"\"\"\nmulti\\\n    line\"\"\"\"", "multiline\""},
 		{"version = '''\nraw\\n'''", `raw\n`},
 		{`"version" = "quoted key"`, "quoted key"},

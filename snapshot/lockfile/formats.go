@@ -5,45 +5,73 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+
+	"golang.org/x/mod/modfile"
 )
 
-// parseGoSum reads "module version hash" lines. Every version is usually
-// listed twice, once for the module and once as "version/go.mod" for its
-// go.mod alone; both mean the same version, and a go.mod-only entry still
-// says the version took part in resolution, so both count.
-func parseGoSum(s []byte) Versions {
-	c := newCollector()
-	lines(s, func(line []byte) {
-		mod, rest := field(line)
-		ver, _ := field(rest)
-		if len(mod) == 0 || len(ver) == 0 {
-			return
+// parseGoMod reads the require lines of go.mod, direct and // indirect:
+// since Go 1.17 they name the version the build selects of every module
+// that provides a package to it, which go.sum (checksums of every version
+// the module graph touched) cannot say. replace directives are not applied:
+// the required version is what a user compares, and a replacement by a
+// local directory has no version at all. Versions are kept as written.
+//
+// modfile refuses a whole file for one bad line; the lines it names are
+// blanked and the rest read again, a few times at most, so a hand-edited or
+// truncated go.mod still lists what it can.
+func parseGoMod(s []byte) (Versions, bool) {
+	asWritten := func(_, version string) (string, error) { return version, nil }
+	s = bytes.Clone(s)
+	for range 4 {
+		f, err := modfile.ParseLax("go.mod", s, asWritten)
+		if err == nil {
+			c := newCollector()
+			for _, r := range f.Require {
+				c.add(r.Mod.Path, r.Mod.Version)
+			}
+			return c.result(), true
 		}
-		c.add(string(mod), string(bytes.TrimSuffix(ver, []byte("/go.mod"))))
-	})
-	return c.result()
+		var errs modfile.ErrorList
+		if !errors.As(err, &errs) || !blankLines(s, errs) {
+			break
+		}
+	}
+	return nil, false
 }
 
-// field returns the first blank-separated field of s and what follows it.
-func field(s []byte) (f, rest []byte) {
-	i := 0
-	for i < len(s) && isBlank(s[i]) {
-		i++
+// blankLines replaces the lines that errs point at with spaces, keeping the
+// other lines where they are, and reports whether it changed anything.
+func blankLines(s []byte, errs modfile.ErrorList) bool {
+	bad := map[int]bool{}
+	for _, e := range errs {
+		bad[e.Pos.Line] = true
 	}
-	j := i
-	for j < len(s) && !isBlank(s[j]) {
-		j++
+	changed := false
+	line := 1
+	for i, c := range s {
+		switch {
+		case c == '\n':
+			line++
+		case bad[line] && c != ' ':
+			s[i], changed = ' ', true
+		}
 	}
-	return s[i:j], s[j:]
+	return changed
 }
 
-func isBlank(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f' }
-
-// parseNPM reads package-lock.json (and npm-shrinkwrap.json). Versions 2 and
-// 3 list every installed folder under "packages", keyed by path; version 1
-// has only the "dependencies" tree, of which the top level is read. Entries
-// are decoded one by one so that one odd entry does not lose the others.
-func parseNPM(s []byte) Versions {
+// parseNPM reads package-lock.json (and npm-shrinkwrap.json). Versions 2
+// and 3 list every installed folder under "packages", keyed by path; only
+// the top-level folders, node_modules/<name> and node_modules/@scope/<name>,
+// count: they are what the project's own require() finds, while nested
+// copies (node_modules/a/node_modules/b) are private to the package above
+// them and would turn every deduplication into a change. A workspace
+// member's top-level entry is a link to its folder, whose version it takes.
+// Version 1 has only the "dependencies" tree, of which the top level is read,
+// the same set of packages.
+//
+// Entries are decoded one by one so that one odd entry does not lose the
+// others. A file that is not JSON gives ok=false.
+func parseNPM(s []byte) (Versions, bool) {
 	c := newCollector()
 	var doc struct {
 		Packages     map[string]json.RawMessage `json:"packages"`
@@ -54,45 +82,58 @@ func parseNPM(s []byte) Versions {
 		// fit; a syntax error fills nothing.
 		var typeErr *json.UnmarshalTypeError
 		if !errors.As(err, &typeErr) {
-			return c.result()
+			return nil, false
 		}
 	}
 	if len(doc.Packages) > 0 {
 		const dir = "node_modules/"
 		for key, raw := range doc.Packages {
-			if key == "" { // the project itself
+			name, ok := strings.CutPrefix(key, dir)
+			if !ok || !topLevelPackage(name) {
 				continue
 			}
-			version, name := npmEntry(raw)
-			if i := strings.LastIndex(key, dir); i >= 0 {
-				// The folder name is the name code imports, even for an
-				// alias whose "name" field is the real package.
-				name = key[i+len(dir):]
+			e := npmEntry(raw)
+			if e.link {
+				e = npmEntry(doc.Packages[e.resolved])
 			}
-			// Otherwise the key is a workspace folder, named by its
-			// "name" field; the matching node_modules link has no version.
-			c.add(name, version)
+			c.add(name, e.version)
 		}
-		return c.result()
+		return c.result(), true
 	}
 	for name, raw := range doc.Dependencies {
-		version, _ := npmEntry(raw)
-		c.add(name, version)
+		c.add(name, npmEntry(raw).version)
 	}
-	return c.result()
+	return c.result(), true
 }
 
-// npmEntry returns an entry's "version" and "name", or "" for either when it
-// is missing or not a string.
-func npmEntry(raw json.RawMessage) (version, name string) {
+// topLevelPackage reports whether what follows node_modules/ in a key is a
+// package name, "name" or "@scope/name", rather than a path into it.
+func topLevelPackage(name string) bool {
+	scope, rest, scoped := strings.Cut(name, "/")
+	if !scoped {
+		return name != "" && name[0] != '@'
+	}
+	return len(scope) > 1 && scope[0] == '@' && rest != "" && !strings.Contains(rest, "/")
+}
+
+type npmPackage struct {
+	version, resolved string
+	link              bool
+}
+
+// npmEntry reads an entry's "version", and "resolved" and "link" for a
+// workspace link; a field that is missing or of another type reads as
+// empty.
+func npmEntry(raw json.RawMessage) npmPackage {
 	var e struct {
-		Version json.RawMessage `json:"version"`
-		Name    json.RawMessage `json:"name"`
+		Version  json.RawMessage `json:"version"`
+		Resolved json.RawMessage `json:"resolved"`
+		Link     json.RawMessage `json:"link"`
 	}
-	if json.Unmarshal(raw, &e) != nil {
-		return "", ""
+	if len(raw) == 0 || json.Unmarshal(raw, &e) != nil {
+		return npmPackage{}
 	}
-	return jsonString(e.Version), jsonString(e.Name)
+	return npmPackage{version: jsonString(e.Version), resolved: jsonString(e.Resolved), link: string(e.Link) == "true"}
 }
 
 func jsonString(raw json.RawMessage) string {
@@ -239,6 +280,8 @@ func isArchiveName(name []byte) bool {
 	return false
 }
 
+func pep503(name string) string { return normalizeName([]byte(name)) }
+
 // normalizeName applies PEP 503 so that "Scikit_Learn" and "scikit-learn",
 // which pip treats as one project, compare as one package.
 func normalizeName(name []byte) string {
@@ -261,3 +304,5 @@ func normalizeName(name []byte) string {
 func isAlnum(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
 }
+
+func isBlank(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f' }
