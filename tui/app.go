@@ -1,8 +1,8 @@
 // Package tui is ddtui, DearDiary's terminal explorer: browse projects,
 // experiments and iteration trees, read parameters and metric charts,
-// compare runs side by side, and restore the environment of a run. It talks
-// only to a core.Tracker, so it works the same on a local file and on a
-// daemon.
+// compare runs side by side, and restore the environment of a run. It reads
+// through Store, a few methods of core.Tracker, so it works the same on a
+// local file and on a daemon.
 package tui
 
 import (
@@ -17,10 +17,11 @@ import (
 	"github.com/deardiary/deardiary-go/core"
 )
 
-// Context is what every screen shares: the tracker, the terminal size, the
+// Context is what every screen shares: the store, the terminal size, the
 // styles and the clock.
 type Context struct {
-	Tracker core.Tracker
+	// Tracker is where the screens read from: any core.Tracker, or a fake.
+	Tracker Store
 	// Source names where the data comes from, for the header.
 	Source string
 	// Live refreshes running iterations on their own (for a daemon, whose

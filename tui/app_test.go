@@ -40,7 +40,7 @@ type driver struct {
 	m *Model
 }
 
-func newDriver(t *testing.T, tracker core.Tracker, w, h int) *driver {
+func newDriver(t *testing.T, tracker Store, w, h int) *driver {
 	t.Helper()
 	d := &driver{t: t, m: New(&Context{Tracker: tracker, Source: "test.db", NoTicks: true, RestoreDir: t.TempDir()})}
 	d.send(tea.WindowSizeMsg{Width: w, Height: h})

@@ -103,7 +103,7 @@ func (d *detailScreen) Init() tea.Cmd {
 
 // snapshotOf returns a run's snapshot, or its driver's: children inherit the
 // environment of the run that started them.
-func snapshotOf(ctx context.Context, t core.Tracker, it *core.Iteration) (*core.Snapshot, bool, error) {
+func snapshotOf(ctx context.Context, t Store, it *core.Iteration) (*core.Snapshot, bool, error) {
 	snap, err := t.GetSnapshot(ctx, it.ID)
 	if core.IsNotFound(err) && it.ParentID != "" {
 		if parent, perr := t.GetIteration(ctx, it.ParentID); perr == nil {
