@@ -239,7 +239,7 @@ func TestFilterAndSort(t *testing.T) {
 }
 
 func TestCompareRuns(t *testing.T) {
-	d := newDriver(t, demoStore(t), 150, 50)
+	d := newDriver(t, newSample(), 150, 50)
 	d.selectRow("vision")
 	d.keys("enter")
 	d.selectRow("augmentation ablation")
