@@ -38,10 +38,14 @@ type Context struct {
 	Height  int
 	Styles  Styles
 	Now     func() time.Time
+
+	lastScreen screenID
 }
 
 // screen is one page: a list, a table, a detail view.
 type screen interface {
+	// id names this screen instance while it is on the stack.
+	id() screenID
 	// Init starts the screen's loads.
 	Init() tea.Cmd
 	Update(msg tea.Msg) (screen, tea.Cmd)
@@ -56,6 +60,33 @@ type screen interface {
 	Capturing() bool
 }
 
+// screenID names one screen instance. Every load carries the id of the
+// screen that asked for it, so its result reaches that screen or, once the
+// screen is gone, nothing: a slow answer for a run the user left must not
+// land in the dialog of the run they opened next.
+type screenID uint64
+
+// base is what every screen embeds: the shared context and its id.
+type base struct {
+	ctx *Context
+	sid screenID
+}
+
+func newBase(ctx *Context) base {
+	ctx.lastScreen++
+	return base{ctx: ctx, sid: ctx.lastScreen}
+}
+
+func (b *base) id() screenID { return b.sid }
+
+// load runs fn in the background with the spinner turning, under a context
+// that ends when this screen leaves the stack; fn's message comes back to
+// this screen only.
+func (b *base) load(fn func(ctx context.Context) tea.Msg) tea.Cmd {
+	id := b.sid
+	return func() tea.Msg { return loadMsg{screen: id, fn: fn} }
+}
+
 // Messages between screens and the app.
 type (
 	pushMsg   struct{ s screen }
@@ -64,9 +95,15 @@ type (
 		text string
 		err  bool
 	}
-	// loadMsg asks the app to run a load in the background.
+	// loadMsg asks the app to run a load for a screen.
 	loadMsg struct {
-		fn func(ctx context.Context) tea.Msg
+		screen screenID
+		fn     func(ctx context.Context) tea.Msg
+	}
+	// loadedMsg carries a load's result to the screen that asked for it.
+	loadedMsg struct {
+		screen screenID
+		msg    tea.Msg
 	}
 )
 
@@ -76,20 +113,27 @@ func pop() tea.Msg          { return popMsg{} }
 // fail reports an error in the status line.
 func fail(err error) tea.Msg { return statusMsg{text: core.ErrorMessageOrText(err), err: true} }
 
-// load runs fn in the background with the spinner turning; fn's message
-// comes back to the screen.
-func load(fn func(ctx context.Context) tea.Msg) tea.Cmd {
-	return func() tea.Msg { return loadMsg{fn} }
+// loadTimeout bounds one load: a daemon that stops answering shows as an
+// error rather than a spinner forever.
+const loadTimeout = 60 * time.Second
+
+// frame is a screen on the stack with the context its loads run under.
+type frame struct {
+	s      screen
+	ctx    context.Context
+	cancel context.CancelFunc
 }
 
-// doneLoading carries a load's result and stops its spinner turn.
-type doneLoading struct{ msg tea.Msg }
+func newFrame(s screen) frame {
+	ctx, cancel := context.WithCancel(context.Background())
+	return frame{s, ctx, cancel}
+}
 
 // Model is the root model: a stack of screens with a header, a status line
 // and a footer of key hints.
 type Model struct {
 	ctx      *Context
-	stack    []screen
+	stack    []frame
 	status   string
 	isError  bool
 	help     bool
@@ -110,7 +154,7 @@ func New(ctx *Context) *Model {
 		ctx.RestoreDir = "restore"
 	}
 	ctx.Styles = DefaultStyles()
-	return &Model{ctx: ctx, stack: []screen{newProjects(ctx)}, status: ctx.Notice, spinner: spinner.New(spinner.WithSpinner(spinner.Dot))}
+	return &Model{ctx: ctx, stack: []frame{newFrame(newProjects(ctx))}, status: ctx.Notice, spinner: spinner.New(spinner.WithSpinner(spinner.Dot))}
 }
 
 // Init implements tea.Model.
@@ -121,7 +165,17 @@ func (m *Model) Init() tea.Cmd {
 	return tea.Batch(m.top().Init(), m.spinner.Tick, liveTick())
 }
 
-func (m *Model) top() screen { return m.stack[len(m.stack)-1] }
+func (m *Model) top() screen { return m.stack[len(m.stack)-1].s }
+
+// frame returns the stack's frame of a screen, nil once it has left.
+func (m *Model) frame(id screenID) *frame {
+	for i := range m.stack {
+		if m.stack[i].s.id() == id {
+			return &m.stack[i]
+		}
+	}
+	return nil
+}
 
 // Update implements tea.Model.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
@@ -130,11 +184,13 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.ctx.Width, m.ctx.Height = msg.Width, msg.Height
 		return m, nil
 	case pushMsg:
-		m.stack = append(m.stack, msg.s)
+		m.stack = append(m.stack, newFrame(msg.s))
 		m.status = ""
 		return m, msg.s.Init()
 	case popMsg:
 		if len(m.stack) > 1 {
+			// The screen's loads are of no use to anyone now.
+			m.stack[len(m.stack)-1].cancel()
 			m.stack = m.stack[:len(m.stack)-1]
 		}
 		return m, nil
@@ -142,15 +198,26 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.status, m.isError = msg.text, msg.err
 		return m, nil
 	case loadMsg:
-		m.loading++
-		return m, func() tea.Msg {
-			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-			defer cancel()
-			return doneLoading{msg.fn(ctx)}
+		f := m.frame(msg.screen)
+		if f == nil {
+			return m, nil
 		}
-	case doneLoading:
+		m.loading++
+		parent := f.ctx
+		return m, func() tea.Msg {
+			ctx, cancel := context.WithTimeout(parent, loadTimeout)
+			defer cancel()
+			return loadedMsg{msg.screen, msg.fn(ctx)}
+		}
+	case loadedMsg:
 		m.loading = max(m.loading-1, 0)
-		return m.Update(msg.msg)
+		f := m.frame(msg.screen)
+		if f == nil {
+			return m, nil
+		}
+		var cmd tea.Cmd
+		f.s, cmd = f.s.Update(msg.msg)
+		return m, cmd
 	case spinner.TickMsg:
 		var cmd tea.Cmd
 		m.spinner, cmd = m.spinner.Update(msg)
@@ -170,8 +237,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if !m.top().Capturing() {
 			switch msg.String() {
 			case "ctrl+c", "q":
-				m.quitting = true
-				return m, tea.Quit
+				return m, m.quit()
 			case "?":
 				m.help = true
 				return m, nil
@@ -181,8 +247,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 				}
 			}
 		} else if msg.String() == "ctrl+c" {
-			m.quitting = true
-			return m, tea.Quit
+			return m, m.quit()
 		}
 		if m.status != "" && !m.isError {
 			m.status = ""
@@ -205,9 +270,19 @@ func consumes(s screen, key string) bool {
 }
 
 func (m *Model) forward(msg tea.Msg) tea.Cmd {
-	s, cmd := m.top().Update(msg)
-	m.stack[len(m.stack)-1] = s
+	f := &m.stack[len(m.stack)-1]
+	var cmd tea.Cmd
+	f.s, cmd = f.s.Update(msg)
 	return cmd
+}
+
+// quit ends the program and every load still running.
+func (m *Model) quit() tea.Cmd {
+	m.quitting = true
+	for _, f := range m.stack {
+		f.cancel()
+	}
+	return tea.Quit
 }
 
 // View implements tea.Model.
@@ -227,8 +302,8 @@ func (m *Model) View() tea.View {
 func (m *Model) render() string {
 	st, w, h := m.ctx.Styles, m.ctx.Width, m.ctx.Height
 	var crumbs []string
-	for _, s := range m.stack {
-		crumbs = append(crumbs, s.Title())
+	for _, f := range m.stack {
+		crumbs = append(crumbs, f.s.Title())
 	}
 	spin := " "
 	if m.loading > 0 {

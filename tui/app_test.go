@@ -12,154 +12,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
-	"golang.org/x/crypto/bcrypt"
-
-	"github.com/deardiary/deardiary-go/core"
-	"github.com/deardiary/deardiary-go/core/duckdb"
-	"github.com/deardiary/deardiary-go/tui/demo"
 )
-
-// demoStore is the demo history in memory.
-func demoStore(t *testing.T) *duckdb.Store {
-	t.Helper()
-	s, err := duckdb.Open(":memory:", duckdb.WithBcryptCost(bcrypt.MinCost))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if err := demo.Build(context.Background(), s); err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-// driver steps the app message by message, running each command to its
-// result as Bubble Tea would.
-type driver struct {
-	t *testing.T
-	m *Model
-}
-
-func newDriver(t *testing.T, tracker Store, w, h int) *driver {
-	t.Helper()
-	d := &driver{t: t, m: New(&Context{Tracker: tracker, Source: "test.db", NoTicks: true, RestoreDir: t.TempDir()})}
-	d.send(tea.WindowSizeMsg{Width: w, Height: h})
-	d.run(d.m.Init())
-	return d
-}
-
-func (d *driver) run(cmd tea.Cmd) {
-	d.t.Helper()
-	queue := []tea.Cmd{cmd}
-	for len(queue) > 0 {
-		c := queue[0]
-		queue = queue[1:]
-		if c == nil {
-			continue
-		}
-		switch msg := c().(type) {
-		case nil:
-		case tea.BatchMsg:
-			queue = append(queue, msg...)
-		case tea.QuitMsg:
-			return
-		default:
-			_, next := d.m.Update(msg)
-			queue = append(queue, next)
-		}
-	}
-}
-
-func (d *driver) send(msg tea.Msg) {
-	d.t.Helper()
-	_, cmd := d.m.Update(msg)
-	d.run(cmd)
-}
-
-// keyMsg builds the message of a key as the terminal would send it.
-func keyMsg(name string) tea.KeyPressMsg {
-	special := map[string]tea.Key{
-		"enter": {Code: tea.KeyEnter}, "esc": {Code: tea.KeyEscape}, "space": {Code: tea.KeySpace, Text: " "},
-		"tab": {Code: tea.KeyTab}, "shift+tab": {Code: tea.KeyTab, Mod: tea.ModShift}, "down": {Code: tea.KeyDown},
-		"up": {Code: tea.KeyUp}, "left": {Code: tea.KeyLeft}, "right": {Code: tea.KeyRight}, "backspace": {Code: tea.KeyBackspace},
-		"ctrl+u": {Code: 'u', Mod: tea.ModCtrl},
-	}
-	if k, ok := special[name]; ok {
-		return tea.KeyPressMsg(k)
-	}
-	r := []rune(name)[0]
-	return tea.KeyPressMsg(tea.Key{Code: r, Text: name})
-}
-
-// keys presses keys one by one.
-func (d *driver) keys(names ...string) {
-	d.t.Helper()
-	for _, n := range names {
-		d.send(keyMsg(n))
-	}
-}
-
-// typeText types text into a focused field.
-func (d *driver) typeText(s string) {
-	for _, r := range s {
-		d.send(tea.KeyPressMsg(tea.Key{Code: r, Text: string(r)}))
-	}
-}
-
-// screen is what the terminal shows, without styling.
-func (d *driver) screen() string { return ansi.Strip(d.m.render()) }
-
-// expect fails unless every part is on screen.
-func (d *driver) expect(parts ...string) {
-	d.t.Helper()
-	s := d.screen()
-	for _, p := range parts {
-		if !strings.Contains(s, p) {
-			d.t.Fatalf("screen lacks %q:\n%s", p, s)
-		}
-	}
-}
-
-// selectRow moves the cursor to the first row containing text.
-func (d *driver) selectRow(text string) {
-	d.t.Helper()
-	d.keys("ctrl+u", "ctrl+u", "ctrl+u")
-	for range 60 {
-		for _, line := range strings.Split(d.screen(), "\n") {
-			if strings.Contains(line, text) && d.m.ctx.Styles.Selected.GetReverse() && strings.Contains(d.m.render(), "\x1b[7m") {
-				if sel := d.selectedLine(); strings.Contains(sel, text) {
-					return
-				}
-			}
-		}
-		d.keys("down")
-	}
-	d.t.Fatalf("no row with %q:\n%s", text, d.screen())
-}
-
-// selectedLine is the line drawn in reverse video.
-func (d *driver) selectedLine() string {
-	for _, line := range strings.Split(d.m.render(), "\n") {
-		if strings.Contains(line, "\x1b[7m") {
-			return ansi.Strip(line)
-		}
-	}
-	return ""
-}
-
-// fitsIn checks that every line of the screen fits the terminal.
-func (d *driver) fitsIn(w, h int) {
-	d.t.Helper()
-	lines := strings.Split(d.m.render(), "\n")
-	if len(lines) != h {
-		d.t.Fatalf("%d lines, want %d", len(lines), h)
-	}
-	for i, l := range lines {
-		if got := ansi.StringWidth(l); got != w {
-			d.t.Fatalf("line %d is %d cells wide, want %d: %q", i, got, w, ansi.Strip(l))
-		}
-	}
-}
 
 func TestBrowseToARunAndItsTabs(t *testing.T) {
 	d := newDriver(t, demoStore(t), 140, 45)
@@ -278,7 +131,7 @@ func TestRestoreWritesTheFiles(t *testing.T) {
 	d.selectRow("#4 ")
 	d.keys("R")
 	d.expect("Restore the environment of run #4", "uv.lock", "pyproject.toml", "uncommitted.patch", "target directory")
-	shown, err := store.GetSnapshot(context.Background(), d.m.stack[len(d.m.stack)-1].(*restoreScreen).row.it.ID)
+	shown, err := store.GetSnapshot(context.Background(), d.top().(*restoreScreen).row.it.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,7 +141,7 @@ func TestRestoreWritesTheFiles(t *testing.T) {
 	d.typeText(target)
 	d.keys("enter")
 	d.expect("Restored 3 files", "Next", "git checkout", "git apply", "uv sync --frozen")
-	snap, err := store.GetSnapshot(context.Background(), d.m.stack[len(d.m.stack)-1].(*restoreScreen).row.it.ID)
+	snap, err := store.GetSnapshot(context.Background(), d.top().(*restoreScreen).row.it.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -318,8 +171,8 @@ func TestRestoreWithoutSnapshot(t *testing.T) {
 }
 
 func TestLiveRefreshKeepsCursorAndMarks(t *testing.T) {
-	store := demoStore(t)
-	d := newDriver(t, store, 140, 45)
+	s := newSample()
+	d := newDriver(t, s, 140, 45)
 	d.m.ctx.Live = true
 	d.selectRow("vision")
 	d.keys("enter")
@@ -329,10 +182,7 @@ func TestLiveRefreshKeepsCursorAndMarks(t *testing.T) {
 	d.keys("space")
 	d.selectRow("▶ RUNNING")
 	before := d.selectedLine()
-	it := d.m.stack[len(d.m.stack)-1].(*iterationsScreen).selected().it
-	if _, err := store.LogMetric(context.Background(), it.ID, core.MetricInput{Key: "loss", Value: 0.0123}); err != nil {
-		t.Fatal(err)
-	}
+	s.Log(s.running, "loss", 0.0123)
 	d.send(liveTickMsg{})
 	after := d.selectedLine()
 	if !strings.Contains(after, "RUNNING") || !strings.Contains(after, "0.0123") || after == before {
@@ -368,9 +218,7 @@ func TestSizesAndHelp(t *testing.T) {
 
 func TestNoticeShowsUntilAKey(t *testing.T) {
 	const notice = "12 points from before the last writer stopped are only in test.db.journal"
-	d := &driver{t: t, m: New(&Context{Tracker: demoStore(t), Source: "test.db", NoTicks: true, Notice: notice})}
-	d.send(tea.WindowSizeMsg{Width: 120, Height: 30})
-	d.run(d.m.Init())
+	d := startDriver(t, &Context{Tracker: newSample(), Source: "test.db", NoTicks: true, Notice: notice}, 120, 30)
 	d.expect(notice, "projects")
 	d.keys("down")
 	if strings.Contains(d.screen(), notice) {

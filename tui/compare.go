@@ -20,7 +20,7 @@ import (
 // summaries with the best marked, overlaid curves, and what changed in their
 // environments, down to the package versions of each lock file.
 type compareScreen struct {
-	ctx  *Context
+	base
 	rows []*runRow
 	tab  int
 
@@ -62,7 +62,7 @@ func newCompare(ctx *Context, rows []*runRow) *compareScreen {
 			keys[k] = true
 		}
 	}
-	return &compareScreen{ctx: ctx, rows: rows, keys: orderMetrics(keys), history: map[string][]core.Series{}}
+	return &compareScreen{base: newBase(ctx), rows: rows, keys: orderMetrics(keys), history: map[string][]core.Series{}}
 }
 
 func (c *compareScreen) Title() string   { return fmt.Sprintf("compare %d runs", len(c.rows)) }
@@ -88,7 +88,7 @@ func (c *compareScreen) fetchSnaps() tea.Cmd {
 	}
 	c.snapsLoading = true
 	t, st, rows := c.ctx.Tracker, c.ctx.Styles, c.rows
-	return load(func(ctx context.Context) tea.Msg {
+	return c.load(func(ctx context.Context) tea.Msg {
 		snaps := make([]*core.Snapshot, len(rows))
 		for i, r := range rows {
 			snap, _, err := snapshotOf(ctx, t, r.it)
@@ -115,7 +115,7 @@ func (c *compareScreen) fetchCurve() tea.Cmd {
 		ids[i] = r.it.ID
 	}
 	t, points := c.ctx.Tracker, max(c.ctx.Width*2, 200)
-	return load(func(ctx context.Context) tea.Msg {
+	return c.load(func(ctx context.Context) tea.Msg {
 		series, err := t.MetricHistory(ctx, core.HistoryQuery{Key: key, IterationIDs: ids, MaxPoints: points})
 		return compareHistory{key, series, err}
 	})

@@ -15,7 +15,7 @@ import (
 // detailScreen shows one run: overview, parameters, metrics with a chart,
 // tags, the experiment's resources, and the captured environment.
 type detailScreen struct {
-	ctx        *Context
+	base
 	experiment *core.Experiment
 	row        *runRow
 	tab        int
@@ -65,7 +65,7 @@ type historyLoaded struct {
 }
 
 func newDetail(ctx *Context, e *core.Experiment, r *runRow) *detailScreen {
-	d := &detailScreen{ctx: ctx, experiment: e, row: r, keys: orderMetrics(keysOf(r.metrics)), plotted: map[string]bool{}, history: map[string]core.Series{}}
+	d := &detailScreen{base: newBase(ctx), experiment: e, row: r, keys: orderMetrics(keysOf(r.metrics)), plotted: map[string]bool{}, history: map[string]core.Series{}}
 	if len(d.keys) > 0 {
 		d.plotted[d.keys[0]] = true
 	}
@@ -87,7 +87,7 @@ func (d *detailScreen) Capturing() bool { return false }
 
 func (d *detailScreen) Init() tea.Cmd {
 	t, it, exp := d.ctx.Tracker, d.row.it, d.experiment.ID
-	return tea.Batch(load(func(ctx context.Context) tea.Msg {
+	return tea.Batch(d.load(func(ctx context.Context) tea.Msg {
 		var msg detailLoaded
 		msg.params, _, msg.err = t.ListParameters(ctx, core.ParameterFilter{IterationID: it.ID})
 		if msg.err == nil {
@@ -129,7 +129,7 @@ func (d *detailScreen) fetchHistory() tea.Cmd {
 		return nil
 	}
 	t, id, points := d.ctx.Tracker, d.row.it.ID, max(d.ctx.Width*2, 200)
-	return load(func(ctx context.Context) tea.Msg {
+	return d.load(func(ctx context.Context) tea.Msg {
 		var out []core.Series
 		for _, k := range want {
 			s, err := t.MetricHistory(ctx, core.HistoryQuery{Key: k, IterationIDs: []string{id}, MaxPoints: points})

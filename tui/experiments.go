@@ -14,7 +14,7 @@ import (
 
 // experimentsScreen lists a project's experiments with their run counts.
 type experimentsScreen struct {
-	ctx     *Context
+	base
 	project *core.Project
 	rows    []experimentRow
 	loaded  bool
@@ -34,7 +34,7 @@ type experimentsLoaded struct {
 }
 
 func newExperiments(ctx *Context, p *core.Project) *experimentsScreen {
-	return &experimentsScreen{ctx: ctx, project: p}
+	return &experimentsScreen{base: newBase(ctx), project: p}
 }
 
 func (s *experimentsScreen) Title() string   { return s.project.Name }
@@ -42,7 +42,7 @@ func (s *experimentsScreen) Capturing() bool { return false }
 
 func (s *experimentsScreen) Init() tea.Cmd {
 	t, project := s.ctx.Tracker, s.project.ID
-	return load(func(ctx context.Context) tea.Msg {
+	return s.load(func(ctx context.Context) tea.Msg {
 		exps, _, err := t.ListExperiments(ctx, core.ExperimentFilter{ProjectID: project})
 		if err != nil {
 			return experimentsLoaded{err: err}

@@ -90,7 +90,7 @@ func TestHostileSnapshots(t *testing.T) {
 	target := t.TempDir() + "/restored"
 	d.keys("ctrl+u")
 	d.typeText(target)
-	restored := d.m.stack[len(d.m.stack)-1].(*restoreScreen).row.it.ID
+	restored := d.top().(*restoreScreen).row.it.ID
 	step("restore", "enter")
 	d.expect("Restored 6 files") // five files and the diff
 	snap, err := store.GetSnapshot(ctx, restored)

@@ -19,7 +19,7 @@ import (
 // with status, times, the last value of metrics and the parameters, sortable
 // and filterable, with marks for comparing.
 type iterationsScreen struct {
-	ctx        *Context
+	base
 	experiment *core.Experiment
 	all        []*runRow // in tree order
 	metricKeys []string
@@ -65,7 +65,7 @@ type searchDone struct {
 
 func newIterations(ctx *Context, e *core.Experiment) *iterationsScreen {
 	ti := newInput("/ ", "text, or metrics.accuracy > 0.9 and params.optimizer = 'adam'")
-	return &iterationsScreen{ctx: ctx, experiment: e, marks: map[string]bool{}, filter: ti}
+	return &iterationsScreen{base: newBase(ctx), experiment: e, marks: map[string]bool{}, filter: ti}
 }
 
 func (s *iterationsScreen) Title() string   { return s.experiment.Name }
@@ -78,7 +78,7 @@ func (s *iterationsScreen) Init() tea.Cmd { return s.fetch(false) }
 func (s *iterationsScreen) fetch(refresh bool) tea.Cmd {
 	t, id := s.ctx.Tracker, s.experiment.ID
 	s.reloading = true
-	return load(func(ctx context.Context) tea.Msg {
+	return s.load(func(ctx context.Context) tea.Msg {
 		its, _, err := t.ListIterations(ctx, core.IterationFilter{ExperimentID: id})
 		if err != nil {
 			return iterationsLoaded{err: err, refresh: refresh}
@@ -249,7 +249,7 @@ func (s *iterationsScreen) updateFilter(msg tea.KeyPressMsg) tea.Cmd {
 		text := strings.TrimSpace(s.filter.Value())
 		if isExpression(text) {
 			t, id := s.ctx.Tracker, s.experiment.ID
-			return load(func(ctx context.Context) tea.Msg {
+			return s.load(func(ctx context.Context) tea.Msg {
 				its, _, err := t.SearchIterations(ctx, core.IterationSearch{ExperimentIDs: []string{id}, Filter: text})
 				ids := map[string]bool{}
 				for _, it := range its {

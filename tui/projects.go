@@ -12,7 +12,7 @@ import (
 
 // projectsScreen lists the projects.
 type projectsScreen struct {
-	ctx      *Context
+	base
 	projects []*core.Project
 	tags     map[string][]string
 	loaded   bool
@@ -26,14 +26,14 @@ type projectsLoaded struct {
 	err      error
 }
 
-func newProjects(ctx *Context) *projectsScreen { return &projectsScreen{ctx: ctx} }
+func newProjects(ctx *Context) *projectsScreen { return &projectsScreen{base: newBase(ctx)} }
 
 func (s *projectsScreen) Title() string   { return "Projects" }
 func (s *projectsScreen) Capturing() bool { return false }
 
 func (s *projectsScreen) Init() tea.Cmd {
 	t := s.ctx.Tracker
-	return load(func(ctx context.Context) tea.Msg {
+	return s.load(func(ctx context.Context) tea.Msg {
 		projects, err := t.ListProjects(ctx, core.ProjectFilter{})
 		tags := map[string][]string{}
 		for _, p := range projects {

@@ -17,7 +17,7 @@ import (
 // confirm; then the result and the commands to run next. It writes locally,
 // also when the snapshot came from a daemon. Errors stay in the dialog.
 type restoreScreen struct {
-	ctx       *Context
+	base
 	row       *runRow
 	snap      *core.Snapshot
 	inherited bool
@@ -42,7 +42,7 @@ type restoreDone struct {
 func newRestore(ctx *Context, r *runRow) *restoreScreen {
 	ti := newInput("target directory: ", "")
 	ti.SetValue(filepath.Join(ctx.RestoreDir, "iteration_"+r.it.ID))
-	return &restoreScreen{ctx: ctx, row: r, dir: ti}
+	return &restoreScreen{base: newBase(ctx), row: r, dir: ti}
 }
 
 func (s *restoreScreen) Title() string   { return fmt.Sprintf("restore #%d", s.row.ordinal) }
@@ -50,7 +50,7 @@ func (s *restoreScreen) Capturing() bool { return s.loaded && s.snap != nil && s
 
 func (s *restoreScreen) Init() tea.Cmd {
 	t, it := s.ctx.Tracker, s.row.it
-	return tea.Batch(s.dir.Focus(), load(func(ctx context.Context) tea.Msg {
+	return tea.Batch(s.dir.Focus(), s.load(func(ctx context.Context) tea.Msg {
 		snap, inherited, err := snapshotOf(ctx, t, it)
 		return restoreSnapshot{snap, inherited, err}
 	}))
@@ -87,7 +87,7 @@ func (s *restoreScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 			s.busy, s.err = true, nil
 			snap, dir := *s.snap, strings.TrimSpace(s.dir.Value())
 			snap.IterationID = s.row.it.ID
-			return s, load(func(context.Context) tea.Msg {
+			return s, s.load(func(context.Context) tea.Msg {
 				res, err := snapshot.Restore(&snap, "", snapshot.RestoreOptions{Dir: dir})
 				return restoreDone{res, err}
 			})

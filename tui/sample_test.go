@@ -113,7 +113,8 @@ func (s *sample) curves(it *core.Iteration, steps int, rate, floor float64) {
 	s.Log(it, "lr", 0.1, 0.05)
 }
 
-func commit(n int) string { return fmt.Sprintf("%040x", 0xabc0+n) }
+// commit is a git-like commit id whose first characters tell runs apart.
+func commit(n int) string { return fmt.Sprintf("%08x%032x", 0xc0ffee00+n, n) }
 
 func pythonSnapshot(torch, numpy string, n int, dirty bool) *core.Snapshot {
 	snap := &core.Snapshot{

@@ -89,7 +89,7 @@ func TestFlowRestore(t *testing.T) {
 	waitFor(t, tm, "Restored 2 files", "julia --project=")
 	press(tm, "q")
 	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*Model)
-	r := final.stack[len(final.stack)-1].(*restoreScreen)
+	r := final.top().(*restoreScreen)
 	snap, err := store.GetSnapshot(context.Background(), r.row.it.ID)
 	if err != nil {
 		t.Fatal(err)

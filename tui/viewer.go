@@ -8,7 +8,7 @@ import (
 
 // viewerScreen shows a text (a captured file, a diff) with scrolling.
 type viewerScreen struct {
-	ctx   *Context
+	base
 	title string
 	lines []string
 	diff  bool
@@ -18,7 +18,7 @@ type viewerScreen struct {
 
 func newViewer(ctx *Context, title, text string, diff bool) *viewerScreen {
 	text = strings.ReplaceAll(text, "\r\n", "\n")
-	return &viewerScreen{ctx: ctx, title: title, lines: strings.Split(strings.TrimSuffix(text, "\n"), "\n"), diff: diff}
+	return &viewerScreen{base: newBase(ctx), title: title, lines: strings.Split(strings.TrimSuffix(text, "\n"), "\n"), diff: diff}
 }
 
 func (v *viewerScreen) Title() string       { return v.title }

@@ -38,6 +38,10 @@ type Store struct {
 	// Search answers SearchIterations, which the fake cannot evaluate
 	// itself; without it, the call fails as an invalid filter would.
 	Search func(q core.IterationSearch) ([]*core.Iteration, error)
+	// AnswerCancelled makes calls answer even when their caller has
+	// cancelled, as a response already on its way would; otherwise they
+	// fail with the context's error.
+	AnswerCancelled bool
 }
 
 // New returns an empty store whose entities are created from now on, a
@@ -228,12 +232,12 @@ func (s *Store) Waiting() int {
 }
 
 // enter counts a call and waits at its method's gate, if any. It then
-// fails with the context's error, as a real store would once the answer
-// arrives for a caller that gave up.
+// fails with the context's error, as a real store would for a caller that
+// gave up, unless AnswerCancelled.
 func (s *Store) enter(ctx context.Context, method, arg string) error {
 	s.mu.Lock()
 	s.calls[method]++
-	g := s.gates[method]
+	g, answer := s.gates[method], s.AnswerCancelled
 	s.mu.Unlock()
 	if g != nil {
 		g.mu.Lock()
@@ -244,6 +248,9 @@ func (s *Store) enter(ctx context.Context, method, arg string) error {
 			}
 		}
 		g.mu.Unlock()
+	}
+	if answer {
+		return nil
 	}
 	return ctx.Err()
 }
