@@ -48,9 +48,12 @@ type screen interface {
 	id() screenID
 	// Init starts the screen's loads.
 	Init() tea.Cmd
+	// Update also receives the body's size as a tea.WindowSizeMsg: when
+	// the screen is pushed and whenever the terminal changes.
 	Update(msg tea.Msg) (screen, tea.Cmd)
-	// View renders the body in width x height cells.
-	View(width, height int) string
+	// View renders the body at the size Update last received. It changes
+	// nothing: whatever it needs to know is settled in Update.
+	View() string
 	// Title is the screen's crumb in the header.
 	Title() string
 	// Bindings are the screen's keys, for dispatch, the footer and help.
@@ -66,10 +69,12 @@ type screen interface {
 // land in the dialog of the run they opened next.
 type screenID uint64
 
-// base is what every screen embeds: the shared context and its id.
+// base is what every screen embeds: the shared context, its id and the
+// size of its body.
 type base struct {
-	ctx *Context
-	sid screenID
+	ctx           *Context
+	sid           screenID
+	width, height int
 }
 
 func newBase(ctx *Context) base {
@@ -78,6 +83,9 @@ func newBase(ctx *Context) base {
 }
 
 func (b *base) id() screenID { return b.sid }
+
+// resize records the body's size.
+func (b *base) resize(msg tea.WindowSizeMsg) { b.width, b.height = msg.Width, msg.Height }
 
 // load runs fn in the background with the spinner turning, under a context
 // that ends when this screen leaves the stack; fn's message comes back to
@@ -182,11 +190,17 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.ctx.Width, m.ctx.Height = msg.Width, msg.Height
-		return m, nil
+		// Every screen learns the size, so one revealed by esc is ready.
+		cmds := make([]tea.Cmd, len(m.stack))
+		for i := range m.stack {
+			cmds[i] = m.resize(&m.stack[i])
+		}
+		return m, tea.Batch(cmds...)
 	case pushMsg:
 		m.stack = append(m.stack, newFrame(msg.s))
 		m.status = ""
-		return m, msg.s.Init()
+		resized := m.resize(&m.stack[len(m.stack)-1])
+		return m, tea.Batch(resized, msg.s.Init())
 	case popMsg:
 		if len(m.stack) > 1 {
 			// The screen's loads are of no use to anyone now.
@@ -256,6 +270,19 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, m.forward(msg)
 }
 
+// bodySize is the size of a screen's body: the terminal less the header,
+// the status line and the footer.
+func (m *Model) bodySize() tea.WindowSizeMsg {
+	return tea.WindowSizeMsg{Width: m.ctx.Width, Height: max(m.ctx.Height-3, 1)}
+}
+
+// resize tells a screen its body's size.
+func (m *Model) resize(f *frame) tea.Cmd {
+	var cmd tea.Cmd
+	f.s, cmd = f.s.Update(m.bodySize())
+	return cmd
+}
+
 // consumes reports whether the screen binds key itself (a detail screen's
 // left arrow switches tabs rather than going back).
 func consumes(s screen, key string) bool {
@@ -300,7 +327,7 @@ func (m *Model) View() tea.View {
 
 // render draws the whole screen: header, body, status and footer.
 func (m *Model) render() string {
-	st, w, h := m.ctx.Styles, m.ctx.Width, m.ctx.Height
+	st, w := m.ctx.Styles, m.ctx.Width
 	var crumbs []string
 	for _, f := range m.stack {
 		crumbs = append(crumbs, f.s.Title())
@@ -320,14 +347,14 @@ func (m *Model) render() string {
 		status = style.Render(fit(m.status, w))
 	}
 	footer := m.footer()
-	bodyHeight := max(h-3, 1)
+	size := m.bodySize()
 	var body string
 	if m.help {
-		body = m.helpView(w, bodyHeight)
+		body = m.helpView()
 	} else {
-		body = m.top().View(w, bodyHeight)
+		body = m.top().View()
 	}
-	return strings.Join([]string{pad(header, w), box(body, w, bodyHeight), pad(status, w), pad(footer, w)}, "\n")
+	return strings.Join([]string{pad(header, w), box(body, size.Width, size.Height), pad(status, w), pad(footer, w)}, "\n")
 }
 
 // footer is the one-line help: the screen's main keys, then the global ones.
@@ -347,7 +374,7 @@ func (m *Model) footer() string {
 }
 
 // helpView lists every key of the screen, and the global ones.
-func (m *Model) helpView(w, h int) string {
+func (m *Model) helpView() string {
 	st := m.ctx.Styles
 	lines := []string{st.Title.Render("Keys: " + m.top().Title()), ""}
 	all := append(m.top().Bindings(), globalBindings...)

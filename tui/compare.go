@@ -35,8 +35,8 @@ type compareScreen struct {
 	// its snapshots arrive.
 	snapsLoading bool
 	envLines     []string // drawn with the snapshots, off the UI loop
-	cur          cursor
-	height       int
+	// scroll is the body's first line shown, in the tabs that scroll.
+	scroll cursor
 }
 
 var compareTabs = []string{"Parameters", "Metrics", "Curves", "Environment"}
@@ -123,17 +123,13 @@ func (c *compareScreen) fetchCurve() tea.Cmd {
 
 func (c *compareScreen) Bindings() []binding {
 	b := []binding{
-		{keys: []string{"tab"}, label: "tab", help: "next tab", footer: true, run: func() tea.Cmd { c.tab = (c.tab + 1) % len(compareTabs); c.cur = cursor{}; return c.fetchTab() }},
-		{keys: []string{"shift+tab"}, label: "shift+tab", help: "previous tab", run: func() tea.Cmd {
-			c.tab = (c.tab + len(compareTabs) - 1) % len(compareTabs)
-			c.cur = cursor{}
-			return c.fetchTab()
-		}},
+		{keys: []string{"tab"}, label: "tab", help: "next tab", footer: true, run: func() tea.Cmd { return c.showTab((c.tab + 1) % len(compareTabs)) }},
+		{keys: []string{"shift+tab"}, label: "shift+tab", help: "previous tab", run: func() tea.Cmd { return c.showTab((c.tab + len(compareTabs) - 1) % len(compareTabs)) }},
 		{keys: []string{"1", "2", "3", "4"}, label: "1-4", help: "go to a tab"},
 	}
 	switch c.tab {
 	case 0:
-		b = append(b, binding{keys: []string{"d"}, label: "d", help: "only parameters that differ / all", footer: true, run: func() tea.Cmd { c.onlyDiff = !c.onlyDiff; return nil }})
+		b = append(b, binding{keys: []string{"d"}, label: "d", help: "only parameters that differ / all", footer: true, run: func() tea.Cmd { c.onlyDiff = !c.onlyDiff; c.clampScroll(); return nil }})
 	case 1:
 		b = append(b, binding{keys: []string{"m"}, label: "m", help: "show last / min / max", footer: true, run: func() tea.Cmd { c.stat = (c.stat + 1) % 3; return nil }})
 	case 2:
@@ -147,54 +143,75 @@ func (c *compareScreen) Bindings() []binding {
 	return b
 }
 
+// showTab switches to a tab, scrolled to its top, and loads what it needs.
+func (c *compareScreen) showTab(tab int) tea.Cmd {
+	c.tab, c.scroll = tab, cursor{}
+	return c.fetchTab()
+}
+
 func (c *compareScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case compareSnaps:
 		c.snaps, c.envLines, c.snapsErr, c.snapsLoading = msg.snaps, msg.envLines, msg.err, false
+		c.clampScroll()
 	case compareHistory:
 		if msg.err != nil {
 			return c, func() tea.Msg { return fail(msg.err) }
 		}
 		c.history[msg.key] = msg.series
+	case tea.WindowSizeMsg:
+		c.resize(msg)
+		c.clampScroll()
 	case tea.KeyPressMsg:
 		if k := msg.String(); len(k) == 1 && k[0] >= '1' && k[0] <= '4' {
-			c.tab, c.cur = int(k[0]-'1'), cursor{}
-			return c, c.fetchTab()
+			return c, c.showTab(int(k[0] - '1'))
 		}
 		if cmd, ok := dispatch(c.Bindings(), msg); ok {
 			return c, cmd
 		}
-		c.cur.top = c.cur.pos
-		c.cur.move(msg, 1<<20, 1)
+		c.scroll.move(msg, c.scrollPositions(), c.bodyRows())
 	case tea.MouseWheelMsg:
-		c.cur.move(msg, 1<<20, 1)
+		c.scroll.move(msg, c.scrollPositions(), c.bodyRows())
 	}
 	return c, nil
 }
 
+// bodyRows is the height under the tab bar and its blank line.
+func (c *compareScreen) bodyRows() int { return max(c.height-2, 1) }
+
+// body is the shown tab's lines, for the tabs that scroll as a whole.
+func (c *compareScreen) body() []string {
+	switch c.tab {
+	case 0:
+		return c.paramsLines(c.width)
+	case 1:
+		return c.metricLines(c.width)
+	case 3:
+		return c.environmentLines()
+	}
+	return nil
+}
+
+// scrollPositions is how many first lines the body can be shown from: one
+// per line that a full page can start at.
+func (c *compareScreen) scrollPositions() int { return max(len(c.body())-c.bodyRows()+1, 1) }
+
+// clampScroll keeps the body's last page the furthest it scrolls, as the
+// body shrinks or the window grows.
+func (c *compareScreen) clampScroll() { c.scroll.clamp(c.scrollPositions(), c.bodyRows()) }
+
 // label names a run in column headers and legends.
 func label(r *runRow) string { return fmt.Sprintf("#%d %s", r.ordinal, short(r.it.ID)) }
 
-func (c *compareScreen) View(w, h int) string {
-	st := c.ctx.Styles
-	c.height = h
-	tabs := tabBar(st, compareTabs, c.tab)
-	var body []string
-	switch c.tab {
-	case 0:
-		body = c.paramsLines(w)
-	case 1:
-		body = c.metricLines(w)
-	case 2:
-		return tabs + "\n\n" + c.curvesView(w, h-2)
-	case 3:
-		body = c.environmentLines()
+func (c *compareScreen) View() string {
+	tabs := tabBar(c.ctx.Styles, compareTabs, c.tab)
+	if c.tab == 2 {
+		return tabs + "\n\n" + c.curvesView(c.width, c.bodyRows())
 	}
 	// The body scrolls as a whole: the cursor is its first line.
-	room := max(h-2, 1)
-	c.cur.pos = min(c.cur.pos, max(len(body)-room, 0))
-	body = body[c.cur.pos:min(c.cur.pos+room, len(body))]
-	return tabs + "\n\n" + strings.Join(body, "\n")
+	body, room := c.body(), c.bodyRows()
+	from := min(c.scroll.pos, max(len(body)-room, 0))
+	return tabs + "\n\n" + strings.Join(body[from:min(from+room, len(body))], "\n")
 }
 
 // columnWidth shares the width between a name column and one per run.

@@ -60,8 +60,9 @@ func (c *cursor) clamp(n, height int) {
 	c.top = min(max(c.top, 0), max(n-height, 0))
 }
 
-// window returns the rows [from, to) to draw.
-func (c *cursor) window(n, height int) (int, int) {
+// window returns the rows [from, to) to draw. Update keeps the cursor
+// clamped; window clamps a copy, so drawing never moves it.
+func (c cursor) window(n, height int) (int, int) {
 	c.clamp(n, height)
 	return c.top, min(c.top+height, n)
 }

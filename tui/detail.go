@@ -32,10 +32,8 @@ type detailScreen struct {
 	keyCur  cursor
 	plotted map[string]bool
 	history map[string]core.Series
-	width   int
 
 	envCur cursor
-	height int
 }
 
 var detailTabs = []string{"Overview", "Parameters", "Metrics", "Tags", "Resources", "Environment"}
@@ -208,6 +206,7 @@ func (d *detailScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 			return d, func() tea.Msg { return fail(msg.err) }
 		}
 		d.params, d.tags, d.resources, d.snap, d.inherited, d.snapErr, d.loaded = msg.params, msg.tags, msg.resources, msg.snap, msg.inherited, msg.snapErr, true
+		d.envCur.clamp(len(d.envEntries()), d.envRows())
 	case historyLoaded:
 		if msg.err != nil {
 			return d, func() tea.Msg { return fail(msg.err) }
@@ -215,6 +214,10 @@ func (d *detailScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 		for _, s := range msg.series {
 			d.history[s.Key] = s
 		}
+	case tea.WindowSizeMsg:
+		d.resize(msg)
+		d.keyCur.clamp(len(d.keys), d.keyRows())
+		d.envCur.clamp(len(d.envEntries()), d.envRows())
 	case tea.KeyPressMsg:
 		if k := msg.String(); len(k) == 1 && k[0] >= '1' && k[0] <= '6' {
 			d.tab = int(k[0] - '1')
@@ -233,15 +236,24 @@ func (d *detailScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 func (d *detailScreen) moveCursor(msg tea.Msg) {
 	switch d.tab {
 	case tabMetrics:
-		d.keyCur.move(msg, len(d.keys), max(d.height/3, 3))
+		d.keyCur.move(msg, len(d.keys), d.keyRows())
 	case tabEnvironment:
-		d.envCur.move(msg, len(d.envEntries()), max(d.height-10, 3))
+		d.envCur.move(msg, len(d.envEntries()), d.envRows())
 	}
 }
 
-func (d *detailScreen) View(w, h int) string {
-	st := d.ctx.Styles
-	d.width, d.height = w, h
+// tabHeight is the height under the tab bar and its blank line.
+func (d *detailScreen) tabHeight() int { return d.height - 2 }
+
+// keyRows is how many metric keys the metrics tab lists at once: a third
+// of the tab, the rest is the chart.
+func (d *detailScreen) keyRows() int { return min(len(d.keys), max(d.tabHeight()/3, 3)) }
+
+// envRows is how many files the environment tab lists under its fields.
+func (d *detailScreen) envRows() int { return max(d.tabHeight()-len(d.envFields()), 1) }
+
+func (d *detailScreen) View() string {
+	st, w := d.ctx.Styles, d.width
 	tabs := tabBar(st, detailTabs, d.tab)
 	body := ""
 	switch d.tab {
@@ -250,13 +262,13 @@ func (d *detailScreen) View(w, h int) string {
 	case tabParams:
 		body = d.paramsView()
 	case tabMetrics:
-		body = d.metricsView(w, h-2)
+		body = d.metricsView(w, d.tabHeight())
 	case tabTags:
 		body = d.tagsView()
 	case tabResources:
 		body = d.resourcesView(w)
 	case tabEnvironment:
-		body = d.environmentView(w, h-2)
+		body = d.environmentView(w)
 	}
 	if !d.loaded && d.tab != tabMetrics && d.tab != tabOverview {
 		body = st.Faint.Render("loading…")
@@ -325,7 +337,7 @@ func (d *detailScreen) metricsView(w, h int) string {
 	if len(d.keys) == 0 {
 		return "No metrics recorded."
 	}
-	listHeight := min(len(d.keys), max(h/3, 3))
+	listHeight := d.keyRows()
 	lines := []string{st.Faint.Render(padRight("  key", 24) + padLeft("last", 11) + padLeft("step", 8) + padLeft("min", 11) + padLeft("max", 11) + padLeft("points", 8))}
 	from, to := d.keyCur.window(len(d.keys), listHeight)
 	for i := from; i < to; i++ {
@@ -387,7 +399,7 @@ func (d *detailScreen) resourcesView(w int) string {
 	return strings.Join(lines, "\n")
 }
 
-func (d *detailScreen) environmentView(w, h int) string {
+func (d *detailScreen) environmentView(w int) string {
 	st := d.ctx.Styles
 	if d.snap == nil {
 		if d.snapErr != nil && !core.IsNotFound(d.snapErr) {
@@ -396,6 +408,35 @@ func (d *detailScreen) environmentView(w, h int) string {
 		return "No environment captured for this run (drivers capture theirs when they start)."
 	}
 	s := d.snap
+	lines := d.envFields()
+	entries := d.envEntries()
+	from, to := d.envCur.window(len(entries), d.envRows())
+	for i := from; i < to; i++ {
+		line := "  " + padRight(entries[i], 32)
+		if i < len(s.Files) {
+			f := s.Files[i]
+			line += padRight(f.Ecosystem, 11) + padLeft(core.FormatBytes(f.Size), 10) + "  " + f.SHA256[:min(12, len(f.SHA256))]
+			if f.Skipped != "" {
+				line += "  " + st.Changed.Render("skipped: "+f.Skipped)
+			}
+		} else {
+			line += padRight("git", 11) + padLeft(core.FormatBytes(int64(len(s.Git.Diff))), 10)
+		}
+		if i == d.envCur.pos {
+			line = st.Selected.Render(pad(ansiStrip(line), w))
+		}
+		lines = append(lines, line)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// envFields are the environment tab's lines above its list of files: what
+// was captured, and the list's heading.
+func (d *detailScreen) envFields() []string {
+	st, s := d.ctx.Styles, d.snap
+	if s == nil {
+		return nil
+	}
 	commit := s.Git.Commit
 	if commit == "" {
 		commit = "–"
@@ -426,26 +467,7 @@ func (d *detailScreen) environmentView(w, h int) string {
 	for _, n := range s.Notes {
 		lines = append(lines, d.field("note", n))
 	}
-	lines = append(lines, "", st.Faint.Render(padRight("  file", 34)+padRight("ecosystem", 11)+padLeft("size", 10)+"  sha256"))
-	entries := d.envEntries()
-	from, to := d.envCur.window(len(entries), max(h-len(lines), 1))
-	for i := from; i < to; i++ {
-		line := "  " + padRight(entries[i], 32)
-		if i < len(s.Files) {
-			f := s.Files[i]
-			line += padRight(f.Ecosystem, 11) + padLeft(core.FormatBytes(f.Size), 10) + "  " + f.SHA256[:min(12, len(f.SHA256))]
-			if f.Skipped != "" {
-				line += "  " + st.Changed.Render("skipped: "+f.Skipped)
-			}
-		} else {
-			line += padRight("git", 11) + padLeft(core.FormatBytes(int64(len(s.Git.Diff))), 10)
-		}
-		if i == d.envCur.pos {
-			line = st.Selected.Render(pad(ansiStrip(line), w))
-		}
-		lines = append(lines, line)
-	}
-	return strings.Join(lines, "\n")
+	return append(lines, "", st.Faint.Render(padRight("  file", 34)+padRight("ecosystem", 11)+padLeft("size", 10)+"  sha256"))
 }
 
 func orDash(s string) string {

@@ -27,7 +27,6 @@ type iterationsScreen struct {
 	shown      []*runRow
 	marks      map[string]bool
 	cur        cursor
-	height     int
 	loaded     bool
 	reloading  bool
 
@@ -128,7 +127,7 @@ func (s *iterationsScreen) toggleMark() tea.Cmd {
 			s.marks[r.it.ID] = true
 		}
 		s.cur.pos++
-		s.cur.clamp(len(s.shown), s.height)
+		s.cur.clamp(len(s.shown), s.page())
 	}
 	return nil
 }
@@ -206,6 +205,10 @@ func (s *iterationsScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 			return s, s.fetch(true)
 		}
 		return s, nil
+	case tea.WindowSizeMsg:
+		s.resize(msg)
+		s.filter.SetWidth(max(s.width-3, 1))
+		s.cur.clamp(len(s.shown), s.page())
 	case tea.KeyPressMsg:
 		if s.filtering {
 			return s, s.updateFilter(msg)
@@ -213,9 +216,9 @@ func (s *iterationsScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 		if cmd, ok := dispatch(s.Bindings(), msg); ok {
 			return s, cmd
 		}
-		s.cur.move(msg, len(s.shown), s.height)
+		s.cur.move(msg, len(s.shown), s.page())
 	case tea.MouseWheelMsg:
-		s.cur.move(msg, len(s.shown), s.height)
+		s.cur.move(msg, len(s.shown), s.page())
 	case tea.PasteMsg:
 		if s.filtering {
 			var cmd tea.Cmd
@@ -225,6 +228,9 @@ func (s *iterationsScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 	}
 	return s, nil
 }
+
+// page is how many runs fit under the two heading lines.
+func (s *iterationsScreen) page() int { return max(s.height-2, 1) }
 
 func (s *iterationsScreen) anyRunning() bool {
 	for _, r := range s.all {
@@ -319,6 +325,7 @@ func (s *iterationsScreen) build(msg iterationsLoaded) {
 			s.cur.pos = i
 		}
 	}
+	s.cur.clamp(len(s.shown), s.page())
 }
 
 func boolInt(b bool) int {
@@ -434,7 +441,7 @@ func (s *iterationsScreen) arrange() {
 		}
 	}
 	walk(roots)
-	s.cur.clamp(len(s.shown), s.height)
+	s.cur.clamp(len(s.shown), s.page())
 }
 
 // compareBy orders two rows by a column; missing values sort last.
@@ -494,8 +501,8 @@ const (
 	paramWidth  = 12
 )
 
-func (s *iterationsScreen) View(w, h int) string {
-	st := s.ctx.Styles
+func (s *iterationsScreen) View() string {
+	st, w := s.ctx.Styles, s.width
 	if !s.loaded {
 		return st.Faint.Render("loading runs…")
 	}
@@ -542,12 +549,10 @@ func (s *iterationsScreen) View(w, h int) string {
 	}
 	top := st.Faint.Render(summary)
 	if s.filtering {
-		s.filter.SetWidth(w - 3)
 		top = s.filter.View()
 	}
 	lines := []string{top, st.Faint.Render(pad(head, w))}
-	s.height = h - 2
-	from, to := s.cur.window(len(s.shown), s.height)
+	from, to := s.cur.window(len(s.shown), s.page())
 	for i := from; i < to; i++ {
 		lines = append(lines, s.renderRow(s.shown[i], i == s.cur.pos, w, nm, np))
 	}

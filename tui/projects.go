@@ -17,7 +17,6 @@ type projectsScreen struct {
 	tags     map[string][]string
 	loaded   bool
 	cur      cursor
-	height   int
 }
 
 type projectsLoaded struct {
@@ -71,28 +70,34 @@ func (s *projectsScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 			return s, func() tea.Msg { return fail(msg.err) }
 		}
 		s.projects, s.tags, s.loaded = msg.projects, msg.tags, true
+		s.cur.clamp(len(s.projects), s.rows())
+	case tea.WindowSizeMsg:
+		s.resize(msg)
+		s.cur.clamp(len(s.projects), s.rows())
 	case tea.KeyPressMsg:
 		if cmd, ok := dispatch(s.Bindings(), msg); ok {
 			return s, cmd
 		}
-		s.cur.move(msg, len(s.projects), s.height)
+		s.cur.move(msg, len(s.projects), s.rows())
 	case tea.MouseWheelMsg:
-		s.cur.move(msg, len(s.projects), s.height)
+		s.cur.move(msg, len(s.projects), s.rows())
 	}
 	return s, nil
 }
 
-func (s *projectsScreen) View(w, h int) string {
-	st := s.ctx.Styles
+// rows is how many projects fit under the two heading lines.
+func (s *projectsScreen) rows() int { return max(s.height-2, 1) }
+
+func (s *projectsScreen) View() string {
+	st, w := s.ctx.Styles, s.width
 	if !s.loaded {
 		return st.Faint.Render("loading projects…")
 	}
 	if len(s.projects) == 0 {
 		return "No projects yet. Training code creates them; see the README's quick start."
 	}
-	s.height = h - 2
 	lines := []string{st.Faint.Render(fmt.Sprintf("%d projects", len(s.projects))), st.Faint.Render(pad(padRight("name", 28)+" "+padRight("created", 14)+" "+padRight("tags", 24)+" description", w))}
-	from, to := s.cur.window(len(s.projects), s.height)
+	from, to := s.cur.window(len(s.projects), s.rows())
 	for i := from; i < to; i++ {
 		p := s.projects[i]
 		line := padRight(p.Name, 28) + " " + padRight(ago(p.CreatedDate, s.ctx.Now()), 14) + " " +

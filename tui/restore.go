@@ -99,12 +99,14 @@ func (s *restoreScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 		var cmd tea.Cmd
 		s.dir, cmd = s.dir.Update(msg)
 		return s, cmd
+	case tea.WindowSizeMsg:
+		s.resize(msg)
 	}
 	return s, nil
 }
 
-func (s *restoreScreen) View(w, h int) string {
-	st := s.ctx.Styles
+func (s *restoreScreen) View() string {
+	st, w := s.ctx.Styles, s.width
 	lines := []string{st.Title.Render(fmt.Sprintf("Restore the environment of run #%d (%s)", s.row.ordinal, short(s.row.it.ID))), ""}
 	switch {
 	case !s.loaded:
