@@ -56,10 +56,11 @@ type screen interface {
 	View() string
 	// Title is the screen's crumb in the header.
 	Title() string
-	// Bindings are the screen's keys, for dispatch, the footer and help.
+	// Bindings are the screen's keys as they stand, for dispatch, the
+	// footer and help. Keys bound nowhere reach Update, for a text field.
 	Bindings() []binding
-	// Capturing reports whether a text field has the keyboard, so global
-	// keys (q, ?, esc) go to it instead.
+	// Capturing reports whether a text field has the keyboard: the app's
+	// own keys (q, ?, esc) then type into it, except ctrl+c.
 	Capturing() bool
 }
 
@@ -245,29 +246,50 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.Batch(liveTick(), m.forward(msg))
 	case tea.KeyPressMsg:
 		if m.help {
+			// The help says any key closes it.
 			m.help = false
 			return m, nil
-		}
-		if !m.top().Capturing() {
-			switch msg.String() {
-			case "ctrl+c", "q":
-				return m, m.quit()
-			case "?":
-				m.help = true
-				return m, nil
-			case "esc", "backspace", "left", "h":
-				if len(m.stack) > 1 && !consumes(m.top(), msg.String()) {
-					return m, pop
-				}
-			}
-		} else if msg.String() == "ctrl+c" {
-			return m, m.quit()
 		}
 		if m.status != "" && !m.isError {
 			m.status = ""
 		}
+		if cmd, ok := dispatch(m.keymap(), msg); ok {
+			return m, cmd
+		}
 	}
 	return m, m.forward(msg)
+}
+
+// keymap is the table a key press is looked up in: the app's keys that no
+// screen may take (quit, help), the screen's, then going back, which a
+// screen may take for itself (the detail's left arrow switches tabs).
+func (m *Model) keymap() []binding {
+	first, last := m.appKeys()
+	return append(append(first, m.top().Bindings()...), last...)
+}
+
+// appKeys are the app's own keys, before and after the screen's.
+func (m *Model) appKeys() (first, last []binding) {
+	quit := binding{keys: []string{"ctrl+c"}, label: "ctrl+c", help: "quit, also while typing", run: m.quit}
+	if m.top().Capturing() {
+		return []binding{quit}, nil
+	}
+	first = []binding{
+		{keys: []string{"?"}, label: "?", help: "help", footer: true, run: func() tea.Cmd { m.help = true; return nil }},
+		{keys: []string{"q"}, label: "q", help: "quit", footer: true, run: m.quit},
+		quit,
+	}
+	if len(m.stack) > 1 {
+		last = []binding{{keys: []string{"esc", "backspace", "left", "h"}, label: "esc", help: "back", footer: true, run: func() tea.Cmd { return pop }}}
+	}
+	return first, last
+}
+
+// helpKeys are the keys help and the footer show, in their order: the
+// screen's, then the app's.
+func (m *Model) helpKeys() []binding {
+	first, last := m.appKeys()
+	return append(append(m.top().Bindings(), last...), first...)
 }
 
 // bodySize is the size of a screen's body: the terminal less the header,
@@ -281,19 +303,6 @@ func (m *Model) resize(f *frame) tea.Cmd {
 	var cmd tea.Cmd
 	f.s, cmd = f.s.Update(m.bodySize())
 	return cmd
-}
-
-// consumes reports whether the screen binds key itself (a detail screen's
-// left arrow switches tabs rather than going back).
-func consumes(s screen, key string) bool {
-	for _, b := range s.Bindings() {
-		for _, k := range b.keys {
-			if k == key {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 func (m *Model) forward(msg tea.Msg) tea.Cmd {
@@ -357,29 +366,26 @@ func (m *Model) render() string {
 	return strings.Join([]string{pad(header, w), box(body, size.Width, size.Height), pad(status, w), pad(footer, w)}, "\n")
 }
 
-// footer is the one-line help: the screen's main keys, then the global ones.
+// footer is the one-line help: the screen's main keys, then the app's.
 func (m *Model) footer() string {
 	st := m.ctx.Styles
 	var parts []string
-	for _, b := range m.top().Bindings() {
-		if b.footer {
+	for _, b := range m.helpKeys() {
+		if b.footer && b.label != "" {
 			parts = append(parts, st.Key.Render(b.label)+" "+st.Faint.Render(b.help))
 		}
 	}
-	if len(m.stack) > 1 {
-		parts = append(parts, st.Key.Render("esc")+" "+st.Faint.Render("back"))
-	}
-	parts = append(parts, st.Key.Render("?")+" "+st.Faint.Render("help"), st.Key.Render("q")+" "+st.Faint.Render("quit"))
 	return fit(strings.Join(parts, "  "), m.ctx.Width)
 }
 
-// helpView lists every key of the screen, and the global ones.
+// helpView lists every key of the screen, and the app's.
 func (m *Model) helpView() string {
 	st := m.ctx.Styles
 	lines := []string{st.Title.Render("Keys: " + m.top().Title()), ""}
-	all := append(m.top().Bindings(), globalBindings...)
-	for _, b := range all {
-		lines = append(lines, "  "+st.Key.Render(padRight(b.label, 14))+b.help)
+	for _, b := range m.helpKeys() {
+		if b.label != "" {
+			lines = append(lines, "  "+st.Key.Render(padRight(b.label, 14))+b.help)
+		}
 	}
 	lines = append(lines, "", st.Faint.Render("any key closes this help"))
 	return strings.Join(lines, "\n")

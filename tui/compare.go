@@ -123,10 +123,10 @@ func (c *compareScreen) fetchCurve() tea.Cmd {
 
 func (c *compareScreen) Bindings() []binding {
 	b := []binding{
-		{keys: []string{"tab"}, label: "tab", help: "next tab", footer: true, run: func() tea.Cmd { return c.showTab((c.tab + 1) % len(compareTabs)) }},
-		{keys: []string{"shift+tab"}, label: "shift+tab", help: "previous tab", run: func() tea.Cmd { return c.showTab((c.tab + len(compareTabs) - 1) % len(compareTabs)) }},
-		{keys: []string{"1", "2", "3", "4"}, label: "1-4", help: "go to a tab"},
+		{keys: []string{"tab"}, label: "tab", help: "next tab", footer: true, run: func() tea.Cmd { return c.showTab(c.tab + 1) }},
+		{keys: []string{"shift+tab"}, label: "shift+tab", help: "previous tab", run: func() tea.Cmd { return c.showTab(c.tab - 1) }},
 	}
+	b = append(b, tabKeys(len(compareTabs), c.showTab)...)
 	switch c.tab {
 	case 0:
 		b = append(b, binding{keys: []string{"d"}, label: "d", help: "only parameters that differ / all", footer: true, run: func() tea.Cmd { c.onlyDiff = !c.onlyDiff; c.clampScroll(); return nil }})
@@ -140,12 +140,16 @@ func (c *compareScreen) Bindings() []binding {
 				return c.fetchCurve()
 			}})
 	}
+	if c.tab != 2 {
+		b = append(b, c.scroll.keys("scroll", c.scrollPositions, c.bodyRows)...)
+	}
 	return b
 }
 
-// showTab switches to a tab, scrolled to its top, and loads what it needs.
+// showTab switches to a tab, counting round from either end, scrolled to
+// its top, and loads what it needs.
 func (c *compareScreen) showTab(tab int) tea.Cmd {
-	c.tab, c.scroll = tab, cursor{}
+	c.tab, c.scroll = (tab+len(compareTabs))%len(compareTabs), cursor{}
 	return c.fetchTab()
 }
 
@@ -162,16 +166,8 @@ func (c *compareScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		c.resize(msg)
 		c.clampScroll()
-	case tea.KeyPressMsg:
-		if k := msg.String(); len(k) == 1 && k[0] >= '1' && k[0] <= '4' {
-			return c, c.showTab(int(k[0] - '1'))
-		}
-		if cmd, ok := dispatch(c.Bindings(), msg); ok {
-			return c, cmd
-		}
-		c.scroll.move(msg, c.scrollPositions(), c.bodyRows())
 	case tea.MouseWheelMsg:
-		c.scroll.move(msg, c.scrollPositions(), c.bodyRows())
+		c.scroll.wheel(msg, c.scrollPositions(), c.bodyRows())
 	}
 	return c, nil
 }

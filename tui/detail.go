@@ -142,18 +142,26 @@ func (d *detailScreen) fetchHistory() tea.Cmd {
 
 func (d *detailScreen) Bindings() []binding {
 	b := []binding{
-		{keys: []string{"tab", "right", "l"}, label: "tab", help: "next tab", footer: true, run: func() tea.Cmd { d.tab = (d.tab + 1) % len(detailTabs); return nil }},
-		{keys: []string{"shift+tab", "left", "h"}, label: "shift+tab", help: "previous tab", run: func() tea.Cmd { d.tab = (d.tab + len(detailTabs) - 1) % len(detailTabs); return nil }},
-		{keys: []string{"1", "2", "3", "4", "5", "6"}, label: "1-6", help: "go to a tab"},
-		{keys: []string{"R"}, label: "R", help: "restore this run's environment", footer: true, run: func() tea.Cmd { return push(newRestore(d.ctx, d.row)) }},
+		{keys: []string{"tab", "right", "l"}, label: "tab", help: "next tab", footer: true, run: func() tea.Cmd { return d.showTab(d.tab + 1) }},
+		{keys: []string{"shift+tab", "left", "h"}, label: "shift+tab", help: "previous tab", run: func() tea.Cmd { return d.showTab(d.tab - 1) }},
 	}
+	b = append(b, tabKeys(len(detailTabs), d.showTab)...)
+	b = append(b, binding{keys: []string{"R"}, label: "R", help: "restore this run's environment", footer: true, run: func() tea.Cmd { return push(newRestore(d.ctx, d.row)) }})
 	switch d.tab {
 	case tabMetrics:
 		b = append(b, binding{keys: []string{"space"}, label: "space", help: "plot or unplot the key", footer: true, run: d.togglePlot})
+		b = append(b, d.keyCur.keys("move", func() int { return len(d.keys) }, d.keyRows)...)
 	case tabEnvironment:
 		b = append(b, binding{keys: []string{"enter"}, label: "enter", help: "view the file or diff", footer: true, run: d.openFile})
+		b = append(b, d.envCur.keys("move", func() int { return len(d.envEntries()) }, d.envRows)...)
 	}
 	return b
+}
+
+// showTab switches to a tab, counting round from either end.
+func (d *detailScreen) showTab(tab int) tea.Cmd {
+	d.tab = (tab + len(detailTabs)) % len(detailTabs)
+	return nil
 }
 
 func (d *detailScreen) togglePlot() tea.Cmd {
@@ -218,28 +226,15 @@ func (d *detailScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 		d.resize(msg)
 		d.keyCur.clamp(len(d.keys), d.keyRows())
 		d.envCur.clamp(len(d.envEntries()), d.envRows())
-	case tea.KeyPressMsg:
-		if k := msg.String(); len(k) == 1 && k[0] >= '1' && k[0] <= '6' {
-			d.tab = int(k[0] - '1')
-			return d, nil
-		}
-		if cmd, ok := dispatch(d.Bindings(), msg); ok {
-			return d, cmd
-		}
-		d.moveCursor(msg)
 	case tea.MouseWheelMsg:
-		d.moveCursor(msg)
+		switch d.tab {
+		case tabMetrics:
+			d.keyCur.wheel(msg, len(d.keys), d.keyRows())
+		case tabEnvironment:
+			d.envCur.wheel(msg, len(d.envEntries()), d.envRows())
+		}
 	}
 	return d, nil
-}
-
-func (d *detailScreen) moveCursor(msg tea.Msg) {
-	switch d.tab {
-	case tabMetrics:
-		d.keyCur.move(msg, len(d.keys), d.keyRows())
-	case tabEnvironment:
-		d.envCur.move(msg, len(d.envEntries()), d.envRows())
-	}
 }
 
 // tabHeight is the height under the tab bar and its blank line.

@@ -86,10 +86,10 @@ func (s *experimentsScreen) Init() tea.Cmd {
 const countsInFlight = 8
 
 func (s *experimentsScreen) Bindings() []binding {
-	return []binding{
+	return append([]binding{
 		{keys: []string{"enter", "right", "l"}, label: "enter", help: "open experiment", footer: true, run: s.open},
 		{keys: []string{"r"}, label: "r", help: "reload", run: s.Init},
-	}
+	}, s.cur.keys("move", func() int { return len(s.rows) }, s.page)...)
 }
 
 func (s *experimentsScreen) open() tea.Cmd {
@@ -110,13 +110,8 @@ func (s *experimentsScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		s.resize(msg)
 		s.cur.clamp(len(s.rows), s.page())
-	case tea.KeyPressMsg:
-		if cmd, ok := dispatch(s.Bindings(), msg); ok {
-			return s, cmd
-		}
-		s.cur.move(msg, len(s.rows), s.page())
 	case tea.MouseWheelMsg:
-		s.cur.move(msg, len(s.rows), s.page())
+		s.cur.wheel(msg, len(s.rows), s.page())
 	}
 	return s, nil
 }

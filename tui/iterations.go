@@ -92,7 +92,13 @@ func (s *iterationsScreen) fetch(refresh bool) tea.Cmd {
 }
 
 func (s *iterationsScreen) Bindings() []binding {
-	return []binding{
+	if s.filtering {
+		return []binding{
+			{keys: []string{"enter"}, label: "enter", help: "apply the filter", footer: true, run: s.applyFilter},
+			{keys: []string{"esc"}, label: "esc", help: "clear the filter", footer: true, run: s.clearFilter},
+		}
+	}
+	return append([]binding{
 		{keys: []string{"enter", "right", "l"}, label: "enter", help: "open run", footer: true, run: s.open},
 		{keys: []string{"space"}, label: "space", help: "mark for compare", footer: true, run: s.toggleMark},
 		{keys: []string{"c"}, label: "c", help: "compare marked runs", footer: true, run: s.compare},
@@ -102,7 +108,7 @@ func (s *iterationsScreen) Bindings() []binding {
 		{keys: []string{"R"}, label: "R", help: "restore the run's environment", footer: true, run: s.restore},
 		{keys: []string{"u"}, label: "u", help: "clear marks", run: func() tea.Cmd { clear(s.marks); return nil }},
 		{keys: []string{"r"}, label: "r", help: "reload", run: func() tea.Cmd { return s.fetch(true) }},
-	}
+	}, s.cur.keys("move", func() int { return len(s.shown) }, s.page)...)
 }
 
 func (s *iterationsScreen) selected() *runRow {
@@ -209,22 +215,15 @@ func (s *iterationsScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 		s.resize(msg)
 		s.filter.SetWidth(max(s.width-3, 1))
 		s.cur.clamp(len(s.shown), s.page())
-	case tea.KeyPressMsg:
-		if s.filtering {
-			return s, s.updateFilter(msg)
-		}
-		if cmd, ok := dispatch(s.Bindings(), msg); ok {
-			return s, cmd
-		}
-		s.cur.move(msg, len(s.shown), s.page())
-	case tea.MouseWheelMsg:
-		s.cur.move(msg, len(s.shown), s.page())
-	case tea.PasteMsg:
+	case tea.KeyPressMsg, tea.PasteMsg:
+		// Keys bound nowhere: while filtering, they edit the filter.
 		if s.filtering {
 			var cmd tea.Cmd
 			s.filter, cmd = s.filter.Update(msg)
 			return s, cmd
 		}
+	case tea.MouseWheelMsg:
+		s.cur.wheel(msg, len(s.shown), s.page())
 	}
 	return s, nil
 }
@@ -241,36 +240,34 @@ func (s *iterationsScreen) anyRunning() bool {
 	return false
 }
 
-// updateFilter edits the filter; enter applies it, esc clears it.
-func (s *iterationsScreen) updateFilter(msg tea.KeyPressMsg) tea.Cmd {
-	switch msg.String() {
-	case "esc":
-		s.filtering, s.filterText, s.matches = false, "", nil
-		s.filter.Blur()
-		s.arrange()
-		return nil
-	case "enter":
-		s.filtering = false
-		s.filter.Blur()
-		text := strings.TrimSpace(s.filter.Value())
-		if isExpression(text) {
-			t, id := s.ctx.Tracker, s.experiment.ID
-			return s.load(func(ctx context.Context) tea.Msg {
-				its, _, err := t.SearchIterations(ctx, core.IterationSearch{ExperimentIDs: []string{id}, Filter: text})
-				ids := map[string]bool{}
-				for _, it := range its {
-					ids[it.ID] = true
-				}
-				return searchDone{text: text, ids: ids, err: err}
-			})
-		}
-		s.filterText, s.matches = text, nil
-		s.arrange()
-		return nil
+// clearFilter leaves the filter field and shows every run.
+func (s *iterationsScreen) clearFilter() tea.Cmd {
+	s.filtering, s.filterText, s.matches = false, "", nil
+	s.filter.Blur()
+	s.arrange()
+	return nil
+}
+
+// applyFilter leaves the filter field and filters by what it holds: an
+// expression goes to the store, anything else is text to look for.
+func (s *iterationsScreen) applyFilter() tea.Cmd {
+	s.filtering = false
+	s.filter.Blur()
+	text := strings.TrimSpace(s.filter.Value())
+	if isExpression(text) {
+		t, id := s.ctx.Tracker, s.experiment.ID
+		return s.load(func(ctx context.Context) tea.Msg {
+			its, _, err := t.SearchIterations(ctx, core.IterationSearch{ExperimentIDs: []string{id}, Filter: text})
+			ids := map[string]bool{}
+			for _, it := range its {
+				ids[it.ID] = true
+			}
+			return searchDone{text: text, ids: ids, err: err}
+		})
 	}
-	var cmd tea.Cmd
-	s.filter, cmd = s.filter.Update(msg)
-	return cmd
+	s.filterText, s.matches = text, nil
+	s.arrange()
+	return nil
 }
 
 // isExpression tells a filter expression from plain text to look for: it

@@ -50,10 +50,10 @@ func (s *projectsScreen) Init() tea.Cmd {
 }
 
 func (s *projectsScreen) Bindings() []binding {
-	return []binding{
+	return append([]binding{
 		{keys: []string{"enter", "right", "l"}, label: "enter", help: "open project", footer: true, run: s.open},
 		{keys: []string{"r"}, label: "r", help: "reload", run: s.Init},
-	}
+	}, s.cur.keys("move", func() int { return len(s.projects) }, s.rows)...)
 }
 
 func (s *projectsScreen) open() tea.Cmd {
@@ -74,13 +74,8 @@ func (s *projectsScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		s.resize(msg)
 		s.cur.clamp(len(s.projects), s.rows())
-	case tea.KeyPressMsg:
-		if cmd, ok := dispatch(s.Bindings(), msg); ok {
-			return s, cmd
-		}
-		s.cur.move(msg, len(s.projects), s.rows())
 	case tea.MouseWheelMsg:
-		s.cur.move(msg, len(s.projects), s.rows())
+		s.cur.wheel(msg, len(s.projects), s.rows())
 	}
 	return s, nil
 }

@@ -59,11 +59,30 @@ func (s *restoreScreen) Init() tea.Cmd {
 func (s *restoreScreen) Bindings() []binding {
 	if s.Capturing() {
 		return []binding{
-			{keys: []string{"enter"}, label: "enter", help: "restore here", footer: true},
-			{keys: []string{"esc"}, label: "esc", help: "cancel", footer: true},
+			{keys: []string{"enter"}, label: "enter", help: "restore here", footer: true, run: s.start},
+			{keys: []string{"esc"}, label: "esc", help: "cancel", footer: true, run: func() tea.Cmd {
+				if s.busy {
+					return nil
+				}
+				return pop
+			}},
 		}
 	}
 	return nil
+}
+
+// start restores into the typed directory, off the UI loop.
+func (s *restoreScreen) start() tea.Cmd {
+	if s.busy {
+		return nil
+	}
+	s.busy, s.err = true, nil
+	snap, dir := *s.snap, strings.TrimSpace(s.dir.Value())
+	snap.IterationID = s.row.it.ID
+	return s.load(func(context.Context) tea.Msg {
+		res, err := snapshot.Restore(&snap, "", snapshot.RestoreOptions{Dir: dir})
+		return restoreDone{res, err}
+	})
 }
 
 func (s *restoreScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
@@ -76,26 +95,11 @@ func (s *restoreScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 	case restoreDone:
 		s.busy = false
 		s.result, s.err = msg.res, msg.err
-	case tea.KeyPressMsg:
+	case tea.KeyPressMsg, tea.PasteMsg:
+		// Keys bound nowhere edit the directory, until the restore starts.
 		if !s.Capturing() || s.busy {
 			return s, nil
 		}
-		switch msg.String() {
-		case "esc":
-			return s, pop
-		case "enter":
-			s.busy, s.err = true, nil
-			snap, dir := *s.snap, strings.TrimSpace(s.dir.Value())
-			snap.IterationID = s.row.it.ID
-			return s, s.load(func(context.Context) tea.Msg {
-				res, err := snapshot.Restore(&snap, "", snapshot.RestoreOptions{Dir: dir})
-				return restoreDone{res, err}
-			})
-		}
-		var cmd tea.Cmd
-		s.dir, cmd = s.dir.Update(msg)
-		return s, cmd
-	case tea.PasteMsg:
 		var cmd tea.Cmd
 		s.dir, cmd = s.dir.Update(msg)
 		return s, cmd

@@ -142,3 +142,7 @@ func juliaSnapshot(flux string, n int) *core.Snapshot {
 		},
 	}
 }
+
+func coreFile(path, content string) core.SnapshotFile {
+	return core.NewSnapshotFile(path, "", []byte(content))
+}

@@ -24,14 +24,16 @@ func newViewer(ctx *Context, title, text string, diff bool) *viewerScreen {
 func (v *viewerScreen) Title() string       { return v.title }
 func (v *viewerScreen) Capturing() bool     { return false }
 func (v *viewerScreen) Init() tea.Cmd       { return nil }
-func (v *viewerScreen) Bindings() []binding { return nil }
+func (v *viewerScreen) Bindings() []binding { return v.scroll.keys("scroll", v.positions, v.rows) }
+
 func (v *viewerScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
-	if size, ok := msg.(tea.WindowSizeMsg); ok {
-		v.resize(size)
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		v.resize(msg)
 		v.scroll.clamp(v.positions(), v.rows())
-		return v, nil
+	case tea.MouseWheelMsg:
+		v.scroll.wheel(msg, v.positions(), v.rows())
 	}
-	v.scroll.move(msg, v.positions(), v.rows())
 	return v, nil
 }
 
