@@ -215,14 +215,16 @@ func (d *driver) selectRow(text string) {
 	d.t.Fatalf("no row with %q:\n%s", text, d.screen())
 }
 
-// selectedLine is the line drawn in reverse video.
+// selectedLine is the row under the cursor: the last line drawn in reverse
+// video, as a tab bar above the rows shows its active tab so too.
 func (d *driver) selectedLine() string {
+	selected := ""
 	for _, line := range strings.Split(d.m.render(), "\n") {
 		if strings.Contains(line, "\x1b[7m") {
-			return ansi.Strip(line)
+			selected = ansi.Strip(line)
 		}
 	}
-	return ""
+	return selected
 }
 
 // fitsIn checks that every line of the screen fits the terminal.

@@ -138,11 +138,15 @@ func (s *Store) Log(it *core.Iteration, key string, values ...float64) {
 	s.points[it.ID][key] = series
 }
 
-// SetSnapshot records the environment captured for an iteration.
+// SetSnapshot records the environment captured for an iteration. Its
+// files come back ordered by path, as the stores return them.
 func (s *Store) SetSnapshot(it *core.Iteration, snap *core.Snapshot) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	snap = copyOf(snap)
 	snap.IterationID = it.ID
+	snap.Files = slices.Clone(snap.Files)
+	slices.SortFunc(snap.Files, func(a, b core.SnapshotFile) int { return strings.Compare(a.Path, b.Path) })
 	s.snapshots[it.ID] = snap
 }
 
