@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/charmbracelet/x/ansi"
@@ -21,6 +22,11 @@ func TestViewChangesNothing(t *testing.T) {
 		"esc", "/", "m", "o", "m", "enter", "s", "s", // filter and sort
 	}
 	for stop := 1; stop <= len(tour); stop++ {
+		// Compare after the keys whose effect depends on the size (a later
+		// g or G would hide what a page key did), and at the end.
+		if !slices.Contains([]string{"pgdown", "G", "space", "enter", "c"}, tour[stop-1]) && stop < len(tour) {
+			continue
+		}
 		watched := newDriver(t, newSample(), 100, 24)
 		unwatched := newDriver(t, newSample(), 100, 24)
 		for _, k := range tour[:stop] {
