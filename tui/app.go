@@ -1,8 +1,8 @@
 // Package tui is ddtui, DearDiary's terminal explorer: browse projects,
 // experiments and iteration trees, read parameters and metric charts,
-// compare runs side by side, and restore the environment of a run. It talks
-// only to a core.Tracker, so it works the same on a local file and on a
-// daemon.
+// compare runs side by side, and restore the environment of a run. It reads
+// through Store, a few methods of core.Tracker, so it works the same on a
+// local file and on a daemon.
 package tui
 
 import (
@@ -13,14 +13,13 @@ import (
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
-
-	"github.com/deardiary/deardiary-go/core"
 )
 
-// Context is what every screen shares: the tracker, the terminal size, the
+// Context is what every screen shares: the store, the terminal size, the
 // styles and the clock.
 type Context struct {
-	Tracker core.Tracker
+	// Tracker is where the screens read from: any core.Tracker, or a fake.
+	Tracker Store
 	// Source names where the data comes from, for the header.
 	Source string
 	// Live refreshes running iterations on their own (for a daemon, whose
@@ -37,58 +36,15 @@ type Context struct {
 	Height  int
 	Styles  Styles
 	Now     func() time.Time
+
+	lastScreen screenID
 }
-
-// screen is one page: a list, a table, a detail view.
-type screen interface {
-	// Init starts the screen's loads.
-	Init() tea.Cmd
-	Update(msg tea.Msg) (screen, tea.Cmd)
-	// View renders the body in width x height cells.
-	View(width, height int) string
-	// Title is the screen's crumb in the header.
-	Title() string
-	// Bindings are the screen's keys, for dispatch, the footer and help.
-	Bindings() []binding
-	// Capturing reports whether a text field has the keyboard, so global
-	// keys (q, ?, esc) go to it instead.
-	Capturing() bool
-}
-
-// Messages between screens and the app.
-type (
-	pushMsg   struct{ s screen }
-	popMsg    struct{}
-	statusMsg struct {
-		text string
-		err  bool
-	}
-	// loadMsg asks the app to run a load in the background.
-	loadMsg struct {
-		fn func(ctx context.Context) tea.Msg
-	}
-)
-
-func push(s screen) tea.Cmd { return func() tea.Msg { return pushMsg{s} } }
-func pop() tea.Msg          { return popMsg{} }
-
-// fail reports an error in the status line.
-func fail(err error) tea.Msg { return statusMsg{text: core.ErrorMessageOrText(err), err: true} }
-
-// load runs fn in the background with the spinner turning; fn's message
-// comes back to the screen.
-func load(fn func(ctx context.Context) tea.Msg) tea.Cmd {
-	return func() tea.Msg { return loadMsg{fn} }
-}
-
-// doneLoading carries a load's result and stops its spinner turn.
-type doneLoading struct{ msg tea.Msg }
 
 // Model is the root model: a stack of screens with a header, a status line
 // and a footer of key hints.
 type Model struct {
 	ctx      *Context
-	stack    []screen
+	stack    []frame
 	status   string
 	isError  bool
 	help     bool
@@ -109,7 +65,7 @@ func New(ctx *Context) *Model {
 		ctx.RestoreDir = "restore"
 	}
 	ctx.Styles = DefaultStyles()
-	return &Model{ctx: ctx, stack: []screen{newProjects(ctx)}, status: ctx.Notice, spinner: spinner.New(spinner.WithSpinner(spinner.Dot))}
+	return &Model{ctx: ctx, stack: []frame{newFrame(newProjects(ctx))}, status: ctx.Notice, spinner: spinner.New(spinner.WithSpinner(spinner.Dot))}
 }
 
 // Init implements tea.Model.
@@ -120,20 +76,38 @@ func (m *Model) Init() tea.Cmd {
 	return tea.Batch(m.top().Init(), m.spinner.Tick, liveTick())
 }
 
-func (m *Model) top() screen { return m.stack[len(m.stack)-1] }
+func (m *Model) top() screen { return m.stack[len(m.stack)-1].s }
+
+// frame returns the stack's frame of a screen, nil once it has left.
+func (m *Model) frame(id screenID) *frame {
+	for i := range m.stack {
+		if m.stack[i].s.id() == id {
+			return &m.stack[i]
+		}
+	}
+	return nil
+}
 
 // Update implements tea.Model.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.ctx.Width, m.ctx.Height = msg.Width, msg.Height
-		return m, nil
+		// Every screen learns the size, so one revealed by esc is ready.
+		cmds := make([]tea.Cmd, len(m.stack))
+		for i := range m.stack {
+			cmds[i] = m.resize(&m.stack[i])
+		}
+		return m, tea.Batch(cmds...)
 	case pushMsg:
-		m.stack = append(m.stack, msg.s)
+		m.stack = append(m.stack, newFrame(msg.s))
 		m.status = ""
-		return m, msg.s.Init()
+		resized := m.resize(&m.stack[len(m.stack)-1])
+		return m, tea.Batch(resized, msg.s.Init())
 	case popMsg:
 		if len(m.stack) > 1 {
+			// The screen's loads are of no use to anyone now.
+			m.stack[len(m.stack)-1].cancel()
 			m.stack = m.stack[:len(m.stack)-1]
 		}
 		return m, nil
@@ -141,72 +115,112 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.status, m.isError = msg.text, msg.err
 		return m, nil
 	case loadMsg:
-		m.loading++
-		return m, func() tea.Msg {
-			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-			defer cancel()
-			return doneLoading{msg.fn(ctx)}
+		f := m.frame(msg.screen)
+		if f == nil {
+			return m, nil
 		}
-	case doneLoading:
+		m.loading++
+		parent := f.ctx
+		return m, func() tea.Msg {
+			ctx, cancel := context.WithTimeout(parent, loadTimeout)
+			defer cancel()
+			return loadedMsg{msg.screen, msg.fn(ctx)}
+		}
+	case loadedMsg:
 		m.loading = max(m.loading-1, 0)
-		return m.Update(msg.msg)
+		f := m.frame(msg.screen)
+		if f == nil {
+			return m, nil
+		}
+		var cmd tea.Cmd
+		f.s, cmd = f.s.Update(msg.msg)
+		return m, cmd
 	case spinner.TickMsg:
 		var cmd tea.Cmd
 		m.spinner, cmd = m.spinner.Update(msg)
 		return m, cmd
 	case liveTickMsg:
-		// Every screen sees the tick; those showing running iterations
-		// reload them. The next tick is scheduled either way.
+		// The screen on top sees the tick and reloads what is running in
+		// it; the next tick is scheduled either way.
 		if m.ctx.NoTicks {
 			return m, m.forward(msg)
 		}
 		return m, tea.Batch(liveTick(), m.forward(msg))
 	case tea.KeyPressMsg:
 		if m.help {
+			// The help says any key closes it.
 			m.help = false
 			return m, nil
 		}
-		if !m.top().Capturing() {
-			switch msg.String() {
-			case "ctrl+c", "q":
-				m.quitting = true
-				return m, tea.Quit
-			case "?":
-				m.help = true
-				return m, nil
-			case "esc", "backspace", "left", "h":
-				if len(m.stack) > 1 && !consumes(m.top(), msg.String()) {
-					return m, pop
-				}
-			}
-		} else if msg.String() == "ctrl+c" {
-			m.quitting = true
-			return m, tea.Quit
-		}
 		if m.status != "" && !m.isError {
 			m.status = ""
+		}
+		if cmd, ok := dispatch(m.keymap(), msg); ok {
+			return m, cmd
 		}
 	}
 	return m, m.forward(msg)
 }
 
-// consumes reports whether the screen binds key itself (a detail screen's
-// left arrow switches tabs rather than going back).
-func consumes(s screen, key string) bool {
-	for _, b := range s.Bindings() {
-		for _, k := range b.keys {
-			if k == key {
-				return true
-			}
-		}
+// keymap is the table a key press is looked up in: the app's keys that no
+// screen may take (quit, help), the screen's, then going back, which a
+// screen may take for itself (the detail's left arrow switches tabs).
+func (m *Model) keymap() []binding {
+	first, last := m.appKeys()
+	return append(append(first, m.top().Bindings()...), last...)
+}
+
+// appKeys are the app's own keys, before and after the screen's.
+func (m *Model) appKeys() (first, last []binding) {
+	quit := binding{keys: []string{"ctrl+c"}, label: "ctrl+c", help: "quit, also while typing", run: m.quit}
+	if m.top().Capturing() {
+		return []binding{quit}, nil
 	}
-	return false
+	first = []binding{
+		{keys: []string{"?"}, label: "?", help: "help", footer: true, run: func() tea.Cmd { m.help = true; return nil }},
+		{keys: []string{"q"}, label: "q", help: "quit", footer: true, run: m.quit},
+		quit,
+	}
+	if len(m.stack) > 1 {
+		last = []binding{{keys: []string{"esc", "backspace", "left", "h"}, label: "esc", help: "back", footer: true, run: func() tea.Cmd { return pop }}}
+	}
+	return first, last
+}
+
+// helpKeys are the keys help and the footer show, in their order: the
+// screen's, then the app's.
+func (m *Model) helpKeys() []binding {
+	first, last := m.appKeys()
+	return append(append(m.top().Bindings(), last...), first...)
+}
+
+// bodySize is the size of a screen's body: the terminal less the header,
+// the status line and the footer.
+func (m *Model) bodySize() tea.WindowSizeMsg {
+	return tea.WindowSizeMsg{Width: m.ctx.Width, Height: max(m.ctx.Height-3, 1)}
+}
+
+// resize tells a screen its body's size.
+func (m *Model) resize(f *frame) tea.Cmd {
+	var cmd tea.Cmd
+	f.s, cmd = f.s.Update(m.bodySize())
+	return cmd
 }
 
 func (m *Model) forward(msg tea.Msg) tea.Cmd {
-	s, cmd := m.top().Update(msg)
-	m.stack[len(m.stack)-1] = s
+	f := &m.stack[len(m.stack)-1]
+	var cmd tea.Cmd
+	f.s, cmd = f.s.Update(msg)
 	return cmd
+}
+
+// quit ends the program and every load still running.
+func (m *Model) quit() tea.Cmd {
+	m.quitting = true
+	for _, f := range m.stack {
+		f.cancel()
+	}
+	return tea.Quit
 }
 
 // View implements tea.Model.
@@ -224,10 +238,10 @@ func (m *Model) View() tea.View {
 
 // render draws the whole screen: header, body, status and footer.
 func (m *Model) render() string {
-	st, w, h := m.ctx.Styles, m.ctx.Width, m.ctx.Height
+	st, w := m.ctx.Styles, m.ctx.Width
 	var crumbs []string
-	for _, s := range m.stack {
-		crumbs = append(crumbs, s.Title())
+	for _, f := range m.stack {
+		crumbs = append(crumbs, f.s.Title())
 	}
 	spin := " "
 	if m.loading > 0 {
@@ -244,39 +258,36 @@ func (m *Model) render() string {
 		status = style.Render(fit(m.status, w))
 	}
 	footer := m.footer()
-	bodyHeight := max(h-3, 1)
+	size := m.bodySize()
 	var body string
 	if m.help {
-		body = m.helpView(w, bodyHeight)
+		body = m.helpView()
 	} else {
-		body = m.top().View(w, bodyHeight)
+		body = m.top().View()
 	}
-	return strings.Join([]string{pad(header, w), box(body, w, bodyHeight), pad(status, w), pad(footer, w)}, "\n")
+	return strings.Join([]string{pad(header, w), box(body, size.Width, size.Height), pad(status, w), pad(footer, w)}, "\n")
 }
 
-// footer is the one-line help: the screen's main keys, then the global ones.
+// footer is the one-line help: the screen's main keys, then the app's.
 func (m *Model) footer() string {
 	st := m.ctx.Styles
 	var parts []string
-	for _, b := range m.top().Bindings() {
-		if b.footer {
+	for _, b := range m.helpKeys() {
+		if b.footer && b.label != "" {
 			parts = append(parts, st.Key.Render(b.label)+" "+st.Faint.Render(b.help))
 		}
 	}
-	if len(m.stack) > 1 {
-		parts = append(parts, st.Key.Render("esc")+" "+st.Faint.Render("back"))
-	}
-	parts = append(parts, st.Key.Render("?")+" "+st.Faint.Render("help"), st.Key.Render("q")+" "+st.Faint.Render("quit"))
 	return fit(strings.Join(parts, "  "), m.ctx.Width)
 }
 
-// helpView lists every key of the screen, and the global ones.
-func (m *Model) helpView(w, h int) string {
+// helpView lists every key of the screen, and the app's.
+func (m *Model) helpView() string {
 	st := m.ctx.Styles
 	lines := []string{st.Title.Render("Keys: " + m.top().Title()), ""}
-	all := append(m.top().Bindings(), globalBindings...)
-	for _, b := range all {
-		lines = append(lines, "  "+st.Key.Render(padRight(b.label, 14))+b.help)
+	for _, b := range m.helpKeys() {
+		if b.label != "" {
+			lines = append(lines, "  "+st.Key.Render(padRight(b.label, 14))+b.help)
+		}
 	}
 	lines = append(lines, "", st.Faint.Render("any key closes this help"))
 	return strings.Join(lines, "\n")

@@ -14,8 +14,6 @@ import (
 	"testing"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
-
 	"github.com/deardiary/deardiary-go/core"
 	"github.com/deardiary/deardiary-go/core/duckdb"
 )
@@ -158,9 +156,7 @@ func TestHelperScreens(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	d := &driver{t: t, m: New(&Context{Tracker: s, Source: path, NoTicks: true})}
-	d.send(tea.WindowSizeMsg{Width: 160, Height: 50})
-	d.run(d.m.Init())
+	d := startDriver(t, &Context{Tracker: s, Source: path, NoTicks: true}, 160, 50)
 	if !strings.Contains(d.screen(), "bench") {
 		t.Fatal("no projects drawn")
 	}
@@ -193,7 +189,7 @@ func TestHelperScreens(t *testing.T) {
 		}
 	}
 	start = time.Now()
-	d.sendConcurrently(pushMsg{newCompare(d.m.ctx, rows)})
+	d.send(pushMsg{newCompare(d.m.ctx, rows)})
 	d.keys("3")
 	if !strings.Contains(d.screen(), "#10") {
 		t.Fatalf("curves not drawn:\n%s", d.screen())
@@ -222,34 +218,4 @@ func TestHelperScreens(t *testing.T) {
 	start = time.Now()
 	s.MetricHistory(ctx, core.HistoryQuery{Key: "loss", IterationIDs: longIDs})
 	fmt.Printf("compare-full-history-baseline-ms=%s\n", ms(time.Since(start)))
-}
-
-// sendConcurrently is send with the commands of a batch run at once, as
-// Bubble Tea runs them, where the test driver runs them one after another:
-// a screen that loads several things waits for the slowest, not their sum.
-func (d *driver) sendConcurrently(msg tea.Msg) {
-	_, cmd := d.m.Update(msg)
-	msgs := make(chan tea.Msg)
-	pending := 0
-	start := func(c tea.Cmd) {
-		if c == nil {
-			return
-		}
-		pending++
-		go func() { msgs <- c() }()
-	}
-	start(cmd)
-	for pending > 0 {
-		pending--
-		switch msg := (<-msgs).(type) {
-		case nil:
-		case tea.BatchMsg:
-			for _, c := range msg {
-				start(c)
-			}
-		default:
-			_, next := d.m.Update(msg)
-			start(next)
-		}
-	}
 }

@@ -20,7 +20,7 @@ import (
 // summaries with the best marked, overlaid curves, and what changed in their
 // environments, down to the package versions of each lock file.
 type compareScreen struct {
-	ctx  *Context
+	base
 	rows []*runRow
 	tab  int
 
@@ -35,8 +35,8 @@ type compareScreen struct {
 	// its snapshots arrive.
 	snapsLoading bool
 	envLines     []string // drawn with the snapshots, off the UI loop
-	cur          cursor
-	height       int
+	// scroll is the body's first line shown, in the tabs that scroll.
+	scroll cursor
 }
 
 var compareTabs = []string{"Parameters", "Metrics", "Curves", "Environment"}
@@ -62,7 +62,7 @@ func newCompare(ctx *Context, rows []*runRow) *compareScreen {
 			keys[k] = true
 		}
 	}
-	return &compareScreen{ctx: ctx, rows: rows, keys: orderMetrics(keys), history: map[string][]core.Series{}}
+	return &compareScreen{base: newBase(ctx), rows: rows, keys: orderMetrics(keys), history: map[string][]core.Series{}}
 }
 
 func (c *compareScreen) Title() string   { return fmt.Sprintf("compare %d runs", len(c.rows)) }
@@ -88,7 +88,7 @@ func (c *compareScreen) fetchSnaps() tea.Cmd {
 	}
 	c.snapsLoading = true
 	t, st, rows := c.ctx.Tracker, c.ctx.Styles, c.rows
-	return load(func(ctx context.Context) tea.Msg {
+	return c.load(func(ctx context.Context) tea.Msg {
 		snaps := make([]*core.Snapshot, len(rows))
 		for i, r := range rows {
 			snap, _, err := snapshotOf(ctx, t, r.it)
@@ -115,7 +115,7 @@ func (c *compareScreen) fetchCurve() tea.Cmd {
 		ids[i] = r.it.ID
 	}
 	t, points := c.ctx.Tracker, max(c.ctx.Width*2, 200)
-	return load(func(ctx context.Context) tea.Msg {
+	return c.load(func(ctx context.Context) tea.Msg {
 		series, err := t.MetricHistory(ctx, core.HistoryQuery{Key: key, IterationIDs: ids, MaxPoints: points})
 		return compareHistory{key, series, err}
 	})
@@ -123,17 +123,13 @@ func (c *compareScreen) fetchCurve() tea.Cmd {
 
 func (c *compareScreen) Bindings() []binding {
 	b := []binding{
-		{keys: []string{"tab"}, label: "tab", help: "next tab", footer: true, run: func() tea.Cmd { c.tab = (c.tab + 1) % len(compareTabs); c.cur = cursor{}; return c.fetchTab() }},
-		{keys: []string{"shift+tab"}, label: "shift+tab", help: "previous tab", run: func() tea.Cmd {
-			c.tab = (c.tab + len(compareTabs) - 1) % len(compareTabs)
-			c.cur = cursor{}
-			return c.fetchTab()
-		}},
-		{keys: []string{"1", "2", "3", "4"}, label: "1-4", help: "go to a tab"},
+		{keys: []string{"tab"}, label: "tab", help: "next tab", footer: true, run: func() tea.Cmd { return c.showTab(c.tab + 1) }},
+		{keys: []string{"shift+tab"}, label: "shift+tab", help: "previous tab", run: func() tea.Cmd { return c.showTab(c.tab - 1) }},
 	}
+	b = append(b, tabKeys(len(compareTabs), c.showTab)...)
 	switch c.tab {
 	case 0:
-		b = append(b, binding{keys: []string{"d"}, label: "d", help: "only parameters that differ / all", footer: true, run: func() tea.Cmd { c.onlyDiff = !c.onlyDiff; return nil }})
+		b = append(b, binding{keys: []string{"d"}, label: "d", help: "only parameters that differ / all", footer: true, run: func() tea.Cmd { c.onlyDiff = !c.onlyDiff; c.clampScroll(); return nil }})
 	case 1:
 		b = append(b, binding{keys: []string{"m"}, label: "m", help: "show last / min / max", footer: true, run: func() tea.Cmd { c.stat = (c.stat + 1) % 3; return nil }})
 	case 2:
@@ -144,57 +140,74 @@ func (c *compareScreen) Bindings() []binding {
 				return c.fetchCurve()
 			}})
 	}
+	if c.tab != 2 {
+		b = append(b, c.scroll.keys("scroll", c.scrollPositions, c.bodyRows)...)
+	}
 	return b
+}
+
+// showTab switches to a tab, counting round from either end, scrolled to
+// its top, and loads what it needs.
+func (c *compareScreen) showTab(tab int) tea.Cmd {
+	c.tab, c.scroll = (tab+len(compareTabs))%len(compareTabs), cursor{}
+	return c.fetchTab()
 }
 
 func (c *compareScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case compareSnaps:
 		c.snaps, c.envLines, c.snapsErr, c.snapsLoading = msg.snaps, msg.envLines, msg.err, false
+		c.clampScroll()
 	case compareHistory:
 		if msg.err != nil {
 			return c, func() tea.Msg { return fail(msg.err) }
 		}
 		c.history[msg.key] = msg.series
-	case tea.KeyPressMsg:
-		if k := msg.String(); len(k) == 1 && k[0] >= '1' && k[0] <= '4' {
-			c.tab, c.cur = int(k[0]-'1'), cursor{}
-			return c, c.fetchTab()
-		}
-		if cmd, ok := dispatch(c.Bindings(), msg); ok {
-			return c, cmd
-		}
-		c.cur.top = c.cur.pos
-		c.cur.move(msg, 1<<20, 1)
+	case tea.WindowSizeMsg:
+		c.resize(msg)
+		c.clampScroll()
 	case tea.MouseWheelMsg:
-		c.cur.move(msg, 1<<20, 1)
+		c.scroll.wheel(msg, c.scrollPositions(), c.bodyRows())
 	}
 	return c, nil
 }
 
+// bodyRows is the height under the tab bar and its blank line.
+func (c *compareScreen) bodyRows() int { return max(c.height-2, 1) }
+
+// body is the shown tab's lines, for the tabs that scroll as a whole.
+func (c *compareScreen) body() []string {
+	switch c.tab {
+	case 0:
+		return c.paramsLines(c.width)
+	case 1:
+		return c.metricLines(c.width)
+	case 3:
+		return c.environmentLines()
+	}
+	return nil
+}
+
+// scrollPositions is how many first lines the body can be shown from: one
+// per line that a full page can start at.
+func (c *compareScreen) scrollPositions() int { return max(len(c.body())-c.bodyRows()+1, 1) }
+
+// clampScroll keeps the body's last page the furthest it scrolls, as the
+// body shrinks or the window grows.
+func (c *compareScreen) clampScroll() { c.scroll.clamp(c.scrollPositions(), c.bodyRows()) }
+
 // label names a run in column headers and legends.
 func label(r *runRow) string { return fmt.Sprintf("#%d %s", r.ordinal, short(r.it.ID)) }
 
-func (c *compareScreen) View(w, h int) string {
-	st := c.ctx.Styles
-	c.height = h
-	tabs := tabBar(st, compareTabs, c.tab)
-	var body []string
-	switch c.tab {
-	case 0:
-		body = c.paramsLines(w)
-	case 1:
-		body = c.metricLines(w)
-	case 2:
-		return tabs + "\n\n" + c.curvesView(w, h-2)
-	case 3:
-		body = c.environmentLines()
+func (c *compareScreen) View() string {
+	tabs := tabBar(c.ctx.Styles, compareTabs, c.tab)
+	if c.tab == 2 {
+		return tabs + "\n\n" + c.curvesView(c.width, c.bodyRows())
 	}
 	// The body scrolls as a whole: the cursor is its first line.
-	room := max(h-2, 1)
-	c.cur.pos = min(c.cur.pos, max(len(body)-room, 0))
-	body = body[c.cur.pos:min(c.cur.pos+room, len(body))]
-	return tabs + "\n\n" + strings.Join(body, "\n")
+	body, room := c.body(), c.bodyRows()
+	from := min(c.scroll.pos, max(len(body)-room, 0))
+	return tabs + "\n\n" + strings.Join(body[from:min(from+room, len(body))], "\n")
 }
 
 // columnWidth shares the width between a name column and one per run.

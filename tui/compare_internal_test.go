@@ -13,6 +13,7 @@ import (
 // TestEnvDiffOfBinaryAndLongTextFiles: bytes are not diffed as text, and a
 // text diff stops after maxTextDiffLines with how much more there is.
 func TestEnvDiffOfBinaryAndLongTextFiles(t *testing.T) {
+	t.Parallel()
 	var textA, textB strings.Builder
 	for i := range 3000 {
 		fmt.Fprintf(&textA, "line %d\n", i)

@@ -2,49 +2,46 @@ package tui
 
 import tea "charm.land/bubbletea/v2"
 
-// cursor is a selection in a scrolling list of n rows, shown height rows at
-// a time.
+// cursor is a selection in a scrolling list of n rows, shown page rows at
+// a time. Panes that scroll as a whole use it too, pos being the first line
+// shown and n the number of lines a page can start at.
 type cursor struct {
 	pos, top int
 }
 
-// move handles the navigation keys and the mouse wheel, reporting whether
-// msg was one of them.
-func (c *cursor) move(msg tea.Msg, n, height int) bool {
-	step := 0
-	switch msg := msg.(type) {
-	case tea.KeyPressMsg:
-		switch msg.String() {
-		case "up", "k":
-			step = -1
-		case "down", "j":
-			step = 1
-		case "pgup", "ctrl+b", "ctrl+u":
-			step = -max(height-1, 1)
-		case "pgdown", "ctrl+f", "ctrl+d":
-			step = max(height-1, 1)
-		case "home", "g":
-			step = -n
-		case "end", "G":
-			step = n
-		default:
-			return false
+// keys are the bindings that move the cursor: help calls the move verb
+// ("move", "scroll"). n and page are read as a key arrives, since the list
+// and the window change.
+func (c *cursor) keys(verb string, n, page func() int) []binding {
+	by := func(step func(n, page int) int) func() tea.Cmd {
+		return func() tea.Cmd {
+			n, page := n(), page()
+			c.pos += step(n, page)
+			c.clamp(n, page)
+			return nil
 		}
-	case tea.MouseWheelMsg:
-		switch msg.Button {
-		case tea.MouseWheelUp:
-			step = -3
-		case tea.MouseWheelDown:
-			step = 3
-		default:
-			return false
-		}
-	default:
-		return false
 	}
-	c.pos += step
-	c.clamp(n, height)
-	return true
+	return []binding{
+		{keys: []string{"up", "k"}, label: "↑/k ↓/j", help: verb, run: by(func(int, int) int { return -1 })},
+		{keys: []string{"down", "j"}, run: by(func(int, int) int { return 1 })},
+		{keys: []string{"pgup", "ctrl+b", "ctrl+u"}, label: "pgup/pgdn", help: verb + " a page", run: by(func(_, page int) int { return -max(page-1, 1) })},
+		{keys: []string{"pgdown", "ctrl+f", "ctrl+d"}, run: by(func(_, page int) int { return max(page-1, 1) })},
+		{keys: []string{"home", "g"}, label: "g/G", help: "to the first / the last", run: by(func(n, _ int) int { return -n })},
+		{keys: []string{"end", "G"}, run: by(func(n, _ int) int { return n })},
+	}
+}
+
+// wheel moves the cursor three rows a notch of the mouse wheel.
+func (c *cursor) wheel(msg tea.MouseWheelMsg, n, page int) {
+	switch msg.Button {
+	case tea.MouseWheelUp:
+		c.pos -= 3
+	case tea.MouseWheelDown:
+		c.pos += 3
+	default:
+		return
+	}
+	c.clamp(n, page)
 }
 
 // clamp keeps the cursor on a row and the row in view.
@@ -60,8 +57,9 @@ func (c *cursor) clamp(n, height int) {
 	c.top = min(max(c.top, 0), max(n-height, 0))
 }
 
-// window returns the rows [from, to) to draw.
-func (c *cursor) window(n, height int) (int, int) {
+// window returns the rows [from, to) to draw. Update keeps the cursor
+// clamped; window clamps a copy, so drawing never moves it.
+func (c cursor) window(n, height int) (int, int) {
 	c.clamp(n, height)
 	return c.top, min(c.top+height, n)
 }

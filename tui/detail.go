@@ -15,7 +15,7 @@ import (
 // detailScreen shows one run: overview, parameters, metrics with a chart,
 // tags, the experiment's resources, and the captured environment.
 type detailScreen struct {
-	ctx        *Context
+	base
 	experiment *core.Experiment
 	row        *runRow
 	tab        int
@@ -32,10 +32,8 @@ type detailScreen struct {
 	keyCur  cursor
 	plotted map[string]bool
 	history map[string]core.Series
-	width   int
 
 	envCur cursor
-	height int
 }
 
 var detailTabs = []string{"Overview", "Parameters", "Metrics", "Tags", "Resources", "Environment"}
@@ -65,7 +63,7 @@ type historyLoaded struct {
 }
 
 func newDetail(ctx *Context, e *core.Experiment, r *runRow) *detailScreen {
-	d := &detailScreen{ctx: ctx, experiment: e, row: r, keys: orderMetrics(keysOf(r.metrics)), plotted: map[string]bool{}, history: map[string]core.Series{}}
+	d := &detailScreen{base: newBase(ctx), experiment: e, row: r, keys: orderMetrics(keysOf(r.metrics)), plotted: map[string]bool{}, history: map[string]core.Series{}}
 	if len(d.keys) > 0 {
 		d.plotted[d.keys[0]] = true
 	}
@@ -87,7 +85,7 @@ func (d *detailScreen) Capturing() bool { return false }
 
 func (d *detailScreen) Init() tea.Cmd {
 	t, it, exp := d.ctx.Tracker, d.row.it, d.experiment.ID
-	return tea.Batch(load(func(ctx context.Context) tea.Msg {
+	return tea.Batch(d.load(func(ctx context.Context) tea.Msg {
 		var msg detailLoaded
 		msg.params, _, msg.err = t.ListParameters(ctx, core.ParameterFilter{IterationID: it.ID})
 		if msg.err == nil {
@@ -103,7 +101,7 @@ func (d *detailScreen) Init() tea.Cmd {
 
 // snapshotOf returns a run's snapshot, or its driver's: children inherit the
 // environment of the run that started them.
-func snapshotOf(ctx context.Context, t core.Tracker, it *core.Iteration) (*core.Snapshot, bool, error) {
+func snapshotOf(ctx context.Context, t Store, it *core.Iteration) (*core.Snapshot, bool, error) {
 	snap, err := t.GetSnapshot(ctx, it.ID)
 	if core.IsNotFound(err) && it.ParentID != "" {
 		if parent, perr := t.GetIteration(ctx, it.ParentID); perr == nil {
@@ -129,7 +127,7 @@ func (d *detailScreen) fetchHistory() tea.Cmd {
 		return nil
 	}
 	t, id, points := d.ctx.Tracker, d.row.it.ID, max(d.ctx.Width*2, 200)
-	return load(func(ctx context.Context) tea.Msg {
+	return d.load(func(ctx context.Context) tea.Msg {
 		var out []core.Series
 		for _, k := range want {
 			s, err := t.MetricHistory(ctx, core.HistoryQuery{Key: k, IterationIDs: []string{id}, MaxPoints: points})
@@ -144,18 +142,26 @@ func (d *detailScreen) fetchHistory() tea.Cmd {
 
 func (d *detailScreen) Bindings() []binding {
 	b := []binding{
-		{keys: []string{"tab", "right", "l"}, label: "tab", help: "next tab", footer: true, run: func() tea.Cmd { d.tab = (d.tab + 1) % len(detailTabs); return nil }},
-		{keys: []string{"shift+tab", "left", "h"}, label: "shift+tab", help: "previous tab", run: func() tea.Cmd { d.tab = (d.tab + len(detailTabs) - 1) % len(detailTabs); return nil }},
-		{keys: []string{"1", "2", "3", "4", "5", "6"}, label: "1-6", help: "go to a tab"},
-		{keys: []string{"R"}, label: "R", help: "restore this run's environment", footer: true, run: func() tea.Cmd { return push(newRestore(d.ctx, d.row)) }},
+		{keys: []string{"tab", "right", "l"}, label: "tab", help: "next tab", footer: true, run: func() tea.Cmd { return d.showTab(d.tab + 1) }},
+		{keys: []string{"shift+tab", "left", "h"}, label: "shift+tab", help: "previous tab", run: func() tea.Cmd { return d.showTab(d.tab - 1) }},
 	}
+	b = append(b, tabKeys(len(detailTabs), d.showTab)...)
+	b = append(b, binding{keys: []string{"R"}, label: "R", help: "restore this run's environment", footer: true, run: func() tea.Cmd { return push(newRestore(d.ctx, d.row)) }})
 	switch d.tab {
 	case tabMetrics:
 		b = append(b, binding{keys: []string{"space"}, label: "space", help: "plot or unplot the key", footer: true, run: d.togglePlot})
+		b = append(b, d.keyCur.keys("move", func() int { return len(d.keys) }, d.keyRows)...)
 	case tabEnvironment:
 		b = append(b, binding{keys: []string{"enter"}, label: "enter", help: "view the file or diff", footer: true, run: d.openFile})
+		b = append(b, d.envCur.keys("move", func() int { return len(d.envEntries()) }, d.envRows)...)
 	}
 	return b
+}
+
+// showTab switches to a tab, counting round from either end.
+func (d *detailScreen) showTab(tab int) tea.Cmd {
+	d.tab = (tab + len(detailTabs)) % len(detailTabs)
+	return nil
 }
 
 func (d *detailScreen) togglePlot() tea.Cmd {
@@ -208,6 +214,7 @@ func (d *detailScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 			return d, func() tea.Msg { return fail(msg.err) }
 		}
 		d.params, d.tags, d.resources, d.snap, d.inherited, d.snapErr, d.loaded = msg.params, msg.tags, msg.resources, msg.snap, msg.inherited, msg.snapErr, true
+		d.envCur.clamp(len(d.envEntries()), d.envRows())
 	case historyLoaded:
 		if msg.err != nil {
 			return d, func() tea.Msg { return fail(msg.err) }
@@ -215,33 +222,33 @@ func (d *detailScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 		for _, s := range msg.series {
 			d.history[s.Key] = s
 		}
-	case tea.KeyPressMsg:
-		if k := msg.String(); len(k) == 1 && k[0] >= '1' && k[0] <= '6' {
-			d.tab = int(k[0] - '1')
-			return d, nil
-		}
-		if cmd, ok := dispatch(d.Bindings(), msg); ok {
-			return d, cmd
-		}
-		d.moveCursor(msg)
+	case tea.WindowSizeMsg:
+		d.resize(msg)
+		d.keyCur.clamp(len(d.keys), d.keyRows())
+		d.envCur.clamp(len(d.envEntries()), d.envRows())
 	case tea.MouseWheelMsg:
-		d.moveCursor(msg)
+		switch d.tab {
+		case tabMetrics:
+			d.keyCur.wheel(msg, len(d.keys), d.keyRows())
+		case tabEnvironment:
+			d.envCur.wheel(msg, len(d.envEntries()), d.envRows())
+		}
 	}
 	return d, nil
 }
 
-func (d *detailScreen) moveCursor(msg tea.Msg) {
-	switch d.tab {
-	case tabMetrics:
-		d.keyCur.move(msg, len(d.keys), max(d.height/3, 3))
-	case tabEnvironment:
-		d.envCur.move(msg, len(d.envEntries()), max(d.height-10, 3))
-	}
-}
+// tabHeight is the height under the tab bar and its blank line.
+func (d *detailScreen) tabHeight() int { return d.height - 2 }
 
-func (d *detailScreen) View(w, h int) string {
-	st := d.ctx.Styles
-	d.width, d.height = w, h
+// keyRows is how many metric keys the metrics tab lists at once: a third
+// of the tab, the rest is the chart.
+func (d *detailScreen) keyRows() int { return min(len(d.keys), max(d.tabHeight()/3, 3)) }
+
+// envRows is how many files the environment tab lists under its fields.
+func (d *detailScreen) envRows() int { return max(d.tabHeight()-len(d.envFields()), 1) }
+
+func (d *detailScreen) View() string {
+	st, w := d.ctx.Styles, d.width
 	tabs := tabBar(st, detailTabs, d.tab)
 	body := ""
 	switch d.tab {
@@ -250,13 +257,13 @@ func (d *detailScreen) View(w, h int) string {
 	case tabParams:
 		body = d.paramsView()
 	case tabMetrics:
-		body = d.metricsView(w, h-2)
+		body = d.metricsView(w, d.tabHeight())
 	case tabTags:
 		body = d.tagsView()
 	case tabResources:
 		body = d.resourcesView(w)
 	case tabEnvironment:
-		body = d.environmentView(w, h-2)
+		body = d.environmentView(w)
 	}
 	if !d.loaded && d.tab != tabMetrics && d.tab != tabOverview {
 		body = st.Faint.Render("loading…")
@@ -325,7 +332,7 @@ func (d *detailScreen) metricsView(w, h int) string {
 	if len(d.keys) == 0 {
 		return "No metrics recorded."
 	}
-	listHeight := min(len(d.keys), max(h/3, 3))
+	listHeight := d.keyRows()
 	lines := []string{st.Faint.Render(padRight("  key", 24) + padLeft("last", 11) + padLeft("step", 8) + padLeft("min", 11) + padLeft("max", 11) + padLeft("points", 8))}
 	from, to := d.keyCur.window(len(d.keys), listHeight)
 	for i := from; i < to; i++ {
@@ -387,7 +394,7 @@ func (d *detailScreen) resourcesView(w int) string {
 	return strings.Join(lines, "\n")
 }
 
-func (d *detailScreen) environmentView(w, h int) string {
+func (d *detailScreen) environmentView(w int) string {
 	st := d.ctx.Styles
 	if d.snap == nil {
 		if d.snapErr != nil && !core.IsNotFound(d.snapErr) {
@@ -396,6 +403,35 @@ func (d *detailScreen) environmentView(w, h int) string {
 		return "No environment captured for this run (drivers capture theirs when they start)."
 	}
 	s := d.snap
+	lines := d.envFields()
+	entries := d.envEntries()
+	from, to := d.envCur.window(len(entries), d.envRows())
+	for i := from; i < to; i++ {
+		line := "  " + padRight(entries[i], 32)
+		if i < len(s.Files) {
+			f := s.Files[i]
+			line += padRight(f.Ecosystem, 11) + padLeft(core.FormatBytes(f.Size), 10) + "  " + f.SHA256[:min(12, len(f.SHA256))]
+			if f.Skipped != "" {
+				line += "  " + st.Changed.Render("skipped: "+f.Skipped)
+			}
+		} else {
+			line += padRight("git", 11) + padLeft(core.FormatBytes(int64(len(s.Git.Diff))), 10)
+		}
+		if i == d.envCur.pos {
+			line = st.Selected.Render(pad(ansiStrip(line), w))
+		}
+		lines = append(lines, line)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// envFields are the environment tab's lines above its list of files: what
+// was captured, and the list's heading.
+func (d *detailScreen) envFields() []string {
+	st, s := d.ctx.Styles, d.snap
+	if s == nil {
+		return nil
+	}
 	commit := s.Git.Commit
 	if commit == "" {
 		commit = "–"
@@ -426,26 +462,7 @@ func (d *detailScreen) environmentView(w, h int) string {
 	for _, n := range s.Notes {
 		lines = append(lines, d.field("note", n))
 	}
-	lines = append(lines, "", st.Faint.Render(padRight("  file", 34)+padRight("ecosystem", 11)+padLeft("size", 10)+"  sha256"))
-	entries := d.envEntries()
-	from, to := d.envCur.window(len(entries), max(h-len(lines), 1))
-	for i := from; i < to; i++ {
-		line := "  " + padRight(entries[i], 32)
-		if i < len(s.Files) {
-			f := s.Files[i]
-			line += padRight(f.Ecosystem, 11) + padLeft(core.FormatBytes(f.Size), 10) + "  " + f.SHA256[:min(12, len(f.SHA256))]
-			if f.Skipped != "" {
-				line += "  " + st.Changed.Render("skipped: "+f.Skipped)
-			}
-		} else {
-			line += padRight("git", 11) + padLeft(core.FormatBytes(int64(len(s.Git.Diff))), 10)
-		}
-		if i == d.envCur.pos {
-			line = st.Selected.Render(pad(ansiStrip(line), w))
-		}
-		lines = append(lines, line)
-	}
-	return strings.Join(lines, "\n")
+	return append(lines, "", st.Faint.Render(padRight("  file", 34)+padRight("ecosystem", 11)+padLeft("size", 10)+"  sha256"))
 }
 
 func orDash(s string) string {

@@ -14,12 +14,11 @@ import (
 
 // experimentsScreen lists a project's experiments with their run counts.
 type experimentsScreen struct {
-	ctx     *Context
+	base
 	project *core.Project
 	rows    []experimentRow
 	loaded  bool
 	cur     cursor
-	height  int
 }
 
 type experimentRow struct {
@@ -34,7 +33,7 @@ type experimentsLoaded struct {
 }
 
 func newExperiments(ctx *Context, p *core.Project) *experimentsScreen {
-	return &experimentsScreen{ctx: ctx, project: p}
+	return &experimentsScreen{base: newBase(ctx), project: p}
 }
 
 func (s *experimentsScreen) Title() string   { return s.project.Name }
@@ -42,7 +41,7 @@ func (s *experimentsScreen) Capturing() bool { return false }
 
 func (s *experimentsScreen) Init() tea.Cmd {
 	t, project := s.ctx.Tracker, s.project.ID
-	return load(func(ctx context.Context) tea.Msg {
+	return s.load(func(ctx context.Context) tea.Msg {
 		exps, _, err := t.ListExperiments(ctx, core.ExperimentFilter{ProjectID: project})
 		if err != nil {
 			return experimentsLoaded{err: err}
@@ -87,10 +86,10 @@ func (s *experimentsScreen) Init() tea.Cmd {
 const countsInFlight = 8
 
 func (s *experimentsScreen) Bindings() []binding {
-	return []binding{
+	return append([]binding{
 		{keys: []string{"enter", "right", "l"}, label: "enter", help: "open experiment", footer: true, run: s.open},
 		{keys: []string{"r"}, label: "r", help: "reload", run: s.Init},
-	}
+	}, s.cur.keys("move", func() int { return len(s.rows) }, s.page)...)
 }
 
 func (s *experimentsScreen) open() tea.Cmd {
@@ -107,34 +106,35 @@ func (s *experimentsScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 			return s, func() tea.Msg { return fail(msg.err) }
 		}
 		s.rows, s.loaded = msg.rows, true
-	case tea.KeyPressMsg:
-		if cmd, ok := dispatch(s.Bindings(), msg); ok {
-			return s, cmd
-		}
-		s.cur.move(msg, len(s.rows), s.height)
+		s.cur.clamp(len(s.rows), s.page())
+	case tea.WindowSizeMsg:
+		s.resize(msg)
+		s.cur.clamp(len(s.rows), s.page())
 	case tea.MouseWheelMsg:
-		s.cur.move(msg, len(s.rows), s.height)
+		s.cur.wheel(msg, len(s.rows), s.page())
 	}
 	return s, nil
 }
+
+// page is how many experiments fit under the two heading lines.
+func (s *experimentsScreen) page() int { return max(s.height-2, 1) }
 
 var experimentStatusColor = map[core.ExperimentStatus]string{
 	core.ExperimentInProgress: "#e0af68", core.ExperimentStopped: "#bb9af7", core.ExperimentFinished: "#9ece6a",
 }
 
-func (s *experimentsScreen) View(w, h int) string {
-	st := s.ctx.Styles
+func (s *experimentsScreen) View() string {
+	st, w := s.ctx.Styles, s.width
 	if !s.loaded {
 		return st.Faint.Render("loading experiments…")
 	}
 	if len(s.rows) == 0 {
 		return "This project has no experiments yet."
 	}
-	s.height = h - 2
 	head := padRight("name", 34) + " " + padRight("status", 12) + " " + padLeft("runs", 5) + " " + padLeft("running", 8) + " " +
 		padLeft("failed", 7) + "  " + padRight("created", 12) + " description"
 	lines := []string{st.Faint.Render(fmt.Sprintf("%d experiments in %s", len(s.rows), s.project.Name)), st.Faint.Render(pad(head, w))}
-	from, to := s.cur.window(len(s.rows), s.height)
+	from, to := s.cur.window(len(s.rows), s.page())
 	for i := from; i < to; i++ {
 		r := s.rows[i]
 		status := lipgloss.NewStyle().Foreground(lipgloss.Color(experimentStatusColor[r.e.Status])).Render(padRight(r.e.Status.String(), 12))

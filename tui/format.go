@@ -138,8 +138,6 @@ func timestamp(t time.Time) string {
 // ansiStrip removes styling, for rows drawn in reverse video.
 func ansiStrip(s string) string { return ansi.Strip(s) }
 
-func timeDuration(ns int64) time.Duration { return time.Duration(ns) }
-
 func itoa(n int) string { return strconv.Itoa(n) }
 
 // maxLineBytes bounds the text of one drawn line. No terminal is that wide,

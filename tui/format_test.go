@@ -6,6 +6,7 @@ import (
 )
 
 func TestDurationAndAgo(t *testing.T) {
+	t.Parallel()
 	for d, want := range map[time.Duration]string{
 		500 * time.Millisecond:  "500 ms",
 		1060 * time.Millisecond: "1.06s",
@@ -34,6 +35,7 @@ func TestDurationAndAgo(t *testing.T) {
 }
 
 func TestBoxIsExact(t *testing.T) {
+	t.Parallel()
 	got := box("a\nbcdefghijk\n", 5, 3)
 	want := "a    \nbcde…\n     "
 	if got != want {

@@ -8,11 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"github.com/deardiary/deardiary-go/core"
-	"github.com/deardiary/deardiary-go/core/duckdb"
 	"github.com/deardiary/deardiary-go/snapshot/snapshottest"
+	"github.com/deardiary/deardiary-go/tui/tuitest"
 )
 
 // TestHostileSnapshots drives every screen that reads a snapshot through
@@ -20,8 +18,11 @@ import (
 // files of many thousand packages, a file that is one 16 MB line, binary
 // bytes and a long diff. Each step must draw a screen that fits, and the
 // restore must write every byte; the log says how long each step took,
-// drawing included.
+// drawing included. The snapshots come from the fake store: what the TUI
+// does with them is under test here; storing and serving them whole is
+// tested in daemon and core/duckdb.
 func TestHostileSnapshots(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds 200 MB of snapshots")
 	}
@@ -29,22 +30,10 @@ func TestHostileSnapshots(t *testing.T) {
 	if raceEnabled {
 		size = 16 << 20
 	}
-	store, err := duckdb.Open(":memory:", duckdb.WithBcryptCost(bcrypt.MinCost))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	ctx := context.Background()
-	p, _ := store.CreateProject(ctx, core.ProjectCreate{Name: "hostile"})
-	e, _ := store.CreateExperiment(ctx, core.ExperimentCreate{ProjectID: p, Name: "huge snapshots"})
+	store := tuitest.New(sampleStart)
+	e := store.AddExperiment(store.AddProject("hostile", ""), "huge snapshots", "")
 	for variant := 1; variant <= 2; variant++ {
-		it, err := store.CreateIteration(ctx, core.IterationCreate{ExperimentID: e})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := store.SaveSnapshot(ctx, it, snapshottest.Hostile(size, variant)); err != nil {
-			t.Fatal(err)
-		}
+		store.SetSnapshot(store.AddIteration(e, tuitest.Run{Status: core.IterationSucceeded}), snapshottest.Hostile(size, variant))
 	}
 	d := newDriver(t, store, 120, 40)
 	step := func(what string, keys ...string) {
@@ -90,10 +79,10 @@ func TestHostileSnapshots(t *testing.T) {
 	target := t.TempDir() + "/restored"
 	d.keys("ctrl+u")
 	d.typeText(target)
-	restored := d.m.stack[len(d.m.stack)-1].(*restoreScreen).row.it.ID
+	restored := d.top().(*restoreScreen).row.it.ID
 	step("restore", "enter")
 	d.expect("Restored 6 files") // five files and the diff
-	snap, err := store.GetSnapshot(ctx, restored)
+	snap, err := store.GetSnapshot(context.Background(), restored)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,25 +2,23 @@ package tui
 
 import tea "charm.land/bubbletea/v2"
 
-// binding is one key of a screen: the keys that trigger it, how help shows
-// it, and what it does. The same table drives dispatch, the footer and the
-// ? help, so they cannot disagree.
+// binding is one entry of a key table: the keys that trigger it, how help
+// shows it, and what it does. The app looks every key press up in one
+// table (its own keys, then the screen's), and the footer and the ? help
+// are drawn from the same table, so they cannot disagree.
 type binding struct {
-	keys   []string
-	label  string // as shown, e.g. "enter" or "↑/k"
+	keys []string
+	// label is the key as shown, e.g. "enter" or "↑/k ↓/j". Empty keeps
+	// the binding out of help and footer: the second of a pair whose first
+	// describes both.
+	label  string
 	help   string
 	footer bool // shown in the one-line footer
 	run    func() tea.Cmd
 }
 
-// globalBindings are handled by the app for every screen.
-var globalBindings = []binding{
-	{keys: []string{"esc", "backspace"}, label: "esc", help: "back"},
-	{keys: []string{"?"}, label: "?", help: "this help"},
-	{keys: []string{"q", "ctrl+c"}, label: "q / ctrl+c", help: "quit"},
-}
-
-// dispatch runs the binding of a key press, reporting whether one matched.
+// dispatch runs the first binding of a key press, reporting whether one
+// matched.
 func dispatch(bindings []binding, msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	key := msg.String()
 	for _, b := range bindings {
@@ -31,4 +29,15 @@ func dispatch(bindings []binding, msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		}
 	}
 	return nil, false
+}
+
+// tabKeys are the digit keys that go straight to one of n tabs; help shows
+// them as one line.
+func tabKeys(n int, show func(tab int) tea.Cmd) []binding {
+	out := make([]binding, n)
+	for i := range out {
+		out[i] = binding{keys: []string{string(rune('1' + i))}, run: func() tea.Cmd { return show(i) }}
+	}
+	out[0].label, out[0].help = "1-"+itoa(n), "go to a tab"
+	return out
 }

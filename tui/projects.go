@@ -12,12 +12,11 @@ import (
 
 // projectsScreen lists the projects.
 type projectsScreen struct {
-	ctx      *Context
+	base
 	projects []*core.Project
 	tags     map[string][]string
 	loaded   bool
 	cur      cursor
-	height   int
 }
 
 type projectsLoaded struct {
@@ -26,14 +25,14 @@ type projectsLoaded struct {
 	err      error
 }
 
-func newProjects(ctx *Context) *projectsScreen { return &projectsScreen{ctx: ctx} }
+func newProjects(ctx *Context) *projectsScreen { return &projectsScreen{base: newBase(ctx)} }
 
 func (s *projectsScreen) Title() string   { return "Projects" }
 func (s *projectsScreen) Capturing() bool { return false }
 
 func (s *projectsScreen) Init() tea.Cmd {
 	t := s.ctx.Tracker
-	return load(func(ctx context.Context) tea.Msg {
+	return s.load(func(ctx context.Context) tea.Msg {
 		projects, err := t.ListProjects(ctx, core.ProjectFilter{})
 		tags := map[string][]string{}
 		for _, p := range projects {
@@ -51,10 +50,10 @@ func (s *projectsScreen) Init() tea.Cmd {
 }
 
 func (s *projectsScreen) Bindings() []binding {
-	return []binding{
+	return append([]binding{
 		{keys: []string{"enter", "right", "l"}, label: "enter", help: "open project", footer: true, run: s.open},
 		{keys: []string{"r"}, label: "r", help: "reload", run: s.Init},
-	}
+	}, s.cur.keys("move", func() int { return len(s.projects) }, s.rows)...)
 }
 
 func (s *projectsScreen) open() tea.Cmd {
@@ -71,28 +70,29 @@ func (s *projectsScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 			return s, func() tea.Msg { return fail(msg.err) }
 		}
 		s.projects, s.tags, s.loaded = msg.projects, msg.tags, true
-	case tea.KeyPressMsg:
-		if cmd, ok := dispatch(s.Bindings(), msg); ok {
-			return s, cmd
-		}
-		s.cur.move(msg, len(s.projects), s.height)
+		s.cur.clamp(len(s.projects), s.rows())
+	case tea.WindowSizeMsg:
+		s.resize(msg)
+		s.cur.clamp(len(s.projects), s.rows())
 	case tea.MouseWheelMsg:
-		s.cur.move(msg, len(s.projects), s.height)
+		s.cur.wheel(msg, len(s.projects), s.rows())
 	}
 	return s, nil
 }
 
-func (s *projectsScreen) View(w, h int) string {
-	st := s.ctx.Styles
+// rows is how many projects fit under the two heading lines.
+func (s *projectsScreen) rows() int { return max(s.height-2, 1) }
+
+func (s *projectsScreen) View() string {
+	st, w := s.ctx.Styles, s.width
 	if !s.loaded {
 		return st.Faint.Render("loading projects…")
 	}
 	if len(s.projects) == 0 {
 		return "No projects yet. Training code creates them; see the README's quick start."
 	}
-	s.height = h - 2
 	lines := []string{st.Faint.Render(fmt.Sprintf("%d projects", len(s.projects))), st.Faint.Render(pad(padRight("name", 28)+" "+padRight("created", 14)+" "+padRight("tags", 24)+" description", w))}
-	from, to := s.cur.window(len(s.projects), s.height)
+	from, to := s.cur.window(len(s.projects), s.rows())
 	for i := from; i < to; i++ {
 		p := s.projects[i]
 		line := padRight(p.Name, 28) + " " + padRight(ago(p.CreatedDate, s.ctx.Now()), 14) + " " +

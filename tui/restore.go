@@ -17,7 +17,7 @@ import (
 // confirm; then the result and the commands to run next. It writes locally,
 // also when the snapshot came from a daemon. Errors stay in the dialog.
 type restoreScreen struct {
-	ctx       *Context
+	base
 	row       *runRow
 	snap      *core.Snapshot
 	inherited bool
@@ -42,7 +42,7 @@ type restoreDone struct {
 func newRestore(ctx *Context, r *runRow) *restoreScreen {
 	ti := newInput("target directory: ", "")
 	ti.SetValue(filepath.Join(ctx.RestoreDir, "iteration_"+r.it.ID))
-	return &restoreScreen{ctx: ctx, row: r, dir: ti}
+	return &restoreScreen{base: newBase(ctx), row: r, dir: ti}
 }
 
 func (s *restoreScreen) Title() string   { return fmt.Sprintf("restore #%d", s.row.ordinal) }
@@ -50,7 +50,7 @@ func (s *restoreScreen) Capturing() bool { return s.loaded && s.snap != nil && s
 
 func (s *restoreScreen) Init() tea.Cmd {
 	t, it := s.ctx.Tracker, s.row.it
-	return tea.Batch(s.dir.Focus(), load(func(ctx context.Context) tea.Msg {
+	return tea.Batch(s.dir.Focus(), s.load(func(ctx context.Context) tea.Msg {
 		snap, inherited, err := snapshotOf(ctx, t, it)
 		return restoreSnapshot{snap, inherited, err}
 	}))
@@ -59,11 +59,30 @@ func (s *restoreScreen) Init() tea.Cmd {
 func (s *restoreScreen) Bindings() []binding {
 	if s.Capturing() {
 		return []binding{
-			{keys: []string{"enter"}, label: "enter", help: "restore here", footer: true},
-			{keys: []string{"esc"}, label: "esc", help: "cancel", footer: true},
+			{keys: []string{"enter"}, label: "enter", help: "restore here", footer: true, run: s.start},
+			{keys: []string{"esc"}, label: "esc", help: "cancel", footer: true, run: func() tea.Cmd {
+				if s.busy {
+					return nil
+				}
+				return pop
+			}},
 		}
 	}
 	return nil
+}
+
+// start restores into the typed directory, off the UI loop.
+func (s *restoreScreen) start() tea.Cmd {
+	if s.busy {
+		return nil
+	}
+	s.busy, s.err = true, nil
+	snap, dir := *s.snap, strings.TrimSpace(s.dir.Value())
+	snap.IterationID = s.row.it.ID
+	return s.load(func(context.Context) tea.Msg {
+		res, err := snapshot.Restore(&snap, "", snapshot.RestoreOptions{Dir: dir})
+		return restoreDone{res, err}
+	})
 }
 
 func (s *restoreScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
@@ -76,35 +95,22 @@ func (s *restoreScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 	case restoreDone:
 		s.busy = false
 		s.result, s.err = msg.res, msg.err
-	case tea.KeyPressMsg:
+	case tea.KeyPressMsg, tea.PasteMsg:
+		// Keys bound nowhere edit the directory, until the restore starts.
 		if !s.Capturing() || s.busy {
 			return s, nil
 		}
-		switch msg.String() {
-		case "esc":
-			return s, pop
-		case "enter":
-			s.busy, s.err = true, nil
-			snap, dir := *s.snap, strings.TrimSpace(s.dir.Value())
-			snap.IterationID = s.row.it.ID
-			return s, load(func(context.Context) tea.Msg {
-				res, err := snapshot.Restore(&snap, "", snapshot.RestoreOptions{Dir: dir})
-				return restoreDone{res, err}
-			})
-		}
 		var cmd tea.Cmd
 		s.dir, cmd = s.dir.Update(msg)
 		return s, cmd
-	case tea.PasteMsg:
-		var cmd tea.Cmd
-		s.dir, cmd = s.dir.Update(msg)
-		return s, cmd
+	case tea.WindowSizeMsg:
+		s.resize(msg)
 	}
 	return s, nil
 }
 
-func (s *restoreScreen) View(w, h int) string {
-	st := s.ctx.Styles
+func (s *restoreScreen) View() string {
+	st, w := s.ctx.Styles, s.width
 	lines := []string{st.Title.Render(fmt.Sprintf("Restore the environment of run #%d (%s)", s.row.ordinal, short(s.row.it.ID))), ""}
 	switch {
 	case !s.loaded:

@@ -45,6 +45,7 @@ func press(tm *teatest.TestModel, names ...string) {
 }
 
 func TestFlowBrowseToDetail(t *testing.T) {
+	t.Parallel()
 	tm := startProgram(t, &Context{Tracker: demoStore(t), Source: "demo.db"})
 	waitFor(t, tm, "3 projects", "vision")
 	press(tm, "enter")
@@ -60,7 +61,8 @@ func TestFlowBrowseToDetail(t *testing.T) {
 }
 
 func TestFlowCompareTwoRuns(t *testing.T) {
-	tm := startProgram(t, &Context{Tracker: demoStore(t), Source: "demo.db"})
+	t.Parallel()
+	tm := startProgram(t, &Context{Tracker: newSample(), Source: "sample", Now: sampleClock})
 	waitFor(t, tm, "3 projects")
 	press(tm, "enter")
 	waitFor(t, tm, "augmentation ablation")
@@ -75,6 +77,7 @@ func TestFlowCompareTwoRuns(t *testing.T) {
 }
 
 func TestFlowRestore(t *testing.T) {
+	t.Parallel()
 	store := demoStore(t)
 	dir := t.TempDir()
 	tm := startProgram(t, &Context{Tracker: store, Source: "demo.db", RestoreDir: dir})
@@ -89,7 +92,7 @@ func TestFlowRestore(t *testing.T) {
 	waitFor(t, tm, "Restored 2 files", "julia --project=")
 	press(tm, "q")
 	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*Model)
-	r := final.stack[len(final.stack)-1].(*restoreScreen)
+	r := final.top().(*restoreScreen)
 	snap, err := store.GetSnapshot(context.Background(), r.row.it.ID)
 	if err != nil {
 		t.Fatal(err)

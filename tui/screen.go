@@ -1,0 +1,106 @@
+package tui
+
+import (
+	"context"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/deardiary/deardiary-go/core"
+)
+
+// screen is one page: a list, a table, a detail view.
+type screen interface {
+	// id names this screen instance while it is on the stack.
+	id() screenID
+	// Init starts the screen's loads.
+	Init() tea.Cmd
+	// Update also receives the body's size as a tea.WindowSizeMsg: when
+	// the screen is pushed and whenever the terminal changes.
+	Update(msg tea.Msg) (screen, tea.Cmd)
+	// View renders the body at the size Update last received. It changes
+	// nothing: whatever it needs to know is settled in Update.
+	View() string
+	// Title is the screen's crumb in the header.
+	Title() string
+	// Bindings are the screen's keys as they stand, for dispatch, the
+	// footer and help. Keys bound nowhere reach Update, for a text field.
+	Bindings() []binding
+	// Capturing reports whether a text field has the keyboard: the app's
+	// own keys (q, ?, esc) then type into it, except ctrl+c.
+	Capturing() bool
+}
+
+// screenID names one screen instance. Every load carries the id of the
+// screen that asked for it, so its result reaches that screen or, once the
+// screen is gone, nothing: a slow answer for a run the user left must not
+// land in the dialog of the run they opened next.
+type screenID uint64
+
+// base is what every screen embeds: the shared context, its id and the
+// size of its body.
+type base struct {
+	ctx           *Context
+	sid           screenID
+	width, height int
+}
+
+func newBase(ctx *Context) base {
+	ctx.lastScreen++
+	return base{ctx: ctx, sid: ctx.lastScreen}
+}
+
+func (b *base) id() screenID { return b.sid }
+
+// resize records the body's size.
+func (b *base) resize(msg tea.WindowSizeMsg) { b.width, b.height = msg.Width, msg.Height }
+
+// load runs fn in the background with the spinner turning, under a context
+// that ends when this screen leaves the stack; fn's message comes back to
+// this screen only.
+func (b *base) load(fn func(ctx context.Context) tea.Msg) tea.Cmd {
+	id := b.sid
+	return func() tea.Msg { return loadMsg{screen: id, fn: fn} }
+}
+
+// Messages between screens and the app.
+type (
+	pushMsg   struct{ s screen }
+	popMsg    struct{}
+	statusMsg struct {
+		text string
+		err  bool
+	}
+	// loadMsg asks the app to run a load for a screen.
+	loadMsg struct {
+		screen screenID
+		fn     func(ctx context.Context) tea.Msg
+	}
+	// loadedMsg carries a load's result to the screen that asked for it.
+	loadedMsg struct {
+		screen screenID
+		msg    tea.Msg
+	}
+)
+
+func push(s screen) tea.Cmd { return func() tea.Msg { return pushMsg{s} } }
+func pop() tea.Msg          { return popMsg{} }
+
+// fail reports an error in the status line.
+func fail(err error) tea.Msg { return statusMsg{text: core.ErrorMessageOrText(err), err: true} }
+
+// loadTimeout bounds one load: a daemon that stops answering shows as an
+// error rather than a spinner forever.
+const loadTimeout = 60 * time.Second
+
+// frame is a screen on the stack with the context its loads run under.
+type frame struct {
+	s      screen
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+func newFrame(s screen) frame {
+	ctx, cancel := context.WithCancel(context.Background())
+	return frame{s, ctx, cancel}
+}
