@@ -67,7 +67,7 @@ func (inlineStore) write(r io.Reader) (written, error) {
 type fsStore struct{ root string }
 
 func (f fsStore) write(r io.Reader) (written, error) {
-	id := newID()
+	id := newKey()
 	// UUIDv7 ids start with a timestamp; shard on the random tail instead.
 	shard := id[len(id)-2:]
 	dir := filepath.Join(f.root, shard)

@@ -2,8 +2,6 @@ package duckdb
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 
 	"github.com/deardiary/deardiary-go/core"
 )
@@ -48,7 +46,7 @@ func (s *Store) CreateExperiment(ctx context.Context, in core.ExperimentCreate) 
 	if in.Status != 0 && in.Status != core.ExperimentInProgress {
 		return "", core.Invalid("a new experiment must be IN_PROGRESS, not %v", in.Status)
 	}
-	id, now := newID(), s.nowText()
+	id, now := s.ids.next("experiment"), s.nowText()
 	err := s.write(ctx, func(t *tx) error {
 		if err := requireEntity(t, "project", "project", in.ProjectID); err != nil {
 			return err
@@ -131,7 +129,7 @@ func openExperiment(t *tx, id string) error {
 	var status core.ExperimentStatus
 	err := t.QueryRowContext(t.ctx, `SELECT status_id FROM experiment WHERE id = ?`, id).Scan(&status)
 	switch {
-	case errors.Is(err, sql.ErrNoRows):
+	case noRow(err):
 		return core.Invalid("experiment %q not found", id)
 	case err != nil:
 		return err

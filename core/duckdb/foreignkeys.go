@@ -18,15 +18,15 @@ var rebuildOrder = []string{
 
 var createTable = regexp.MustCompile(`(?s)CREATE TABLE IF NOT EXISTS ("?\w+"?) \((.*?)\n\);`)
 
-// baselineTables maps each table of the baseline migration to its column
-// definitions.
-func baselineTables() (map[string]string, error) {
+// baselineTables maps each table of the baseline migration, for a file with
+// the given kind of ids, to its column definitions.
+func baselineTables(integer bool) (map[string]string, error) {
 	body, err := migrationFiles.ReadFile("migrations/001_baseline.sql")
 	if err != nil {
 		return nil, err
 	}
 	out := map[string]string{}
-	for _, m := range createTable.FindAllStringSubmatch(string(body), -1) {
+	for _, m := range createTable.FindAllStringSubmatch(schemaFor(1, string(body), integer), -1) {
 		out[strings.Trim(m[1], `"`)] = m[2]
 	}
 	return out, nil
@@ -38,7 +38,7 @@ func baselineTables() (map[string]string, error) {
 // and its children in one transaction while such keys exist, so without this
 // no cascade on an upstream file could be atomic. Files this store created
 // have no foreign keys, and the migration does nothing to them.
-func dropForeignKeys(ctx context.Context, t *sql.Tx) error {
+func dropForeignKeys(ctx context.Context, t *sql.Tx, integer bool) error {
 	rows, err := t.QueryContext(ctx, `SELECT DISTINCT table_name FROM duckdb_constraints()
 		WHERE schema_name = 'main' AND constraint_type = 'FOREIGN KEY'`)
 	if err != nil {
@@ -62,7 +62,7 @@ func dropForeignKeys(ctx context.Context, t *sql.Tx) error {
 			return fmt.Errorf("table %q declares a foreign key DearDiary does not know", name)
 		}
 	}
-	defs, err := baselineTables()
+	defs, err := baselineTables(integer)
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package duckdb
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -14,9 +13,10 @@ import (
 	"github.com/deardiary/deardiary-go/core"
 )
 
-// newID returns a UUIDv7 in text form. Time-ordered ids let DuckDB's zone maps
-// find rows without an index.
-func newID() string {
+// newKey returns a UUIDv7 in text form, for names that are not a row's id
+// (an artifact's file, a snapshot's staging key); rows get theirs from the
+// store's idSource.
+func newKey() string {
 	return uuid.Must(uuid.NewV7()).String()
 }
 
@@ -47,7 +47,7 @@ func boolInt(b bool) int64 {
 // getOne runs a single-row query; no row is a NOT_FOUND for kind and id.
 func getOne[T any](ctx context.Context, q querier, scan func(scanner) (*T, error), kind, id, query string, args ...any) (*T, error) {
 	v, err := scan(q.QueryRowContext(ctx, query, args...))
-	if errors.Is(err, sql.ErrNoRows) {
+	if noRow(err) {
 		return nil, core.NotFound(kind, id)
 	}
 	if err != nil {
@@ -58,12 +58,15 @@ func getOne[T any](ctx context.Context, q querier, scan func(scanner) (*T, error
 
 // list runs a query and scans every row.
 func list[T any](ctx context.Context, q querier, scan func(scanner) (*T, error), query string, args ...any) ([]*T, error) {
+	out := []*T{}
 	rows, err := q.QueryContext(ctx, query, args...)
+	if notAnID(err) {
+		return out, nil // no row of an integer file has that id
+	}
 	if err != nil {
 		return nil, fold(err)
 	}
 	defer rows.Close()
-	out := []*T{}
 	for rows.Next() {
 		v, err := scan(rows)
 		if err != nil {
@@ -82,7 +85,12 @@ func listPage[T any](ctx context.Context, s *Store, scan func(scanner) (*T, erro
 		total int
 	)
 	err := s.read(ctx, func(q querier) error {
-		if err := q.QueryRowContext(ctx, "SELECT count(*) FROM "+from, args...).Scan(&total); err != nil {
+		err := q.QueryRowContext(ctx, "SELECT count(*) FROM "+from, args...).Scan(&total)
+		if notAnID(err) {
+			items = []*T{} // no row of an integer file has that id
+			return nil
+		}
+		if err != nil {
 			return err
 		}
 		query := "SELECT " + columns + " FROM " + from + " ORDER BY " + order
@@ -92,7 +100,6 @@ func listPage[T any](ctx context.Context, s *Store, scan func(scanner) (*T, erro
 		if page.Offset > 0 {
 			query += fmt.Sprintf(" OFFSET %d", page.Offset)
 		}
-		var err error
 		items, err = list(ctx, q, scan, query, args...)
 		return err
 	})
@@ -103,6 +110,9 @@ func listPage[T any](ctx context.Context, s *Store, scan func(scanner) (*T, erro
 func exists(ctx context.Context, q querier, table, id string) (bool, error) {
 	var n int
 	err := q.QueryRowContext(ctx, "SELECT count(*) FROM "+table+" WHERE id = ?", id).Scan(&n)
+	if notAnID(err) {
+		return false, nil
+	}
 	return n > 0, err
 }
 
@@ -161,6 +171,8 @@ func fold(err error) error {
 		return &core.Error{Code: core.EConflict, Message: "an entity with these values already exists", Err: err}
 	case strings.Contains(msg, "CHECK constraint failed"), strings.Contains(msg, "NOT NULL constraint failed"):
 		return &core.Error{Code: core.EInvalid, Message: "a value is missing or out of range", Err: err}
+	case notAnID(err):
+		return &core.Error{Code: core.ENotFound, Message: "no entity has that id: this database's ids are whole numbers", Err: err}
 	case strings.Contains(msg, "could not bind parameter"):
 		// The driver refuses text that is not valid UTF-8 before sending it.
 		return &core.Error{Code: core.EInvalid, Message: "a text value is not valid UTF-8", Err: err}

@@ -6,7 +6,7 @@ import (
 	"github.com/deardiary/deardiary-go/core"
 )
 
-const iterationColumns = `id, experiment_id, COALESCE(parent_iteration_id, ''), COALESCE(notes, ''), status_id,
+const iterationColumns = `id, experiment_id, COALESCE(parent_iteration_id::VARCHAR, ''), COALESCE(notes, ''), status_id,
 	COALESCE(error_message, ''), created_date, COALESCE(end_date, ''), COALESCE(julia_version, ''), COALESCE(git_sha, ''),
 	git_dirty, COALESCE(entrypoint, ''), COALESCE(project_toml, ''), COALESCE(manifest_toml, '')`
 
@@ -51,7 +51,7 @@ func (s *Store) CreateIteration(ctx context.Context, in core.IterationCreate) (s
 	if err := checkText("notes", in.Notes); err != nil {
 		return "", err
 	}
-	id, now := newID(), s.nowText()
+	id, now := s.ids.next("iteration"), s.nowText()
 	err := s.write(ctx, func(t *tx) error {
 		if err := openExperiment(t, in.ExperimentID); err != nil {
 			return err

@@ -3,9 +3,11 @@ package duckdb
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -17,7 +19,7 @@ import (
 func journalRows(iteration string, from, n int) []metricRow {
 	rows := make([]metricRow, n)
 	for i := range rows {
-		rows[i] = metricRow{id: newID(), iterationID: iteration, key: []string{"loss", "acc"}[i%2],
+		rows[i] = metricRow{id: newKey(), iterationID: iteration, key: []string{"loss", "acc"}[i%2],
 			value: float64(from+i) / 3, step: int64(from + i - 5), recordedAt: "2026-11-23T18:00:00.000"}
 	}
 	return rows
@@ -331,5 +333,72 @@ func TestFailedAppendIsMarked(t *testing.T) {
 	}
 	if s.w.held.j.pending() {
 		t.Fatal("the journal still has records after the commit that marked them")
+	}
+}
+
+// TestReplayOnIntegerFile: points a crashed process acknowledged from the
+// journal on a file with integer ids got ids past the metric sequence; the
+// replay keeps them, new points come after them, and the sequence is
+// advanced past them for DearDiary.jl's own inserts.
+func TestReplayOnIntegerFile(t *testing.T) {
+	t.Parallel()
+	ctx, id := context.Background(), mustID(t)
+	path := filepath.Join(t.TempDir(), "crashed.db")
+	s, err := Open(path, WithBcryptCost(bcrypt.MinCost), WithIntegerIDs())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := id(s.CreateProject(ctx, core.ProjectCreate{Name: "p"}))
+	e := id(s.CreateExperiment(ctx, core.ExperimentCreate{ProjectID: p, Name: "e"}))
+	it := id(s.CreateIteration(ctx, core.IterationCreate{ExperimentID: e}))
+	if _, err := s.LogMetrics(ctx, it, core.MetricBatch{Metrics: inputsOf(journalRows(it, 0, 10))}); err != nil {
+		t.Fatal(err)
+	}
+	var (
+		mark uint64
+		db   string
+	)
+	s.Close()
+	s, err = Open(path, WithBcryptCost(bcrypt.MinCost))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.db.QueryRow(`SELECT drained, database_id FROM journal_mark`).Scan(&mark, &db)
+	s.Close()
+
+	late := journalRows(it, 10, 7)
+	for i := range late {
+		late[i].id = strconv.Itoa(11 + i)
+	}
+	j, _, err := openJournal(path+journalSuffix, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.seq = mark
+	if _, err := j.append(late); err != nil {
+		t.Fatal(err)
+	}
+	j.f.Close()
+
+	s, err = Open(path, WithBcryptCost(bcrypt.MinCost))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, total, err := s.ListMetrics(ctx, core.MetricFilter{IterationID: it}); err != nil || total != 17 {
+		t.Fatalf("%d points after the replay, want 17: %v", total, err)
+	}
+	next, err := s.LogMetric(ctx, it, core.MetricInput{Key: "loss", Value: 1})
+	if err != nil || next != "18" {
+		t.Fatalf("the next point's id = %q (%v), want 18", next, err)
+	}
+	s.Close()
+	raw, err := sql.Open("duckdb", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	var n int64
+	if err := raw.QueryRow(`SELECT nextval('seq_metric')`).Scan(&n); err != nil || n != 19 {
+		t.Fatalf("nextval('seq_metric') = %d (%v), want 19", n, err)
 	}
 }

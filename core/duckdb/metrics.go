@@ -94,6 +94,8 @@ type pendingMetrics struct {
 }
 
 func (s *Store) prepareMetrics(iterationID string, b core.MetricBatch) (*pendingMetrics, error) {
+	// The writer keys its caches by the iteration's id as its rows hold it.
+	iterationID = s.ids.canonical(iterationID)
 	// A zero time, like nil, means now: storage has no place for it.
 	now := core.FormatTime(s.now())
 	if b.RecordedAt != nil && !b.RecordedAt.IsZero() {
@@ -104,7 +106,7 @@ func (s *Store) prepareMetrics(iterationID string, b core.MetricBatch) (*pending
 		if err := checkMetric(m.Key, m.Value); err != nil {
 			return nil, err
 		}
-		p.ids[i] = newID()
+		p.ids[i] = s.ids.next("metric")
 		r := metricRow{id: p.ids[i], iterationID: iterationID, key: m.Key, value: m.Value, recordedAt: now}
 		switch {
 		case m.Step != nil:
@@ -154,7 +156,7 @@ func (s *Store) LogBatch(ctx context.Context, iterationID string, b core.Batch) 
 		if err != nil {
 			return nil, core.Invalid("parameter %q: %s", p.Key, core.ErrorMessage(err))
 		}
-		values[i], res.ParameterIDs[i] = text, newID()
+		values[i], res.ParameterIDs[i] = text, s.ids.next("parameter")
 	}
 	for _, tag := range b.Tags {
 		if err := requireText("tag", tag); err != nil {

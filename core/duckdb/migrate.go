@@ -24,15 +24,18 @@ type migration struct {
 	run     func(context.Context, *sql.Tx) error // for migrations SQL alone cannot express
 }
 
-// codeMigrations are the migrations written in Go.
-var codeMigrations = []migration{
-	{version: 4, name: "drop_foreign_keys", run: dropForeignKeys},
+// codeMigrations are the migrations written in Go, for a file with the
+// given kind of ids.
+func codeMigrations(integer bool) []migration {
+	return []migration{
+		{version: 4, name: "drop_foreign_keys", run: func(ctx context.Context, t *sql.Tx) error { return dropForeignKeys(ctx, t, integer) }},
+	}
 }
 
 // migrations returns the embedded migrations ordered by version. A file is
 // named NNN_name.sql; version 1, "baseline", is also DearDiary.jl's, so an
 // upstream file skips it.
-func migrations() ([]migration, error) {
+func migrations(integer bool) ([]migration, error) {
 	entries, err := fs.ReadDir(migrationFiles, "migrations")
 	if err != nil {
 		return nil, err
@@ -48,21 +51,21 @@ func migrations() ([]migration, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, migration{version: version, name: name, sql: string(body)})
+		out = append(out, migration{version: version, name: name, sql: schemaFor(version, string(body), integer)})
 	}
-	out = append(out, codeMigrations...)
+	out = append(out, codeMigrations(integer)...)
 	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
 	return out, nil
 }
 
 // migrate applies each pending migration in a transaction of its own and
 // records it in schema_migrations, as upstream's runner does.
-func migrate(ctx context.Context, db *sql.DB, now time.Time) error {
+func migrate(ctx context.Context, db *sql.DB, now time.Time, integer bool) error {
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
 		return fmt.Errorf("cannot create schema_migrations: %w", err)
 	}
-	all, err := migrations()
+	all, err := migrations(integer)
 	if err != nil {
 		return err
 	}

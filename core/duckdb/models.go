@@ -38,7 +38,7 @@ func (s *Store) ListModels(ctx context.Context, f core.ModelFilter) ([]*core.Mod
 // nameTaken fails with EConflict when another model of the project has name.
 func nameTaken(t *tx, projectID, name, exceptID string) error {
 	var n int
-	if err := t.QueryRowContext(t.ctx, `SELECT count(*) FROM model WHERE project_id = ? AND name = ? AND id <> ?`,
+	if err := t.QueryRowContext(t.ctx, `SELECT count(*) FROM model WHERE project_id = ? AND name = ? AND id::VARCHAR <> ?`,
 		projectID, name, exceptID).Scan(&n); err != nil {
 		return err
 	}
@@ -56,7 +56,7 @@ func (s *Store) CreateModel(ctx context.Context, in core.ModelCreate) (string, e
 	if err := checkText("description", in.Description); err != nil {
 		return "", err
 	}
-	id, now := newID(), s.nowText()
+	id, now := s.ids.next("model"), s.nowText()
 	err := s.write(ctx, func(t *tx) error {
 		if err := requireEntity(t, "project", "project", in.ProjectID); err != nil {
 			return err
@@ -116,7 +116,7 @@ func (s *Store) DeleteModel(ctx context.Context, id string) error {
 	})
 }
 
-const versionColumns = `id, model_id, version, iteration_id, COALESCE(resource_id, ''), stage_id, COALESCE(description, ''),
+const versionColumns = `id, model_id, version, iteration_id, COALESCE(resource_id::VARCHAR, ''), stage_id, COALESCE(description, ''),
 	created_date, COALESCE(updated_date, '')`
 
 func scanVersion(r scanner) (*core.ModelVersion, error) {
@@ -154,7 +154,7 @@ func (s *Store) ListModelVersions(ctx context.Context, f core.ModelVersionFilter
 // its experiment, or "" when the entity is missing.
 func projectOf(t *tx, table, id string) (string, error) {
 	var project string
-	err := t.QueryRowContext(t.ctx, `SELECT COALESCE(max(e.project_id), '') FROM `+table+` x
+	err := t.QueryRowContext(t.ctx, `SELECT COALESCE(max(e.project_id)::VARCHAR, '') FROM `+table+` x
 		JOIN experiment e ON e.id = x.experiment_id WHERE x.id = ?`, id).Scan(&project)
 	return project, err
 }
@@ -180,7 +180,7 @@ func (s *Store) CreateModelVersion(ctx context.Context, in core.ModelVersionCrea
 	if err := checkText("description", in.Description); err != nil {
 		return "", err
 	}
-	id, now := newID(), s.nowText()
+	id, now := s.ids.next("model_version"), s.nowText()
 	err := s.write(ctx, func(t *tx) error {
 		m, err := getModel(t.ctx, t, in.ModelID)
 		if core.IsNotFound(err) {

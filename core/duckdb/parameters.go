@@ -43,7 +43,7 @@ func (s *Store) CreateParameter(ctx context.Context, iterationID, key string, va
 	if err != nil {
 		return "", err
 	}
-	id := newID()
+	id := s.ids.next("parameter")
 	err = s.write(ctx, func(t *tx) error {
 		if _, err := runningIteration(t, iterationID, invalidRef); err != nil {
 			return err

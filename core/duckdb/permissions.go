@@ -49,7 +49,7 @@ func (s *Store) ListUserPermissions(ctx context.Context, f core.PermissionFilter
 
 // CreateUserPermission implements core.PermissionService.
 func (s *Store) CreateUserPermission(ctx context.Context, userID, projectID string, p core.Permissions) (string, error) {
-	id := newID()
+	id := s.ids.next("user_permission")
 	err := s.write(ctx, func(t *tx) error {
 		if err := requireEntity(t, "user", `"user"`, userID); err != nil {
 			return err

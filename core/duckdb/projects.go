@@ -50,7 +50,7 @@ func (s *Store) CreateProject(ctx context.Context, in core.ProjectCreate) (strin
 	if err := checkText("description", in.Description); err != nil {
 		return "", err
 	}
-	id, permID, now := newID(), newID(), s.nowText()
+	id, permID, now := s.ids.next("project"), s.ids.next("user_permission"), s.nowText()
 	err := s.write(ctx, func(t *tx) error {
 		creator, err := projectCreator(t, in.UserID)
 		if err != nil {

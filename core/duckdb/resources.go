@@ -64,7 +64,7 @@ func (s *Store) CreateResource(ctx context.Context, in core.ResourceCreate, data
 	if err != nil {
 		return "", err
 	}
-	id, now := newID(), s.nowText()
+	id, now := s.ids.next("resource"), s.nowText()
 	err = s.write(ctx, func(t *tx) error {
 		if err := openExperiment(t, in.ExperimentID); err != nil {
 			return err

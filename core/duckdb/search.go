@@ -139,7 +139,7 @@ func (b *whereBuilder) comparison(c *core.FilterComparison) string {
 		column := map[string]string{"created": "i.created_date", "ended": "NULLIF(i.end_date, '')"}[c.Key]
 		return b.compare(column, c.Op, values, false)
 	}
-	column := map[string]string{"id": "i.id", "parent": "COALESCE(i.parent_iteration_id, '')",
+	column := map[string]string{"id": "i.id::VARCHAR", "parent": "COALESCE(i.parent_iteration_id::VARCHAR, '')",
 		"notes": "COALESCE(i.notes, '')", "error": "COALESCE(i.error_message, '')"}[c.Key]
 	return b.compare(column, c.Op, c.Values, false)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 
 	"github.com/deardiary/deardiary-go/core"
 )
@@ -88,7 +87,7 @@ func (s *Store) SaveSnapshot(ctx context.Context, iterationID string, snap *core
 	if _, err := s.GetIteration(ctx, iterationID); err != nil {
 		return err // before staging megabytes for nothing
 	}
-	key := newID()
+	key := newKey()
 	dropStaged := func() {
 		_ = s.write(context.WithoutCancel(ctx), func(t *tx) error {
 			_, err := t.ExecContext(t.ctx, `DELETE FROM iteration_snapshot_file WHERE iteration_id = ?`, key)
@@ -189,7 +188,7 @@ func readSnapshot(ctx context.Context, q querier, iterationID, filesKey string, 
 		git_dirty, git_branch, git_remote, git_diff, git_untracked, notes, `+filesKey+` FROM iteration_snapshot WHERE iteration_id = ?`, iterationID).
 		Scan(&captured, &snap.Runtime, &snap.RuntimeVersion, &runtimes, &snap.Root, &snap.Entrypoint, &snap.Git.Commit,
 			&dirty, &snap.Git.Branch, &snap.Git.Remote, &snap.Git.Diff, &untracked, &notes, &key)
-	if errors.Is(err, sql.ErrNoRows) {
+	if noRow(err) {
 		return upstreamSnapshot(ctx, q, iterationID)
 	}
 	if err != nil {

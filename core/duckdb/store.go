@@ -31,6 +31,7 @@ type Store struct {
 	path      string
 	cfg       config
 	w         *writer       // nil when read-only
+	ids       *idSource     // the kind of ids the file has, and new ones
 	artifacts artifactStore // where new resource bytes go
 	release   func()        // gives the path back to openFiles
 	closeOnce sync.Once
@@ -110,6 +111,7 @@ type config struct {
 	now             func() time.Time
 	compactAt       int64 // delta summary rows that trigger a compaction
 	memoryLimit     string
+	integerIDs      bool
 }
 
 // Option configures Open.
@@ -136,6 +138,13 @@ func WithBcryptCost(cost int) Option { return func(c *config) { c.bcryptCost = c
 // or read of a value of megabytes (a resource, a snapshot file) raises the
 // limit by three times its size until it is done.
 func WithMemoryLimit(limit string) Option { return func(c *config) { c.memoryLimit = limit } }
+
+// WithIntegerIDs makes a new file with DearDiary.jl 0.9.1's integer ids:
+// BIGINT ids from one sequence per table, as the release its users install
+// writes them, for teams whose Julia clients expect integers. Without it a
+// new file gets UUID text ids. An existing file keeps the kind it has,
+// whatever the option says.
+func WithIntegerIDs() Option { return func(c *config) { c.integerIDs = true } }
 
 // WithClock replaces time.Now for every timestamp the store writes.
 func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
@@ -261,6 +270,14 @@ func (s *Store) init(ctx context.Context) error {
 	if err := s.checkIsDearDiary(ctx); err != nil {
 		return err
 	}
+	integer, exists, err := fileIntegerIDs(ctx, s.db)
+	if err != nil {
+		return err
+	}
+	if !exists {
+		integer = s.cfg.integerIDs
+	}
+	s.ids = newIDSource(integer)
 	s.snapshotFilesKey = "files_key"
 	if s.cfg.readOnly {
 		fresh, err := summaryState(ctx, s.db)
@@ -284,8 +301,11 @@ func (s *Store) init(ctx context.Context) error {
 		s.unreplayed, err = unreplayedPoints(ctx, s.db, JournalPath(s.path))
 		return err
 	}
-	err := s.mem.lifted(func() error { return migrate(ctx, s.db, s.now()) })
+	err = s.mem.lifted(func() error { return migrate(ctx, s.db, s.now(), integer) })
 	if err != nil {
+		return err
+	}
+	if err := s.ids.load(ctx, s.db); err != nil {
 		return err
 	}
 	if err := dropUnclaimedSnapshotFiles(ctx, s.db); err != nil {
@@ -298,11 +318,19 @@ func (s *Store) init(ctx context.Context) error {
 		return err
 	}
 	s.summaries, s.rollups = true, true
-	w, err := startWriter(ctx, s.db, s.cfg.compactAt, s.mem, JournalPath(s.path))
+	w, err := startWriter(ctx, s.db, s.cfg.compactAt, s.mem, JournalPath(s.path), s.ids)
 	if err != nil {
 		return err
 	}
 	s.w = w
+	if s.ids.behind() {
+		// A process that stopped before committing left ids past the
+		// sequences (or DearDiary.jl's next nextval would repeat one):
+		// a commit advances them.
+		if err := s.write(ctx, func(t *tx) error { return t.open() }); err != nil {
+			return fmt.Errorf("cannot advance the id sequences: %w", err)
+		}
+	}
 	return nil
 }
 
@@ -347,7 +375,7 @@ func (s *Store) seedDefaultUser(ctx context.Context) error {
 	}
 	_, err = s.db.ExecContext(ctx, `INSERT INTO "user" (id, first_name, last_name, username, password, created_date, is_admin)
 		VALUES (?, 'Default User', '', ?, ?, ?, 1) ON CONFLICT DO NOTHING`,
-		newID(), core.DefaultUsername, string(hash), core.FormatTime(s.now()))
+		s.ids.next("user"), core.DefaultUsername, string(hash), core.FormatTime(s.now()))
 	if err != nil {
 		return fmt.Errorf("cannot seed the default user: %w", err)
 	}

@@ -25,7 +25,7 @@ func openTest(t *testing.T, opts ...Option) *Store {
 // so the test controls exactly which writes share a transaction.
 func runAlone(t *testing.T, s *Store, group []*writeOp) {
 	t.Helper()
-	w, err := newWriter(context.Background(), s.db, compactAt)
+	w, err := newWriter(context.Background(), s.db, compactAt, s.ids)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +146,7 @@ func TestFailedWriteLeavesItsGroupIntact(t *testing.T) {
 	s := openTest(t)
 	insert := func(name string) func(*tx) error {
 		return func(t *tx) error {
-			_, err := t.ExecContext(t.ctx, `INSERT INTO project (id, name, created_date) VALUES (?, ?, 'now')`, newID(), name)
+			_, err := t.ExecContext(t.ctx, `INSERT INTO project (id, name, created_date) VALUES (?, ?, 'now')`, newKey(), name)
 			return err
 		}
 	}
@@ -204,7 +204,7 @@ func TestBadBufferedRowsBlameTheirWrite(t *testing.T) {
 	it := id(s.CreateIteration(ctx, core.IterationCreate{ExperimentID: e}))
 	row := func(key, at string) func(*tx) error {
 		return func(t *tx) error {
-			t.appendMetric(metricRow{id: newID(), iterationID: it, key: key, value: 1, recordedAt: at})
+			t.appendMetric(metricRow{id: newKey(), iterationID: it, key: key, value: 1, recordedAt: at})
 			return nil
 		}
 	}
@@ -213,7 +213,7 @@ func TestBadBufferedRowsBlameTheirWrite(t *testing.T) {
 		{ctx: ctx, fn: row("bad", ""), done: make(chan error, 1)},
 		{ctx: ctx, fn: row("good-2", "2026-01-01T00:00:00.000"), done: make(chan error, 1)},
 		{ctx: ctx, fn: func(t *tx) error {
-			_, err := t.ExecContext(t.ctx, `INSERT INTO project (id, name, created_date) VALUES (?, 'q', 'now')`, newID())
+			_, err := t.ExecContext(t.ctx, `INSERT INTO project (id, name, created_date) VALUES (?, 'q', 'now')`, newKey())
 			return err
 		}, done: make(chan error, 1)},
 	}

@@ -36,3 +36,18 @@ func TestConformanceFile(t *testing.T) {
 		return s
 	})
 }
+
+// TestConformanceIntegerIDs runs the suite on a file with DearDiary.jl
+// 0.9.1's integer ids: the store behaves the same on either kind.
+func TestConformanceIntegerIDs(t *testing.T) {
+	t.Parallel()
+	trackertest.Run(t, func(t *testing.T) core.Tracker {
+		dir := t.TempDir()
+		s, err := duckdb.Open(filepath.Join(dir, "deardiary.db"), duckdb.WithBcryptCost(bcrypt.MinCost), duckdb.WithIntegerIDs(),
+			duckdb.WithArtifacts(core.BackendFilesystem, filepath.Join(dir, "artifacts")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+}

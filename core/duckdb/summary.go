@@ -134,7 +134,7 @@ func (t *tx) flushSummaries() error {
 	err := t.appendRows("metric_summary_delta", deltaColumns, len(keys), func(i int) []driver.Value {
 		k := keys[i]
 		d := t.deltas[k]
-		return []driver.Value{k.iteration, k.key, d.count, d.min, d.max, d.lastValue, d.lastStep, d.lastRecordedAt, seq, d.stepSum, d.valueSum, d.firstStep,
+		return []driver.Value{t.ids.value(k.iteration), k.key, d.count, d.min, d.max, d.lastValue, d.lastStep, d.lastRecordedAt, seq, d.stepSum, d.valueSum, d.firstStep,
 			k.block, d.firstValue, d.minStep, d.maxStep}
 	})
 	if err != nil {

@@ -2,8 +2,6 @@ package duckdb
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 
 	"github.com/deardiary/deardiary-go/core"
 )
@@ -29,7 +27,7 @@ func (s *Store) GetTagByValue(ctx context.Context, value string) (*core.Tag, err
 func tagID(t *tx, value string) (string, error) {
 	var id string
 	err := t.QueryRowContext(t.ctx, `SELECT id FROM tag WHERE value = ?`, value).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
+	if noRow(err) {
 		return "", nil
 	}
 	return id, err
@@ -40,7 +38,7 @@ func (s *Store) CreateTag(ctx context.Context, value string) (string, error) {
 	if err := requireText("tag", value); err != nil {
 		return "", err
 	}
-	id := newID()
+	id := s.ids.next("tag")
 	err := s.write(ctx, func(t *tx) error {
 		existing, err := tagID(t, value)
 		if err != nil {
@@ -143,7 +141,7 @@ func attachTag(t *tx, kind core.Kind, entity, value string, already bool) (strin
 		return "", err
 	}
 	if tag == "" {
-		tag = newID()
+		tag = t.ids.next("tag")
 		if _, err := t.ExecContext(t.ctx, `INSERT INTO tag (id, value) VALUES (?, ?)`, tag, value); err != nil {
 			return "", err
 		}
@@ -155,11 +153,11 @@ func attachTag(t *tx, kind core.Kind, entity, value string, already bool) (strin
 			return existing, nil
 		case err == nil:
 			return "", core.Errorf(core.EConflict, "tag %q is already attached to %s %q", value, kind, entity)
-		case !errors.Is(err, sql.ErrNoRows):
+		case !noRow(err):
 			return "", err
 		}
 	}
-	id := newID()
+	id := t.ids.next(table)
 	_, err = t.ExecContext(t.ctx, `INSERT INTO `+table+` (id, `+column+`, tag_id) VALUES (?, ?, ?)`, id, entity, tag)
 	return id, err
 }

@@ -82,6 +82,7 @@ type tx struct {
 	// next checkpoint, and the following large write or read runs out.
 	checkpoint bool
 	mem        *memoryBudget
+	ids        *idSource
 	borrowed   []func()                    // memory to give back when the transaction ends
 	apps       map[string]*duckdb.Appender // the writer's, by table
 	// summary flushes this transaction made (their sequence numbers), and
@@ -190,10 +191,16 @@ func (t *tx) commit() error {
 			return fmt.Errorf("cannot mark the journal: %w", err)
 		}
 	}
+	advanced, err := t.ids.advance(t.ctx, t.conn)
+	if err != nil {
+		t.rollback()
+		return err
+	}
 	if _, err := t.conn.ExecContext(t.ctx, "COMMIT"); err != nil {
 		t.rollback()
 		return fmt.Errorf("commit failed: %w", err)
 	}
+	advanced()
 	t.applyToCache()
 	for _, fn := range t.onCommit {
 		fn()
@@ -230,6 +237,7 @@ func (t *tx) applyToCache() {
 // iteration returns what the writer knows of an iteration, from this
 // transaction, the cache, or the database, in that order.
 func (t *tx) iteration(id string) (iterState, error) {
+	id = t.ids.canonical(id)
 	if st, ok := t.iters[id]; ok {
 		return st, nil
 	}
@@ -242,7 +250,7 @@ func (t *tx) iteration(id string) (iterState, error) {
 	var end sql.NullString
 	err := t.QueryRowContext(t.ctx, `SELECT experiment_id, end_date FROM iteration WHERE id = ?`, id).Scan(&st.experimentID, &end)
 	switch {
-	case errors.Is(err, sql.ErrNoRows):
+	case noRow(err):
 	case err != nil:
 		return st, err
 	default:
@@ -345,7 +353,7 @@ func (t *tx) flushRows() error {
 		} else {
 			r = &rows[i-len(held)]
 		}
-		values[0], values[1], values[2], values[3], values[4], values[5] = r.id, r.iterationID, r.key, r.value, r.step, r.recordedAt
+		values[0], values[1], values[2], values[3], values[4], values[5] = t.ids.value(r.id), t.ids.value(r.iterationID), r.key, r.value, r.step, r.recordedAt
 		return values
 	})
 	if err != nil {

@@ -15,14 +15,21 @@ import (
 	"github.com/deardiary/deardiary-go/core/duckdb"
 )
 
-// upstreamFile writes a database the way DearDiary.jl 0.9.1 does: its
-// baseline schema with foreign keys, v4 ids from DuckDB's uuid(), naive local
-// timestamps without milliseconds, BIGINT booleans. It returns the file and
-// the ids the tests look for.
-func upstreamFile(t *testing.T) (string, map[string]string) {
+// upstreamSchemas are the two schemas DearDiary.jl writes: the released
+// 0.9.1's integer ids from sequences, and its repository head's UUIDs.
+var upstreamSchemas = map[string]string{
+	"0.9.1": "../../testdata/upstream/deardiary-0.9.1-schema.sql",
+	"head":  "../../testdata/upstream/deardiary-head-schema.sql",
+}
+
+// upstreamFile writes a database the way DearDiary.jl does with the given
+// schema: foreign keys, ids from the schema's defaults (sequences or
+// DuckDB's uuid()), naive local timestamps without milliseconds, BIGINT
+// booleans. It returns the file and the ids the tests look for.
+func upstreamFile(t *testing.T, schemaFile string) (string, map[string]string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "deardiary.db")
-	schema, err := os.ReadFile("../../testdata/upstream/deardiary-0.9.1-schema.sql")
+	schema, err := os.ReadFile(schemaFile)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +79,16 @@ func upstreamFile(t *testing.T) (string, map[string]string) {
 
 func TestOpensUpstreamFile(t *testing.T) {
 	t.Parallel()
-	path, ids := upstreamFile(t)
+	for version, schema := range upstreamSchemas {
+		t.Run(version, func(t *testing.T) {
+			t.Parallel()
+			opensUpstreamFile(t, schema)
+		})
+	}
+}
+
+func opensUpstreamFile(t *testing.T, schema string) {
+	path, ids := upstreamFile(t, schema)
 	ctx := context.Background()
 
 	// Read-only first: nothing is migrated, summaries come from the points.
@@ -185,9 +201,18 @@ func TestOpensUpstreamFile(t *testing.T) {
 // column names, and the store notices points written behind its back.
 func TestUpstreamKeepsWorkingOnOurFiles(t *testing.T) {
 	t.Parallel()
+	for name, opts := range map[string][]duckdb.Option{"uuid": nil, "integer": {duckdb.WithIntegerIDs()}} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			upstreamKeepsWorking(t, opts)
+		})
+	}
+}
+
+func upstreamKeepsWorking(t *testing.T, opts []duckdb.Option) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "deardiary.db")
-	s, err := duckdb.Open(path, duckdb.WithBcryptCost(bcrypt.MinCost))
+	s, err := duckdb.Open(path, append(opts, duckdb.WithBcryptCost(bcrypt.MinCost))...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,5 +264,81 @@ func TestUpstreamKeepsWorkingOnOurFiles(t *testing.T) {
 	}
 	if m, _ := s.GetMetric(ctx, id); m.Step != 2 {
 		t.Fatalf("auto step after an upstream write = %d, want 2", m.Step)
+	}
+}
+
+// TestReleasedFileKeepsItsIDs: on a file DearDiary.jl 0.9.1 wrote, new rows
+// continue each table's sequence, every id column stays BIGINT, and
+// afterwards upstream's own inserts (which take nextval) carry on after the
+// highest id the store wrote, even one a process left past its sequence.
+func TestReleasedFileKeepsItsIDs(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path, ids := upstreamFile(t, upstreamSchemas["0.9.1"])
+	s, err := duckdb.Open(path, duckdb.WithBcryptCost(bcrypt.MinCost))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := s.CreateProject(ctx, core.ProjectCreate{Name: "second"})
+	e, _ := s.CreateExperiment(ctx, core.ExperimentCreate{ProjectID: p, Name: "e"})
+	it, err := s.CreateIteration(ctx, core.IterationCreate{ExperimentID: ids["experiment"], ParentID: ids["driver"]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	points, err := s.LogMetrics(ctx, it, core.MetricBatch{Metrics: []core.MetricInput{{Key: "loss", Value: 1}, {Key: "loss", Value: 0.5}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for what, got := range map[string]string{"project": p, "experiment": e, "iteration": it, "first point": points[0], "second point": points[1]} {
+		want := map[string]string{"project": "2", "experiment": "2", "iteration": "4", "first point": "4", "second point": "5"}[what]
+		if got != want {
+			t.Errorf("%s id = %q, want %q, continuing the file's sequence", what, got, want)
+		}
+	}
+	s.Close()
+
+	db, err := sql.Open("duckdb", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query(`SELECT table_name, column_name, data_type FROM duckdb_columns()
+		WHERE schema_name = 'main' AND (column_name = 'id' OR column_name LIKE '%\_id' ESCAPE '\')
+		AND NOT internal AND table_name NOT IN ('journal_mark', 'iteration_snapshot_file')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var table, column, typ string
+		rows.Scan(&table, &column, &typ)
+		if typ != "BIGINT" {
+			t.Errorf("%s.%s is %s, want BIGINT as in DearDiary.jl 0.9.1", table, column, typ)
+		}
+	}
+	rows.Close()
+	var next int64
+	if err := db.QueryRow(`INSERT INTO project (name, created_date) VALUES ('by upstream', '2026-07-01T10:00:00') RETURNING id`).Scan(&next); err != nil || next != 3 {
+		t.Fatalf("upstream's project insert took id %d (%v), want 3", next, err)
+	}
+	// A process that wrote ids past a sequence and stopped before
+	// advancing it: the next open advances it.
+	if _, err := db.Exec(`INSERT INTO metric (id, iteration_id, key, value, step, recorded_at) VALUES (50, ?, 'loss', 0.1, 9, '2026-07-01T10:00:00')`, it); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	s, err = duckdb.Open(path, duckdb.WithBcryptCost(bcrypt.MinCost))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.ListProjects(ctx, core.ProjectFilter{Name: "by upstream"}); len(got) != 1 || got[0].ID != "3" {
+		t.Fatalf("upstream's project = %v", got)
+	}
+	s.Close()
+	db, err = sql.Open("duckdb", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.QueryRow(`SELECT nextval('seq_metric')`).Scan(&next); err != nil || next != 51 {
+		t.Fatalf("nextval('seq_metric') = %d (%v), want 51: past the highest id", next, err)
 	}
 }

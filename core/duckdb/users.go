@@ -2,8 +2,6 @@ package duckdb
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -71,7 +69,7 @@ func (s *Store) CreateUser(ctx context.Context, in core.UserCreate) (string, err
 	if err != nil {
 		return "", err
 	}
-	id, now := newID(), s.nowText()
+	id, now := s.ids.next("user"), s.nowText()
 	err = s.write(ctx, func(t *tx) error {
 		var n int
 		if err := t.QueryRowContext(t.ctx, `SELECT count(*) FROM "user" WHERE username = ?`, in.Username).Scan(&n); err != nil {
@@ -150,7 +148,7 @@ func (s *Store) Authenticate(ctx context.Context, username, password string) (*c
 	var id, hash string
 	err := s.db.QueryRowContext(ctx, `SELECT id, password FROM "user" WHERE username = ?`, username).Scan(&id, &hash)
 	switch {
-	case errors.Is(err, sql.ErrNoRows):
+	case noRow(err):
 		_ = bcrypt.CompareHashAndPassword(s.unknownUserHash(), []byte(password))
 		return nil, core.Errorf(core.EInvalidCredentials, "invalid username or password")
 	case err != nil:

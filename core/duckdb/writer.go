@@ -45,6 +45,7 @@ type writer struct {
 	compactAt int64
 	mem       *memoryBudget
 	held      held
+	ids       *idSource
 }
 
 // held is what the journal has and DuckDB does not yet: the points of
@@ -87,8 +88,8 @@ func (h *held) drained() {
 
 // startWriter starts the writer. With a journal path, it replays the
 // journal's records that never reached DuckDB, then keeps the journal.
-func startWriter(ctx context.Context, db *sql.DB, compactAt int64, mem *memoryBudget, journalPath string) (*writer, error) {
-	w, err := newWriter(ctx, db, compactAt)
+func startWriter(ctx context.Context, db *sql.DB, compactAt int64, mem *memoryBudget, journalPath string, ids *idSource) (*writer, error) {
+	w, err := newWriter(ctx, db, compactAt, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -123,6 +124,7 @@ func (w *writer) replay(path string) error {
 		deltas := map[blockKey]*blockDelta{}
 		for _, row := range r.rows {
 			addPoint(deltas, row)
+			w.ids.observe("metric", row.id)
 		}
 		w.held.add(r.rows, deltas)
 	}
@@ -140,7 +142,7 @@ func (w *writer) replay(path string) error {
 }
 
 // newWriter prepares a writer without starting its loop.
-func newWriter(ctx context.Context, db *sql.DB, compactAt int64) (*writer, error) {
+func newWriter(ctx context.Context, db *sql.DB, compactAt int64, ids *idSource) (*writer, error) {
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return nil, err
@@ -154,6 +156,7 @@ func newWriter(ctx context.Context, db *sql.DB, compactAt int64) (*writer, error
 		cache:     newCache(),
 		apps:      map[string]*duckdb.Appender{},
 		compactAt: compactAt,
+		ids:       ids,
 	}
 	if err := conn.QueryRowContext(ctx, `SELECT
 		greatest((SELECT COALESCE(max(last_seq), 0) FROM metric_summary), (SELECT COALESCE(max(last_seq), 0) FROM metric_summary_delta)),
@@ -362,7 +365,7 @@ func (w *writer) runGroup(group []*writeOp) {
 // database (see tx.open).
 func (w *writer) begin() *tx {
 	t := newTx(w.ctx, w.conn, &w.cache, w.apps, &w.held)
-	t.mem = w.mem
+	t.mem, t.ids = w.mem, w.ids
 	return t
 }
 

@@ -10,10 +10,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/deardiary/deardiary-go/core"
+	"github.com/google/uuid"
 )
 
 // NewTracker returns a fresh tracker holding only the seeded default user.
@@ -184,6 +186,17 @@ func Near(h *H, what string, got, want time.Time) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// ValidID reports whether id is one of the two kinds a Tracker hands out: a
+// UUID (files this project creates) or a positive decimal integer (files of
+// DearDiary.jl 0.9.1), in the canonical form rows hold.
+func ValidID(id string) bool {
+	if _, err := uuid.Parse(id); err == nil {
+		return true
+	}
+	n, err := strconv.ParseInt(id, 10, 64)
+	return err == nil && n > 0 && strconv.FormatInt(n, 10) == id
+}
 
 func ids[T any](xs []*T, id func(*T) string) []string {
 	out := make([]string, len(xs))

@@ -3,8 +3,6 @@ package trackertest
 import (
 	"slices"
 
-	"github.com/google/uuid"
-
 	"github.com/deardiary/deardiary-go/core"
 )
 
@@ -13,8 +11,8 @@ func usersCases() []testCase {
 		testCase{"DefaultUserIsSeededAdmin", func(h *H) {
 			u := h.DefaultUser()
 			Equal(h, "is admin", u.IsAdmin, true)
-			if _, err := uuid.Parse(u.ID); err != nil {
-				h.Fatalf("default user id %q is not a UUID", u.ID)
+			if !ValidID(u.ID) {
+				h.Fatalf("default user id %q is neither a UUID nor a positive integer", u.ID)
 			}
 			got, err := h.Tracker.Authenticate(h.Ctx, core.DefaultUsername, "default")
 			h.Must(err)

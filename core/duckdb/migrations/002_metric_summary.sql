@@ -9,7 +9,7 @@
 -- disagree with it (for example after DearDiary.jl wrote to the file).
 
 CREATE TABLE IF NOT EXISTS metric_summary (
-    iteration_id VARCHAR NOT NULL,
+    iteration_id {{id}} NOT NULL,
     key TEXT NOT NULL,
     count BIGINT NOT NULL,
     min_value DOUBLE NOT NULL,
@@ -23,7 +23,7 @@ CREATE TABLE IF NOT EXISTS metric_summary (
 );
 
 CREATE TABLE IF NOT EXISTS metric_summary_delta (
-    iteration_id VARCHAR NOT NULL,
+    iteration_id {{id}} NOT NULL,
     key TEXT NOT NULL,
     count BIGINT NOT NULL,
     min_value DOUBLE NOT NULL,

@@ -2,6 +2,6 @@
 -- after the newest version is deleted.
 
 CREATE TABLE IF NOT EXISTS model_version_counter (
-    model_id VARCHAR PRIMARY KEY,
+    model_id {{id}} PRIMARY KEY,
     last_version BIGINT NOT NULL
 );

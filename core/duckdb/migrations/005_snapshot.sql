@@ -3,7 +3,7 @@
 -- snapshot columns on iteration are filled too, for Julia captures.
 
 CREATE TABLE IF NOT EXISTS iteration_snapshot (
-    iteration_id VARCHAR PRIMARY KEY,
+    iteration_id {{id}} PRIMARY KEY,
     captured_at TEXT NOT NULL,
     runtime TEXT NOT NULL DEFAULT '',
     runtime_version TEXT NOT NULL DEFAULT '',

@@ -24,7 +24,7 @@ ALTER TABLE metric_summary ADD COLUMN IF NOT EXISTS min_step BIGINT;
 ALTER TABLE metric_summary ADD COLUMN IF NOT EXISTS max_step BIGINT;
 
 CREATE TABLE IF NOT EXISTS metric_rollup (
-    iteration_id VARCHAR NOT NULL,
+    iteration_id {{id}} NOT NULL,
     key TEXT NOT NULL,
     block BIGINT NOT NULL,
     count BIGINT NOT NULL,
