@@ -17,31 +17,45 @@ import (
 )
 
 // The demo database, built once for the few tests that browse the real
-// store. They only read it, so they share it.
-var (
-	demoOnce sync.Once
-	demoDB   *duckdb.Store
-	demoErr  error
-)
+// store, with UUID ids and again with DearDiary.jl 0.9.1's integer ids.
+// They only read it, so they share it.
+type demoDatabase struct {
+	once  sync.Once
+	store *duckdb.Store
+	err   error
+}
 
-func demoStore(t testing.TB) *duckdb.Store {
+var demoDBs = map[string]*demoDatabase{"uuid": {}, "integer": {}}
+
+// demoStore is the demo database with UUID ids.
+func demoStore(t testing.TB) *duckdb.Store { return demoStoreWith(t, "uuid") }
+
+// demoStoreWith is the demo database with ids of the kind named.
+func demoStoreWith(t testing.TB, ids string) *duckdb.Store {
 	t.Helper()
-	demoOnce.Do(func() {
-		demoDB, demoErr = duckdb.Open(":memory:", duckdb.WithBcryptCost(bcrypt.MinCost))
-		if demoErr == nil {
-			demoErr = demo.Build(context.Background(), demoDB)
+	d := demoDBs[ids]
+	d.once.Do(func() {
+		opts := []duckdb.Option{duckdb.WithBcryptCost(bcrypt.MinCost)}
+		if ids == "integer" {
+			opts = append(opts, duckdb.WithIntegerIDs())
+		}
+		d.store, d.err = duckdb.Open(":memory:", opts...)
+		if d.err == nil {
+			d.err = demo.Build(context.Background(), d.store)
 		}
 	})
-	if demoErr != nil {
-		t.Fatal(demoErr)
+	if d.err != nil {
+		t.Fatal(d.err)
 	}
-	return demoDB
+	return d.store
 }
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if demoDB != nil {
-		demoDB.Close()
+	for _, d := range demoDBs {
+		if d.store != nil {
+			d.store.Close()
+		}
 	}
 	os.Exit(code)
 }

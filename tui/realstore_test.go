@@ -1,11 +1,16 @@
 package tui
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/charmbracelet/x/ansi"
+	"github.com/deardiary/deardiary-go/core/duckdb"
+	"github.com/deardiary/deardiary-go/core/duckdb/upstreamtest"
 )
 
 // These tests browse the demo database on the real store: what the fake
@@ -14,7 +19,16 @@ import (
 
 func TestBrowseToARunAndItsTabs(t *testing.T) {
 	t.Parallel()
-	d := newDriver(t, demoStore(t), 140, 45)
+	for _, ids := range []string{"uuid", "integer"} {
+		t.Run(ids, func(t *testing.T) {
+			t.Parallel()
+			browseToARun(t, demoStoreWith(t, ids))
+		})
+	}
+}
+
+func browseToARun(t *testing.T, store *duckdb.Store) {
+	d := newDriver(t, store, 140, 45)
 	d.expect("Projects", "vision", "nlp", "forecasting", "3 projects")
 	d.selectRow("vision")
 	d.keys("enter")
@@ -56,7 +70,16 @@ func TestBrowseToARunAndItsTabs(t *testing.T) {
 
 func TestFilterAndSort(t *testing.T) {
 	t.Parallel()
-	d := newDriver(t, demoStore(t), 140, 45)
+	for _, ids := range []string{"uuid", "integer"} {
+		t.Run(ids, func(t *testing.T) {
+			t.Parallel()
+			filterAndSort(t, demoStoreWith(t, ids))
+		})
+	}
+}
+
+func filterAndSort(t *testing.T, store *duckdb.Store) {
+	d := newDriver(t, store, 140, 45)
 	d.selectRow("vision")
 	d.keys("enter")
 	d.selectRow("resnet18")
@@ -89,4 +112,60 @@ func TestFilterAndSort(t *testing.T) {
 	d.typeText("metrics.loss >")
 	d.keys("enter")
 	d.expect("0 of 7 runs", "no run matches the filter")
+}
+
+// TestRestoreOnIntegerIDs: on a file with DearDiary.jl 0.9.1's integer ids
+// a run restores into iteration_<id>, as upstream's restore names it, and
+// compare draws the marked runs.
+func TestRestoreOnIntegerIDs(t *testing.T) {
+	t.Parallel()
+	store := demoStoreWith(t, "integer")
+	d := newDriver(t, store, 140, 45)
+	d.selectRow("vision")
+	d.keys("enter")
+	d.selectRow("resnet18 learning-rate sweep")
+	d.keys("enter")
+	d.selectRow("✗ FAILED")
+	d.keys("space", "down", "space", "c")
+	d.expect("compare 2 runs", "learning_rate")
+	d.keys("esc")
+	d.selectRow("✗ FAILED")
+	d.keys("R")
+	id := d.top().(*restoreScreen).row.it.ID
+	if _, err := strconv.ParseInt(id, 10, 64); err != nil {
+		t.Fatalf("run id %q is not an integer", id)
+	}
+	want := filepath.Join(d.m.ctx.RestoreDir, "iteration_"+id)
+	d.expect(want)
+	d.keys("enter")
+	d.expect("Restored", "Next")
+	if _, err := os.Stat(filepath.Join(want, "uv.lock")); err != nil {
+		t.Fatalf("the restore did not write %s: %v", want, err)
+	}
+}
+
+// TestReleasedFileReadOnly browses a file DearDiary.jl 0.9.1 wrote (integer
+// ids), opened read-only as ddtui opens it: nothing migrated, summaries
+// from the points.
+func TestReleasedFileReadOnly(t *testing.T) {
+	t.Parallel()
+	path, _ := upstreamtest.File(t, upstreamtest.Released)
+	store, err := duckdb.Open(path, duckdb.ReadOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	d := newDriver(t, store, 120, 40)
+	d.expect("Iris", "1 project")
+	d.keys("enter")
+	d.expect("IrisClassifier")
+	d.keys("enter")
+	d.expect("3 of 3 runs", "loss", "0.25", "└", "✗ FAILED")
+	d.selectRow("└")
+	d.keys("enter")
+	d.expect("1 Overview", "id            2", "parent        1", "baseline")
+	d.keys("2")
+	d.expect("learning_rate", "0.01")
+	d.keys("3")
+	d.expect("● loss", "0.25", "0.9", "points")
 }

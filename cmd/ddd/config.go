@@ -24,6 +24,9 @@ type Config struct {
 	ArtifactFSRoot string
 	// DBMemoryLimit caps DuckDB's buffer memory.
 	DBMemoryLimit string
+	// IntegerIDs creates a new database with DearDiary.jl 0.9.1's integer
+	// ids instead of UUIDs.
+	IntegerIDs bool
 }
 
 // Setting describes one configuration variable, for --help and parsing.
@@ -53,6 +56,14 @@ var Settings = []Setting{
 	}},
 	{"DEARDIARY_ARTIFACT_BACKEND", "artifact-backend", "inline", "where resource bytes go: inline or filesystem", func(c *Config, v string) error { c.Server.ArtifactBackend = v; return nil }},
 	{"DEARDIARY_ARTIFACT_FS_ROOT", "artifact-root", "./deardiary_artifacts", "root directory of the filesystem backend", func(c *Config, v string) error { c.ArtifactFSRoot = v; return nil }},
+	{"DEARDIARY_IDS", "ids", "uuid", "the ids of a new database: uuid, or integer as DearDiary.jl 0.9.1 (the release its users install) has them; an existing file keeps its own", func(c *Config, v string) error {
+		switch v {
+		case "uuid", "integer":
+			c.IntegerIDs = v == "integer"
+			return nil
+		}
+		return fmt.Errorf("want uuid or integer")
+	}},
 	{"DEARDIARY_DB_MEMORY_LIMIT", "db-memory-limit", "48MB", "DuckDB's buffer memory before it spills to disk (large values borrow more while they are written or read)", func(c *Config, v string) error { c.DBMemoryLimit = v; return nil }},
 	{"DEARDIARY_MAX_BODY_BYTES", "max-body-bytes", "8388608", "largest JSON request body (413 past it)", func(c *Config, v string) error { return parseInt64(&c.Server.MaxBodyBytes, v) }},
 	{"DEARDIARY_MAX_SNAPSHOT_BYTES", "max-snapshot-bytes", "536870912", "largest full snapshot upload", func(c *Config, v string) error { return parseInt64(&c.Server.MaxSnapshotBytes, v) }},

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/deardiary/deardiary-go/core"
 	"github.com/deardiary/deardiary-go/core/duckdb"
 	"github.com/deardiary/deardiary-go/daemon"
 )
@@ -89,10 +90,17 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.Config.Validate(); err != nil {
 		return err
 	}
-	store, err := duckdb.Open(m.Config.DBFile, append([]duckdb.Option{duckdb.WithArtifacts(m.Config.Server.ArtifactBackend, m.Config.ArtifactRoot()),
-		duckdb.WithMemoryLimit(m.Config.DBMemoryLimit)}, m.StoreOptions...)...)
+	opts := []duckdb.Option{duckdb.WithArtifacts(m.Config.Server.ArtifactBackend, m.Config.ArtifactRoot()), duckdb.WithMemoryLimit(m.Config.DBMemoryLimit)}
+	if m.Config.IntegerIDs {
+		opts = append(opts, duckdb.WithIntegerIDs())
+	}
+	store, err := duckdb.Open(m.Config.DBFile, append(opts, m.StoreOptions...)...)
 	if err != nil {
 		return err
+	}
+	if m.Config.IntegerIDs && !store.IntegerIDs() {
+		store.Close()
+		return core.Invalid("%s has UUID ids; --ids integer (DEARDIARY_IDS) makes a new database with integer ids and converts no existing one", m.Config.DBFile)
 	}
 	ln, err := net.Listen("tcp", m.Config.Addr())
 	if err != nil {
@@ -112,7 +120,11 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.serving = make(chan error, 1)
 	go func() { m.serving <- m.srv.Serve(ln) }()
-	m.Log.Info("ddd serving", "url", m.URL, "db", m.Config.DBFile, "auth", m.Config.Server.EnableAuth, "artifacts", m.Config.Server.ArtifactBackend)
+	ids := "uuid"
+	if store.IntegerIDs() {
+		ids = "integer"
+	}
+	m.Log.Info("ddd serving", "url", m.URL, "db", m.Config.DBFile, "ids", ids, "auth", m.Config.Server.EnableAuth, "artifacts", m.Config.Server.ArtifactBackend)
 	return nil
 }
 

@@ -382,6 +382,10 @@ func (s *Store) seedDefaultUser(ctx context.Context) error {
 	return nil
 }
 
+// IntegerIDs reports whether the file has DearDiary.jl 0.9.1's integer ids
+// rather than UUIDs.
+func (s *Store) IntegerIDs() bool { return s.ids.integer }
+
 // Path returns the database path given to Open.
 func (s *Store) Path() string { return s.path }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"io"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -13,82 +12,21 @@ import (
 
 	"github.com/deardiary/deardiary-go/core"
 	"github.com/deardiary/deardiary-go/core/duckdb"
+	"github.com/deardiary/deardiary-go/core/duckdb/upstreamtest"
 )
-
-// upstreamSchemas are the two schemas DearDiary.jl writes: the released
-// 0.9.1's integer ids from sequences, and its repository head's UUIDs.
-var upstreamSchemas = map[string]string{
-	"0.9.1": "../../testdata/upstream/deardiary-0.9.1-schema.sql",
-	"head":  "../../testdata/upstream/deardiary-head-schema.sql",
-}
-
-// upstreamFile writes a database the way DearDiary.jl does with the given
-// schema: foreign keys, ids from the schema's defaults (sequences or
-// DuckDB's uuid()), naive local timestamps without milliseconds, BIGINT
-// booleans. It returns the file and the ids the tests look for.
-func upstreamFile(t *testing.T, schemaFile string) (string, map[string]string) {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "deardiary.db")
-	schema, err := os.ReadFile(schemaFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := sql.Open("duckdb", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Exec(string(schema)); err != nil {
-		t.Fatal(err)
-	}
-	hash, _ := bcrypt.GenerateFromPassword([]byte("default"), bcrypt.MinCost)
-	ids := map[string]string{}
-	insert := func(name, query string, args ...any) {
-		t.Helper()
-		var id string
-		if err := db.QueryRow(query+" RETURNING id", args...).Scan(&id); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		ids[name] = id
-	}
-	insert("user", `INSERT INTO "user" (first_name, last_name, username, password, created_date, is_admin)
-		VALUES ('Default User', '', 'default', ?, '2026-06-30T09:15:02.31', 1)`, string(hash))
-	insert("project", `INSERT INTO project (name, created_date) VALUES ('Iris', '2026-06-30T09:16:00')`)
-	insert("permission", `INSERT INTO user_permission (user_id, project_id) VALUES (?, ?)`, ids["user"], ids["project"])
-	insert("experiment", `INSERT INTO experiment (project_id, status_id, name, created_date) VALUES (?, 1, 'IrisClassifier', '2026-06-30T09:17:00')`, ids["project"])
-	insert("driver", `INSERT INTO iteration (experiment_id, created_date, status_id, julia_version, git_sha, git_dirty, entrypoint, project_toml, manifest_toml)
-		VALUES (?, '2026-06-30T09:18:00', 1, '1.11.5', 'c0df1b0c0df1b0c0df1b0c0df1b0c0df1b0c0df1', 1, 'train.jl', '[deps]', '# manifest')`, ids["experiment"])
-	insert("child", `INSERT INTO iteration (experiment_id, created_date, status_id, parent_iteration_id) VALUES (?, '2026-06-30T09:18:01.5', 1, ?)`,
-		ids["experiment"], ids["driver"])
-	insert("done", `INSERT INTO iteration (experiment_id, created_date, end_date, status_id, error_message) VALUES (?, '2026-06-30T09:18:02', '2026-06-30T09:30:00', 3, 'OutOfMemoryError()')`,
-		ids["experiment"])
-	insert("parameter", `INSERT INTO parameter (iteration_id, key, value) VALUES (?, 'learning_rate', '0.01')`, ids["child"])
-	for i, v := range []float64{0.9, 0.5, 0.25} {
-		insert("metric", `INSERT INTO metric (iteration_id, key, value, step, recorded_at) VALUES (?, 'loss', ?, ?, ?)`,
-			ids["child"], v, i, time.Date(2026, 6, 30, 9, 19, i, 0, time.UTC).Format("2006-01-02T15:04:05"))
-	}
-	insert("resource", `INSERT INTO resource (experiment_id, name, data, created_date, backend, uri, size_bytes, content_hash)
-		VALUES (?, 'weights', 'hello'::BLOB, '2026-06-30T09:20:00', 'inline', '', 5, '2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824')`, ids["experiment"])
-	insert("tag", `INSERT INTO tag (value) VALUES ('baseline')`)
-	insert("iteration_tag", `INSERT INTO iteration_tag (iteration_id, tag_id) VALUES (?, ?)`, ids["child"], ids["tag"])
-	insert("model", `INSERT INTO model (project_id, name, created_date) VALUES (?, 'iris', '2026-06-30T09:21:00')`, ids["project"])
-	insert("version", `INSERT INTO model_version (model_id, version, iteration_id, resource_id, stage_id, created_date)
-		VALUES (?, 1, ?, ?, 3, '2026-06-30T09:22:00')`, ids["model"], ids["child"], ids["resource"])
-	return path, ids
-}
 
 func TestOpensUpstreamFile(t *testing.T) {
 	t.Parallel()
-	for version, schema := range upstreamSchemas {
+	for _, version := range upstreamtest.Versions {
 		t.Run(version, func(t *testing.T) {
 			t.Parallel()
-			opensUpstreamFile(t, schema)
+			opensUpstreamFile(t, version)
 		})
 	}
 }
 
-func opensUpstreamFile(t *testing.T, schema string) {
-	path, ids := upstreamFile(t, schema)
+func opensUpstreamFile(t *testing.T, version string) {
+	path, ids := upstreamtest.File(t, version)
 	ctx := context.Background()
 
 	// Read-only first: nothing is migrated, summaries come from the points.
@@ -274,7 +212,7 @@ func upstreamKeepsWorking(t *testing.T, opts []duckdb.Option) {
 func TestReleasedFileKeepsItsIDs(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	path, ids := upstreamFile(t, upstreamSchemas["0.9.1"])
+	path, ids := upstreamtest.File(t, upstreamtest.Released)
 	s, err := duckdb.Open(path, duckdb.WithBcryptCost(bcrypt.MinCost))
 	if err != nil {
 		t.Fatal(err)

@@ -141,10 +141,10 @@ func printRuns(ctx context.Context, w io.Writer, t core.Tracker, path, experimen
 	fmt.Fprintf(w, "%s: experiment %q, %d iterations\n\n", path, e.Name, len(runs))
 	fmt.Fprintf(w, "  %-22s %-10s %10s %10s %10s\n", "iteration", "status", "lr", "loss", "accuracy")
 	for _, it := range runs {
-		label := "driver " + it.ID[len(it.ID)-8:]
+		label := "driver " + short(it.ID)
 		lr := ""
 		if it.ParentID != "" {
-			label = "  trial " + it.ID[len(it.ID)-8:]
+			label = "  trial " + short(it.ID)
 			params, _, err := t.ListParameters(ctx, core.ParameterFilter{IterationID: it.ID})
 			if err != nil {
 				return err
@@ -172,6 +172,10 @@ func printRuns(ctx context.Context, w io.Writer, t core.Tracker, path, experimen
 	}
 	return nil
 }
+
+// short is enough of an id to tell runs apart: a UUID's last eight
+// characters (its first ones are its time), or an integer id whole.
+func short(id string) string { return id[max(0, len(id)-8):] }
 
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")
