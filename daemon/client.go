@@ -112,7 +112,7 @@ func (c *Client) Close() error {
 
 func (c *Client) login(ctx context.Context) error {
 	var tok tokenJSON
-	if err := c.doRaw(ctx, "POST", "/auth", nil, map[string]string{"username": c.username, "password": c.password}, &tok, false); err != nil {
+	if err := c.doRaw(ctx, "POST", "/auth", nil, credentialsJSON{&c.username, &c.password}, &tok, false); err != nil {
 		return err
 	}
 	c.mu.Lock()

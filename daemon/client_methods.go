@@ -2,8 +2,10 @@ package daemon
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"mime/multipart"
 	"net/url"
 	"strconv"
@@ -47,17 +49,11 @@ func (c *Client) ListUsers(ctx context.Context) ([]*core.User, error) {
 }
 
 func (c *Client) CreateUser(ctx context.Context, in core.UserCreate) (string, error) {
-	return c.createdID(ctx, "/user/", nil, map[string]string{"first_name": in.FirstName, "last_name": in.LastName,
-		"username": in.Username, "password": in.Password}, "user_id")
+	return c.createdID(ctx, "/user/", nil, userCreateJSON{&in.FirstName, &in.LastName, &in.Username, &in.Password}, "user_id")
 }
 
 func (c *Client) UpdateUser(ctx context.Context, id string, upd core.UserUpdate) error {
-	return c.do(ctx, "PATCH", "/user/"+esc(id), nil, struct {
-		FirstName *string `json:"first_name,omitempty"`
-		LastName  *string `json:"last_name,omitempty"`
-		Password  *string `json:"password,omitempty"`
-		IsAdmin   *bool   `json:"is_admin,omitempty"`
-	}{upd.FirstName, upd.LastName, upd.Password, upd.IsAdmin}, nil)
+	return c.do(ctx, "PATCH", "/user/"+esc(id), nil, userUpdateJSON(upd), nil)
 }
 
 func (c *Client) DeleteUser(ctx context.Context, id string) error {
@@ -68,7 +64,7 @@ func (c *Client) DeleteUser(ctx context.Context, id string) error {
 // the client is signed in as.
 func (c *Client) Authenticate(ctx context.Context, username, password string) (*core.User, error) {
 	var tok tokenJSON
-	if err := c.do(ctx, "POST", "/auth", nil, map[string]string{"username": username, "password": password}, &tok); err != nil {
+	if err := c.do(ctx, "POST", "/auth", nil, credentialsJSON{&username, &password}, &tok); err != nil {
 		return nil, err
 	}
 	return tok.User.core(), nil
@@ -102,16 +98,11 @@ func (c *Client) ListUserPermissions(ctx context.Context, f core.PermissionFilte
 
 func (c *Client) CreateUserPermission(ctx context.Context, userID, projectID string, p core.Permissions) (string, error) {
 	return c.createdID(ctx, "/userpermission/user/"+esc(userID)+"/project/"+esc(projectID), nil,
-		permissionFlags{&p.Create, &p.Read, &p.Update, &p.Delete}, "userpermission_id")
+		permissionFlagsJSON{&p.Create, &p.Read, &p.Update, &p.Delete}, "userpermission_id")
 }
 
 func (c *Client) UpdateUserPermission(ctx context.Context, id string, upd core.PermissionUpdate) error {
-	return c.do(ctx, "PATCH", "/userpermission/"+esc(id), nil, struct {
-		Create *bool `json:"create_permission,omitempty"`
-		Read   *bool `json:"read_permission,omitempty"`
-		Update *bool `json:"update_permission,omitempty"`
-		Delete *bool `json:"delete_permission,omitempty"`
-	}(upd), nil)
+	return c.do(ctx, "PATCH", "/userpermission/"+esc(id), nil, permissionFlagsJSON(upd), nil)
 }
 
 func (c *Client) DeleteUserPermission(ctx context.Context, id string) error {
@@ -155,18 +146,15 @@ func (c *Client) ListProjects(ctx context.Context, f core.ProjectFilter) ([]*cor
 }
 
 func (c *Client) CreateProject(ctx context.Context, in core.ProjectCreate) (string, error) {
-	body := map[string]string{"name": in.Name, "description": in.Description}
+	body := projectCreateJSON{Name: &in.Name, Description: &in.Description}
 	if in.UserID != "" {
-		body["user_id"] = in.UserID
+		body.UserID = &in.UserID
 	}
 	return c.createdID(ctx, "/project/", nil, body, "project_id")
 }
 
 func (c *Client) UpdateProject(ctx context.Context, id string, upd core.ProjectUpdate) error {
-	return c.do(ctx, "PATCH", "/project/"+esc(id), nil, struct {
-		Name        *string `json:"name,omitempty"`
-		Description *string `json:"description,omitempty"`
-	}(upd), nil)
+	return c.do(ctx, "PATCH", "/project/"+esc(id), nil, projectUpdateJSON(upd), nil)
 }
 
 func (c *Client) DeleteProject(ctx context.Context, id string) error {
@@ -194,17 +182,11 @@ func (c *Client) CreateExperiment(ctx context.Context, in core.ExperimentCreate)
 	if status == 0 {
 		status = core.ExperimentInProgress
 	}
-	return c.createdID(ctx, "/experiment/project/"+esc(in.ProjectID), nil, map[string]any{"status_id": status, "name": in.Name,
-		"description": in.Description}, "experiment_id")
+	return c.createdID(ctx, "/experiment/project/"+esc(in.ProjectID), nil, experimentCreateJSON{&status, &in.Name, &in.Description}, "experiment_id")
 }
 
 func (c *Client) UpdateExperiment(ctx context.Context, id string, upd core.ExperimentUpdate) error {
-	return c.do(ctx, "PATCH", "/experiment/"+esc(id), nil, struct {
-		Status      *core.ExperimentStatus `json:"status_id,omitempty"`
-		Name        *string                `json:"name,omitempty"`
-		Description *string                `json:"description,omitempty"`
-		EndDate     *string                `json:"end_date,omitempty"`
-	}{upd.Status, upd.Name, upd.Description, timeField(upd.EndDate)}, nil)
+	return c.do(ctx, "PATCH", "/experiment/"+esc(id), nil, experimentUpdateJSON{upd.Status, upd.Name, upd.Description, timeField(upd.EndDate)}, nil)
 }
 
 func (c *Client) DeleteExperiment(ctx context.Context, id string) error {
@@ -250,21 +232,16 @@ func (c *Client) CreateIteration(ctx context.Context, in core.IterationCreate) (
 	if in.ParentID != "" {
 		query.Set("parent_iteration_id", in.ParentID)
 	}
-	return c.createdID(ctx, "/iteration/experiment/"+esc(in.ExperimentID), query, map[string]string{"notes": in.Notes}, "iteration_id")
+	return c.createdID(ctx, "/iteration/experiment/"+esc(in.ExperimentID), query, iterationCreateJSON{&in.Notes}, "iteration_id")
 }
 
 func (c *Client) UpdateIteration(ctx context.Context, id string, upd core.IterationUpdate) error {
-	return c.do(ctx, "PATCH", "/iteration/"+esc(id), nil, struct {
-		Notes        *string               `json:"notes,omitempty"`
-		EndDate      *string               `json:"end_date,omitempty"`
-		Status       *core.IterationStatus `json:"status_id,omitempty"`
-		ErrorMessage *string               `json:"error_message,omitempty"`
-	}{upd.Notes, timeField(upd.EndDate), upd.Status, upd.ErrorMessage}, nil)
+	return c.do(ctx, "PATCH", "/iteration/"+esc(id), nil, iterationUpdateJSON{upd.Notes, timeField(upd.EndDate), upd.Status, upd.ErrorMessage}, nil)
 }
 
 func (c *Client) SetIterationEnvironment(ctx context.Context, id string, env core.EnvironmentSnapshot) error {
-	return c.do(ctx, "POST", "/iteration/"+esc(id)+"/snapshot", nil, environmentJSON{env.JuliaVersion, env.GitSHA, env.GitDirty,
-		env.Entrypoint, env.ProjectTOML, env.ManifestTOML}, nil)
+	return c.do(ctx, "POST", "/iteration/"+esc(id)+"/snapshot", nil, environmentSetJSON{&env.JuliaVersion, &env.GitSHA, &env.GitDirty,
+		&env.Entrypoint, &env.ProjectTOML, &env.ManifestTOML}, nil)
 }
 
 func (c *Client) DeleteIteration(ctx context.Context, id string) error {
@@ -310,22 +287,19 @@ func (c *Client) CreateParameter(ctx context.Context, iterationID, key string, v
 	if err != nil {
 		return "", err
 	}
-	return c.createdID(ctx, "/parameter/iteration/"+esc(iterationID), nil, map[string]string{"key": key, "value": text}, "parameter_id")
+	return c.createdID(ctx, "/parameter/iteration/"+esc(iterationID), nil, parameterInJSON{&key, &paramValue{text}}, "parameter_id")
 }
 
 func (c *Client) UpdateParameter(ctx context.Context, id string, upd core.ParameterUpdate) error {
-	var value *string
+	body := parameterInJSON{Key: upd.Key}
 	if upd.Value != nil {
 		text, err := core.FormatParamValue(upd.Value)
 		if err != nil {
 			return err
 		}
-		value = &text
+		body.Value = &paramValue{text}
 	}
-	return c.do(ctx, "PATCH", "/parameter/"+esc(id), nil, struct {
-		Key   *string `json:"key,omitempty"`
-		Value *string `json:"value,omitempty"`
-	}{upd.Key, value}, nil)
+	return c.do(ctx, "PATCH", "/parameter/"+esc(id), nil, body, nil)
 }
 
 func (c *Client) DeleteParameter(ctx context.Context, id string) error {
@@ -348,48 +322,42 @@ func (c *Client) ListMetrics(ctx context.Context, f core.MetricFilter) ([]*core.
 	return listAll(ctx, c, "/metric/iteration/"+esc(f.IterationID), query, f.Page, metricJSON.core)
 }
 
-// metricOut is a metric point as the client sends it.
-type metricOut struct {
-	Key        string  `json:"key"`
-	Value      float64 `json:"value"`
-	Step       *int64  `json:"step,omitempty"`
-	RecordedAt *string `json:"recorded_at,omitempty"`
+// toMetricIn is m as the client sends it.
+func toMetricIn(m core.MetricInput) (metricIn, error) {
+	v, err := jsonNumber(m.Key, m.Value)
+	return metricIn{m.Key, v, m.Step, timeField(m.RecordedAt)}, err
 }
 
-type metricBatchOut struct {
-	Step       *int64      `json:"step,omitempty"`
-	RecordedAt *string     `json:"recorded_at,omitempty"`
-	Metrics    []metricOut `json:"metrics"`
-}
-
-func toMetricBatchOut(b core.MetricBatch) (metricBatchOut, error) {
-	out := metricBatchOut{Step: b.Step, RecordedAt: timeField(b.RecordedAt), Metrics: make([]metricOut, len(b.Metrics))}
+func toMetricBatchIn(b core.MetricBatch) (metricBatchIn, error) {
+	out := metricBatchIn{Step: b.Step, RecordedAt: timeField(b.RecordedAt), Metrics: make([]metricIn, len(b.Metrics))}
 	for i, m := range b.Metrics {
-		if err := checkFinite(m.Key, m.Value); err != nil {
+		var err error
+		if out.Metrics[i], err = toMetricIn(m); err != nil {
 			return out, err
 		}
-		out.Metrics[i] = metricOut{m.Key, m.Value, m.Step, timeField(m.RecordedAt)}
 	}
 	return out, nil
 }
 
-// checkFinite refuses what JSON cannot carry, with the store's message.
-func checkFinite(key string, v float64) error {
-	if v != v || v > 1.7976931348623157e308 || v < -1.7976931348623157e308 {
-		return core.Invalid("metric %q: value %v is not a finite number", key, v)
+// jsonNumber is v as JSON text. It refuses what JSON cannot carry, with the
+// store's message.
+func jsonNumber(key string, v float64) (json.Number, error) {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return "", core.Invalid("metric %q: value %v is not a finite number", key, v)
 	}
-	return nil
+	return json.Number(strconv.FormatFloat(v, 'g', -1, 64)), nil
 }
 
 func (c *Client) LogMetric(ctx context.Context, iterationID string, m core.MetricInput) (string, error) {
-	if err := checkFinite(m.Key, m.Value); err != nil {
+	body, err := toMetricIn(m)
+	if err != nil {
 		return "", err
 	}
-	return c.createdID(ctx, "/metric/iteration/"+esc(iterationID), nil, metricOut{m.Key, m.Value, m.Step, timeField(m.RecordedAt)}, "metric_id")
+	return c.createdID(ctx, "/metric/iteration/"+esc(iterationID), nil, body, "metric_id")
 }
 
 func (c *Client) LogMetrics(ctx context.Context, iterationID string, b core.MetricBatch) ([]string, error) {
-	body, err := toMetricBatchOut(b)
+	body, err := toMetricBatchIn(b)
 	if err != nil {
 		return nil, err
 	}
@@ -403,27 +371,18 @@ func (c *Client) LogMetrics(ctx context.Context, iterationID string, b core.Metr
 }
 
 func (c *Client) LogBatch(ctx context.Context, iterationID string, b core.Batch) (*core.BatchResult, error) {
-	metrics, err := toMetricBatchOut(b.Metrics)
+	metrics, err := toMetricBatchIn(b.Metrics)
 	if err != nil {
 		return nil, err
 	}
-	type paramOut struct {
-		Key   string `json:"key"`
-		Value string `json:"value"`
-	}
-	params := make([]paramOut, len(b.Params))
+	body := batchJSON{Params: make([]paramIn, len(b.Params)), metricBatchIn: metrics, Tags: b.Tags}
 	for i, p := range b.Params {
 		text, err := core.FormatParamValue(p.Value)
 		if err != nil {
 			return nil, core.Invalid("parameter %q: %s", p.Key, core.ErrorMessage(err))
 		}
-		params[i] = paramOut{p.Key, text}
+		body.Params[i] = paramIn{&p.Key, paramValue{text}}
 	}
-	body := struct {
-		Params []paramOut `json:"params"`
-		metricBatchOut
-		Tags []string `json:"tags"`
-	}{params, metrics, b.Tags}
 	var out struct {
 		ParameterIDs []string `json:"parameter_ids"`
 		MetricIDs    []string `json:"metric_ids"`
@@ -436,17 +395,15 @@ func (c *Client) LogBatch(ctx context.Context, iterationID string, b core.Batch)
 }
 
 func (c *Client) UpdateMetric(ctx context.Context, id string, upd core.MetricUpdate) error {
+	body := metricUpdateJSON{Key: upd.Key, Step: upd.Step, RecordedAt: timeField(upd.RecordedAt)}
 	if upd.Value != nil {
-		if err := checkFinite("value", *upd.Value); err != nil {
+		v, err := jsonNumber("value", *upd.Value)
+		if err != nil {
 			return err
 		}
+		body.Value = &v
 	}
-	return c.do(ctx, "PATCH", "/metric/"+esc(id), nil, struct {
-		Key        *string  `json:"key,omitempty"`
-		Value      *float64 `json:"value,omitempty"`
-		Step       *int64   `json:"step,omitempty"`
-		RecordedAt *string  `json:"recorded_at,omitempty"`
-	}{upd.Key, upd.Value, upd.Step, timeField(upd.RecordedAt)}, nil)
+	return c.do(ctx, "PATCH", "/metric/"+esc(id), nil, body, nil)
 }
 
 func (c *Client) DeleteMetric(ctx context.Context, id string) error {
@@ -591,7 +548,7 @@ func (c *Client) GetTagByValue(ctx context.Context, value string) (*core.Tag, er
 }
 
 func (c *Client) CreateTag(ctx context.Context, value string) (string, error) {
-	return c.createdID(ctx, "/tag/", nil, map[string]string{"value": value}, "tag_id")
+	return c.createdID(ctx, "/tag/", nil, tagValueJSON{&value}, "tag_id")
 }
 
 func (c *Client) DeleteTag(ctx context.Context, id string) error {
@@ -622,7 +579,7 @@ func (c *Client) AttachTag(ctx context.Context, kind core.Kind, id, value string
 	if err != nil {
 		return "", err
 	}
-	return c.createdID(ctx, path, nil, map[string]string{"value": value}, "association_id")
+	return c.createdID(ctx, path, nil, tagValueJSON{&value}, "association_id")
 }
 
 func (c *Client) DetachTag(ctx context.Context, kind core.Kind, id, value string) error {
@@ -655,14 +612,11 @@ func (c *Client) ListModels(ctx context.Context, f core.ModelFilter) ([]*core.Mo
 }
 
 func (c *Client) CreateModel(ctx context.Context, in core.ModelCreate) (string, error) {
-	return c.createdID(ctx, "/model/project/"+esc(in.ProjectID), nil, map[string]string{"name": in.Name, "description": in.Description}, "model_id")
+	return c.createdID(ctx, "/model/project/"+esc(in.ProjectID), nil, modelInJSON{&in.Name, &in.Description}, "model_id")
 }
 
 func (c *Client) UpdateModel(ctx context.Context, id string, upd core.ModelUpdate) error {
-	return c.do(ctx, "PATCH", "/model/"+esc(id), nil, struct {
-		Name        *string `json:"name,omitempty"`
-		Description *string `json:"description,omitempty"`
-	}(upd), nil)
+	return c.do(ctx, "PATCH", "/model/"+esc(id), nil, modelInJSON(upd), nil)
 }
 
 func (c *Client) DeleteModel(ctx context.Context, id string) error {
@@ -686,19 +640,15 @@ func (c *Client) ListModelVersions(ctx context.Context, f core.ModelVersionFilte
 }
 
 func (c *Client) CreateModelVersion(ctx context.Context, in core.ModelVersionCreate) (string, error) {
-	body := map[string]any{"iteration_id": in.IterationID, "description": in.Description}
+	body := versionCreateJSON{IterationID: &in.IterationID, Description: &in.Description}
 	if in.ResourceID != "" {
-		body["resource_id"] = in.ResourceID
+		body.ResourceID = &in.ResourceID
 	}
 	return c.createdID(ctx, "/modelversion/model/"+esc(in.ModelID), nil, body, "modelversion_id")
 }
 
 func (c *Client) UpdateModelVersion(ctx context.Context, id string, upd core.ModelVersionUpdate) error {
-	return c.do(ctx, "PATCH", "/modelversion/"+esc(id), nil, struct {
-		Stage       *core.Stage `json:"stage_id,omitempty"`
-		Description *string     `json:"description,omitempty"`
-		ResourceID  *string     `json:"resource_id,omitempty"`
-	}(upd), nil)
+	return c.do(ctx, "PATCH", "/modelversion/"+esc(id), nil, versionUpdateJSON(upd), nil)
 }
 
 func (c *Client) DeleteModelVersion(ctx context.Context, id string) error {
