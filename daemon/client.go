@@ -97,11 +97,7 @@ func (c *Client) Token() string {
 
 // Me returns the signed-in user (the default admin when auth is off).
 func (c *Client) Me(ctx context.Context) (*core.User, error) {
-	var u userJSON
-	if err := c.do(ctx, "GET", "/auth/me", nil, nil, &u); err != nil {
-		return nil, err
-	}
-	return u.core(), nil
+	return fetch(ctx, c, "/auth/me", userJSON.core)
 }
 
 // Close releases idle connections; the daemon keeps running.
@@ -331,6 +327,30 @@ func listAll[W, T any](ctx context.Context, c *Client, path string, query url.Va
 			return out, total, nil
 		}
 	}
+}
+
+// fetch GETs the entity at path and converts it from its wire form.
+func fetch[W, T any](ctx context.Context, c *Client, path string, convert func(W) T) (T, error) {
+	var w W
+	if err := c.do(ctx, "GET", path, nil, nil, &w); err != nil {
+		var zero T
+		return zero, err
+	}
+	return convert(w), nil
+}
+
+// fetchList GETs an unpaged list and converts each element.
+func fetchList[W, T any](ctx context.Context, c *Client, path string, query url.Values, convert func(W) T) ([]T, error) {
+	var ws []W
+	if err := c.do(ctx, "GET", path, query, nil, &ws); err != nil {
+		return nil, err
+	}
+	return mapSlice(ws, convert), nil
+}
+
+// remove DELETEs the entity at path.
+func (c *Client) remove(ctx context.Context, path string) error {
+	return c.do(ctx, "DELETE", path, nil, nil, nil)
 }
 
 var errNoID = errors.New("the daemon's answer holds no id")

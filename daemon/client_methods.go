@@ -25,27 +25,15 @@ func timeField(t *time.Time) *string {
 // Users and permissions.
 
 func (c *Client) GetUser(ctx context.Context, id string) (*core.User, error) {
-	var u userJSON
-	if err := c.do(ctx, "GET", "/user/"+esc(id), nil, nil, &u); err != nil {
-		return nil, err
-	}
-	return u.core(), nil
+	return fetch(ctx, c, "/user/"+esc(id), userJSON.core)
 }
 
 func (c *Client) GetUserByUsername(ctx context.Context, username string) (*core.User, error) {
-	var u userJSON
-	if err := c.do(ctx, "GET", "/user/username/"+esc(username), nil, nil, &u); err != nil {
-		return nil, err
-	}
-	return u.core(), nil
+	return fetch(ctx, c, "/user/username/"+esc(username), userJSON.core)
 }
 
 func (c *Client) ListUsers(ctx context.Context) ([]*core.User, error) {
-	var users []userJSON
-	if err := c.do(ctx, "GET", "/user/", nil, nil, &users); err != nil {
-		return nil, err
-	}
-	return mapSlice(users, userJSON.core), nil
+	return fetchList(ctx, c, "/user/", nil, userJSON.core)
 }
 
 func (c *Client) CreateUser(ctx context.Context, in core.UserCreate) (string, error) {
@@ -57,7 +45,7 @@ func (c *Client) UpdateUser(ctx context.Context, id string, upd core.UserUpdate)
 }
 
 func (c *Client) DeleteUser(ctx context.Context, id string) error {
-	return c.do(ctx, "DELETE", "/user/"+esc(id), nil, nil, nil)
+	return c.remove(ctx, "/user/"+esc(id))
 }
 
 // Authenticate checks credentials with the daemon; it does not change whom
@@ -71,11 +59,7 @@ func (c *Client) Authenticate(ctx context.Context, username, password string) (*
 }
 
 func (c *Client) GetUserPermission(ctx context.Context, userID, projectID string) (*core.UserPermission, error) {
-	var p permissionJSON
-	if err := c.do(ctx, "GET", "/userpermission/user/"+esc(userID)+"/project/"+esc(projectID), nil, nil, &p); err != nil {
-		return nil, err
-	}
-	return p.core(), nil
+	return fetch(ctx, c, "/userpermission/user/"+esc(userID)+"/project/"+esc(projectID), permissionJSON.core)
 }
 
 func (c *Client) ListUserPermissions(ctx context.Context, f core.PermissionFilter) ([]*core.UserPermission, error) {
@@ -89,11 +73,7 @@ func (c *Client) ListUserPermissions(ctx context.Context, f core.PermissionFilte
 		query.Set("user_id", f.UserID)
 		query.Set("project_id", f.ProjectID)
 	}
-	var perms []permissionJSON
-	if err := c.do(ctx, "GET", path, query, nil, &perms); err != nil {
-		return nil, err
-	}
-	return mapSlice(perms, permissionJSON.core), nil
+	return fetchList(ctx, c, path, query, permissionJSON.core)
 }
 
 func (c *Client) CreateUserPermission(ctx context.Context, userID, projectID string, p core.Permissions) (string, error) {
@@ -106,7 +86,7 @@ func (c *Client) UpdateUserPermission(ctx context.Context, id string, upd core.P
 }
 
 func (c *Client) DeleteUserPermission(ctx context.Context, id string) error {
-	return c.do(ctx, "DELETE", "/userpermission/"+esc(id), nil, nil, nil)
+	return c.remove(ctx, "/userpermission/"+esc(id))
 }
 
 func (c *Client) HasPermission(ctx context.Context, userID, projectID string, a core.Action) (bool, error) {
@@ -123,11 +103,7 @@ func (c *Client) HasPermission(ctx context.Context, userID, projectID string, a 
 // Projects and experiments.
 
 func (c *Client) GetProject(ctx context.Context, id string) (*core.Project, error) {
-	var p projectJSON
-	if err := c.do(ctx, "GET", "/project/"+esc(id), nil, nil, &p); err != nil {
-		return nil, err
-	}
-	return p.core(), nil
+	return fetch(ctx, c, "/project/"+esc(id), projectJSON.core)
 }
 
 func (c *Client) ListProjects(ctx context.Context, f core.ProjectFilter) ([]*core.Project, error) {
@@ -138,11 +114,7 @@ func (c *Client) ListProjects(ctx context.Context, f core.ProjectFilter) ([]*cor
 	if f.ReadableBy != "" {
 		query.Set("readable_by", f.ReadableBy)
 	}
-	var projects []projectJSON
-	if err := c.do(ctx, "GET", "/project/", query, nil, &projects); err != nil {
-		return nil, err
-	}
-	return mapSlice(projects, projectJSON.core), nil
+	return fetchList(ctx, c, "/project/", query, projectJSON.core)
 }
 
 func (c *Client) CreateProject(ctx context.Context, in core.ProjectCreate) (string, error) {
@@ -158,15 +130,11 @@ func (c *Client) UpdateProject(ctx context.Context, id string, upd core.ProjectU
 }
 
 func (c *Client) DeleteProject(ctx context.Context, id string) error {
-	return c.do(ctx, "DELETE", "/project/"+esc(id), nil, nil, nil)
+	return c.remove(ctx, "/project/"+esc(id))
 }
 
 func (c *Client) GetExperiment(ctx context.Context, id string) (*core.Experiment, error) {
-	var e experimentJSON
-	if err := c.do(ctx, "GET", "/experiment/"+esc(id), nil, nil, &e); err != nil {
-		return nil, err
-	}
-	return e.core(), nil
+	return fetch(ctx, c, "/experiment/"+esc(id), experimentJSON.core)
 }
 
 func (c *Client) ListExperiments(ctx context.Context, f core.ExperimentFilter) ([]*core.Experiment, int, error) {
@@ -190,17 +158,13 @@ func (c *Client) UpdateExperiment(ctx context.Context, id string, upd core.Exper
 }
 
 func (c *Client) DeleteExperiment(ctx context.Context, id string) error {
-	return c.do(ctx, "DELETE", "/experiment/"+esc(id), nil, nil, nil)
+	return c.remove(ctx, "/experiment/"+esc(id))
 }
 
 // Iterations and snapshots.
 
 func (c *Client) GetIteration(ctx context.Context, id string) (*core.Iteration, error) {
-	var it iterationJSON
-	if err := c.do(ctx, "GET", "/iteration/"+esc(id), nil, nil, &it); err != nil {
-		return nil, err
-	}
-	return it.core(), nil
+	return fetch(ctx, c, "/iteration/"+esc(id), iterationJSON.core)
 }
 
 func (c *Client) ListIterations(ctx context.Context, f core.IterationFilter) ([]*core.Iteration, int, error) {
@@ -220,11 +184,7 @@ func (c *Client) SearchIterations(ctx context.Context, q core.IterationSearch) (
 }
 
 func (c *Client) ChildIterations(ctx context.Context, parentID string) ([]*core.Iteration, error) {
-	var its []iterationJSON
-	if err := c.do(ctx, "GET", "/iteration/"+esc(parentID)+"/children", nil, nil, &its); err != nil {
-		return nil, err
-	}
-	return mapSlice(its, iterationJSON.core), nil
+	return fetchList(ctx, c, "/iteration/"+esc(parentID)+"/children", nil, iterationJSON.core)
 }
 
 func (c *Client) CreateIteration(ctx context.Context, in core.IterationCreate) (string, error) {
@@ -245,7 +205,7 @@ func (c *Client) SetIterationEnvironment(ctx context.Context, id string, env cor
 }
 
 func (c *Client) DeleteIteration(ctx context.Context, id string) error {
-	return c.do(ctx, "DELETE", "/iteration/"+esc(id), nil, nil, nil)
+	return c.remove(ctx, "/iteration/"+esc(id))
 }
 
 func (c *Client) SaveSnapshot(ctx context.Context, iterationID string, s *core.Snapshot) error {
@@ -256,21 +216,13 @@ func (c *Client) SaveSnapshot(ctx context.Context, iterationID string, s *core.S
 }
 
 func (c *Client) GetSnapshot(ctx context.Context, iterationID string) (*core.Snapshot, error) {
-	var s snapshotJSON
-	if err := c.do(ctx, "GET", "/snapshot/iteration/"+esc(iterationID), nil, nil, &s); err != nil {
-		return nil, err
-	}
-	return s.core(), nil
+	return fetch(ctx, c, "/snapshot/iteration/"+esc(iterationID), snapshotJSON.core)
 }
 
 // Parameters and metrics.
 
 func (c *Client) GetParameter(ctx context.Context, id string) (*core.Parameter, error) {
-	var p parameterJSON
-	if err := c.do(ctx, "GET", "/parameter/"+esc(id), nil, nil, &p); err != nil {
-		return nil, err
-	}
-	return p.core(), nil
+	return fetch(ctx, c, "/parameter/"+esc(id), parameterJSON.core)
 }
 
 func (c *Client) ListParameters(ctx context.Context, f core.ParameterFilter) ([]*core.Parameter, int, error) {
@@ -303,15 +255,11 @@ func (c *Client) UpdateParameter(ctx context.Context, id string, upd core.Parame
 }
 
 func (c *Client) DeleteParameter(ctx context.Context, id string) error {
-	return c.do(ctx, "DELETE", "/parameter/"+esc(id), nil, nil, nil)
+	return c.remove(ctx, "/parameter/"+esc(id))
 }
 
 func (c *Client) GetMetric(ctx context.Context, id string) (*core.Metric, error) {
-	var m metricJSON
-	if err := c.do(ctx, "GET", "/metric/"+esc(id), nil, nil, &m); err != nil {
-		return nil, err
-	}
-	return m.core(), nil
+	return fetch(ctx, c, "/metric/"+esc(id), metricJSON.core)
 }
 
 func (c *Client) ListMetrics(ctx context.Context, f core.MetricFilter) ([]*core.Metric, int, error) {
@@ -407,7 +355,7 @@ func (c *Client) UpdateMetric(ctx context.Context, id string, upd core.MetricUpd
 }
 
 func (c *Client) DeleteMetric(ctx context.Context, id string) error {
-	return c.do(ctx, "DELETE", "/metric/"+esc(id), nil, nil, nil)
+	return c.remove(ctx, "/metric/"+esc(id))
 }
 
 func (c *Client) MetricHistory(ctx context.Context, q core.HistoryQuery) ([]core.Series, error) {
@@ -415,11 +363,7 @@ func (c *Client) MetricHistory(ctx context.Context, q core.HistoryQuery) ([]core
 	if q.MaxPoints > 0 {
 		query.Set("max_points", strconv.Itoa(q.MaxPoints))
 	}
-	var series []seriesJSON
-	if err := c.do(ctx, "GET", "/metric/history", query, nil, &series); err != nil {
-		return nil, err
-	}
-	return mapSlice(series, seriesJSON.core), nil
+	return fetchList(ctx, c, "/metric/history", query, seriesJSON.core)
 }
 
 func (c *Client) MetricSummaries(ctx context.Context, f core.SummaryFilter) ([]core.MetricSummary, error) {
@@ -427,21 +371,13 @@ func (c *Client) MetricSummaries(ctx context.Context, f core.SummaryFilter) ([]c
 	if f.ExperimentID != "" {
 		query.Set("experiment_id", f.ExperimentID)
 	}
-	var sums []summaryJSON
-	if err := c.do(ctx, "GET", "/metric/summary", query, nil, &sums); err != nil {
-		return nil, err
-	}
-	return mapSlice(sums, func(s summaryJSON) core.MetricSummary { return core.MetricSummary(s) }), nil
+	return fetchList(ctx, c, "/metric/summary", query, func(s summaryJSON) core.MetricSummary { return core.MetricSummary(s) })
 }
 
 // Resources.
 
 func (c *Client) GetResource(ctx context.Context, id string) (*core.Resource, error) {
-	var r resourceJSON
-	if err := c.do(ctx, "GET", "/resource/"+esc(id), nil, nil, &r); err != nil {
-		return nil, err
-	}
-	return r.core(), nil
+	return fetch(ctx, c, "/resource/"+esc(id), resourceJSON.core)
 }
 
 func (c *Client) ListResources(ctx context.Context, f core.ResourceFilter) ([]*core.Resource, int, error) {
@@ -516,7 +452,7 @@ func (c *Client) UpdateResource(ctx context.Context, id string, upd core.Resourc
 }
 
 func (c *Client) DeleteResource(ctx context.Context, id string) error {
-	return c.do(ctx, "DELETE", "/resource/"+esc(id), nil, nil, nil)
+	return c.remove(ctx, "/resource/"+esc(id))
 }
 
 // OpenResource streams the bytes; the caller closes the reader.
@@ -532,19 +468,11 @@ func (c *Client) OpenResource(ctx context.Context, id string) (io.ReadCloser, er
 // Tags.
 
 func (c *Client) GetTag(ctx context.Context, id string) (*core.Tag, error) {
-	var t tagJSON
-	if err := c.do(ctx, "GET", "/tag/"+esc(id), nil, nil, &t); err != nil {
-		return nil, err
-	}
-	return t.core(), nil
+	return fetch(ctx, c, "/tag/"+esc(id), tagJSON.core)
 }
 
 func (c *Client) GetTagByValue(ctx context.Context, value string) (*core.Tag, error) {
-	var t tagJSON
-	if err := c.do(ctx, "GET", "/tag/value/"+esc(value), nil, nil, &t); err != nil {
-		return nil, err
-	}
-	return t.core(), nil
+	return fetch(ctx, c, "/tag/value/"+esc(value), tagJSON.core)
 }
 
 func (c *Client) CreateTag(ctx context.Context, value string) (string, error) {
@@ -552,7 +480,7 @@ func (c *Client) CreateTag(ctx context.Context, value string) (string, error) {
 }
 
 func (c *Client) DeleteTag(ctx context.Context, id string) error {
-	return c.do(ctx, "DELETE", "/tag/"+esc(id), nil, nil, nil)
+	return c.remove(ctx, "/tag/"+esc(id))
 }
 
 func tagPath(kind core.Kind, id string) (string, error) {
@@ -567,11 +495,7 @@ func (c *Client) ListTags(ctx context.Context, kind core.Kind, id string) ([]*co
 	if err != nil {
 		return nil, err
 	}
-	var tags []tagJSON
-	if err := c.do(ctx, "GET", path, nil, nil, &tags); err != nil {
-		return nil, err
-	}
-	return mapSlice(tags, tagJSON.core), nil
+	return fetchList(ctx, c, path, nil, tagJSON.core)
 }
 
 func (c *Client) AttachTag(ctx context.Context, kind core.Kind, id, value string) (string, error) {
@@ -590,17 +514,13 @@ func (c *Client) DetachTag(ctx context.Context, kind core.Kind, id, value string
 	if value == "" {
 		return core.Errorf(core.ENotFound, "tag %q is not attached to %s %q", value, kind, id)
 	}
-	return c.do(ctx, "DELETE", path+"/"+esc(value), nil, nil, nil)
+	return c.remove(ctx, path+"/"+esc(value))
 }
 
 // Models.
 
 func (c *Client) GetModel(ctx context.Context, id string) (*core.Model, error) {
-	var m modelJSON
-	if err := c.do(ctx, "GET", "/model/"+esc(id), nil, nil, &m); err != nil {
-		return nil, err
-	}
-	return m.core(), nil
+	return fetch(ctx, c, "/model/"+esc(id), modelJSON.core)
 }
 
 func (c *Client) ListModels(ctx context.Context, f core.ModelFilter) ([]*core.Model, int, error) {
@@ -620,15 +540,11 @@ func (c *Client) UpdateModel(ctx context.Context, id string, upd core.ModelUpdat
 }
 
 func (c *Client) DeleteModel(ctx context.Context, id string) error {
-	return c.do(ctx, "DELETE", "/model/"+esc(id), nil, nil, nil)
+	return c.remove(ctx, "/model/"+esc(id))
 }
 
 func (c *Client) GetModelVersion(ctx context.Context, id string) (*core.ModelVersion, error) {
-	var v versionJSON
-	if err := c.do(ctx, "GET", "/modelversion/"+esc(id), nil, nil, &v); err != nil {
-		return nil, err
-	}
-	return v.core(), nil
+	return fetch(ctx, c, "/modelversion/"+esc(id), versionJSON.core)
 }
 
 func (c *Client) ListModelVersions(ctx context.Context, f core.ModelVersionFilter) ([]*core.ModelVersion, int, error) {
@@ -652,5 +568,5 @@ func (c *Client) UpdateModelVersion(ctx context.Context, id string, upd core.Mod
 }
 
 func (c *Client) DeleteModelVersion(ctx context.Context, id string) error {
-	return c.do(ctx, "DELETE", "/modelversion/"+esc(id), nil, nil, nil)
+	return c.remove(ctx, "/modelversion/"+esc(id))
 }
