@@ -21,7 +21,17 @@ import (
 
 // Client implements core.Tracker against a running ddd (or DearDiary.jl's
 // server), so training code and the TUI work the same on a daemon as on a
-// local file.
+// local file. Its methods live beside the handlers they call:
+// client_users.go, client_runs.go, client_data.go, client_registry.go.
+//
+// Every method is one request unless its comment says otherwise. An error
+// answer comes back as the *core.Error its envelope holds, the code the store
+// gave (a refusal because an iteration ended still wraps
+// core.ErrIterationLocked); an answer without an envelope is EInternal, or
+// ENotFound for a 404; no answer at all is "cannot reach ddd". Before a
+// request, a token that expires within the hour is renewed: by signing in
+// again when the client has the password, else through POST /auth/refresh.
+// Timestamps travel as upstream's text, to the millisecond.
 type Client struct {
 	base string
 	hc   *http.Client

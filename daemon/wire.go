@@ -19,6 +19,15 @@ func timeText(t time.Time) *string {
 	return &s
 }
 
+// timeField is an optional timestamp of a request: null when t is nil or
+// zero.
+func timeField(t *time.Time) *string {
+	if t == nil {
+		return nil
+	}
+	return timeText(*t)
+}
+
 func readTime(s *string) time.Time {
 	if s == nil {
 		return time.Time{}
