@@ -367,11 +367,11 @@ var errNoID = errors.New("the daemon's answer holds no id")
 
 // createdID posts body and returns the id the daemon answers with under key.
 func (c *Client) createdID(ctx context.Context, path string, query url.Values, body any, key string) (string, error) {
-	var out map[string]any
+	var out map[string]wireID
 	if err := c.do(ctx, "POST", path, query, body, &out); err != nil {
 		return "", err
 	}
-	id, _ := out[key].(string)
+	id := string(out[key])
 	if id == "" {
 		return "", fmt.Errorf("%w (%s)", errNoID, key)
 	}

@@ -94,12 +94,12 @@ func (c *Client) LogMetrics(ctx context.Context, iterationID string, b core.Metr
 		return nil, err
 	}
 	var out struct {
-		IDs []string `json:"metric_ids"`
+		IDs wireIDs `json:"metric_ids"`
 	}
 	if err := c.do(ctx, "POST", "/metric/iteration/"+esc(iterationID)+"/batch", nil, body, &out); err != nil {
 		return nil, err
 	}
-	return out.IDs, nil
+	return []string(out.IDs), nil
 }
 
 // UpdateMetric sends PATCH /metric/{id} with the fields upd sets.
@@ -136,7 +136,7 @@ func (c *Client) MetricSummaries(ctx context.Context, f core.SummaryFilter) ([]c
 	if f.ExperimentID != "" {
 		query.Set("experiment_id", f.ExperimentID)
 	}
-	return fetchList(ctx, c, "/metric/summary", query, func(s summaryJSON) core.MetricSummary { return core.MetricSummary(s) })
+	return fetchList(ctx, c, "/metric/summary", query, summaryJSON.core)
 }
 
 // toMetricIn is m as the client sends it.
@@ -184,7 +184,7 @@ func (c *Client) CreateResource(ctx context.Context, in core.ResourceCreate, dat
 	if data == nil {
 		return "", core.Invalid("resource %q has no data", in.Name)
 	}
-	var out map[string]string
+	var out map[string]wireID
 	if err := c.upload(ctx, "POST", "/resource/experiment/"+esc(in.ExperimentID),
 		map[string]*string{"name": &in.Name, "description": &in.Description}, data, &out); err != nil {
 		return "", err
@@ -192,7 +192,7 @@ func (c *Client) CreateResource(ctx context.Context, in core.ResourceCreate, dat
 	if out["resource_id"] == "" {
 		return "", errNoID
 	}
-	return out["resource_id"], nil
+	return string(out["resource_id"]), nil
 }
 
 // UpdateResource streams PATCH /resource/{id} with the fields upd sets, and

@@ -117,10 +117,7 @@ func (c *Client) ListModelVersions(ctx context.Context, f core.ModelVersionFilte
 // CreateModelVersion sends POST /modelversion/model/{id} and returns the
 // version's id; the daemon numbers it.
 func (c *Client) CreateModelVersion(ctx context.Context, in core.ModelVersionCreate) (string, error) {
-	body := versionCreateJSON{IterationID: &in.IterationID, Description: &in.Description}
-	if in.ResourceID != "" {
-		body.ResourceID = &in.ResourceID
-	}
+	body := versionCreateJSON{IterationID: (*wireID)(&in.IterationID), ResourceID: optionalID(in.ResourceID), Description: &in.Description}
 	return c.createdID(ctx, "/modelversion/model/"+esc(in.ModelID), nil, body, "modelversion_id")
 }
 
@@ -128,7 +125,7 @@ func (c *Client) CreateModelVersion(ctx context.Context, in core.ModelVersionCre
 // moving a version to PRODUCTION archives the model's other production
 // version.
 func (c *Client) UpdateModelVersion(ctx context.Context, id string, upd core.ModelVersionUpdate) error {
-	return c.do(ctx, "PATCH", "/modelversion/"+esc(id), nil, versionUpdateJSON(upd), nil)
+	return c.do(ctx, "PATCH", "/modelversion/"+esc(id), nil, versionUpdateJSON{upd.Stage, upd.Description, (*wireID)(upd.ResourceID)}, nil)
 }
 
 // DeleteModelVersion sends DELETE /modelversion/{id}.

@@ -139,9 +139,9 @@ func (c *Client) LogBatch(ctx context.Context, iterationID string, b core.Batch)
 		body.Params[i] = paramIn{&p.Key, paramValue{text}}
 	}
 	var out struct {
-		ParameterIDs []string `json:"parameter_ids"`
-		MetricIDs    []string `json:"metric_ids"`
-		TagIDs       []string `json:"tag_ids"`
+		ParameterIDs wireIDs `json:"parameter_ids"`
+		MetricIDs    wireIDs `json:"metric_ids"`
+		TagIDs       wireIDs `json:"tag_ids"`
 	}
 	if err := c.do(ctx, "POST", "/iteration/"+esc(iterationID)+"/batch", nil, body, &out); err != nil {
 		return nil, err

@@ -133,11 +133,7 @@ func (c *Client) ListProjects(ctx context.Context, f core.ProjectFilter) ([]*cor
 // CreateProject sends POST /project/ (admins only) and returns the project's
 // id. The creator is in.UserID when set, else the signed-in user.
 func (c *Client) CreateProject(ctx context.Context, in core.ProjectCreate) (string, error) {
-	body := projectCreateJSON{Name: &in.Name, Description: &in.Description}
-	if in.UserID != "" {
-		body.UserID = &in.UserID
-	}
-	return c.createdID(ctx, "/project/", nil, body, "project_id")
+	return c.createdID(ctx, "/project/", nil, projectCreateJSON{&in.Name, &in.Description, optionalID(in.UserID)}, "project_id")
 }
 
 // UpdateProject sends PATCH /project/{id} (admins only) with the fields upd

@@ -97,8 +97,7 @@ func (s *Server) createMetrics(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, map[string][]string{"metric_ids": nonNil(ids)})
-	return nil
+	return createdIDs(w, "metric_ids", ids)
 }
 
 func (s *Server) updateMetric(w http.ResponseWriter, r *http.Request) error {
@@ -151,7 +150,7 @@ func (s *Server) metricSummaries(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return ok(w, mapSlice(sums, func(m core.MetricSummary) summaryJSON { return summaryJSON(m) }))
+	return ok(w, mapSlice(sums, toSummaryJSON))
 }
 
 func (s *Server) resourceData(w http.ResponseWriter, r *http.Request) error {

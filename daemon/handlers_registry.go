@@ -119,8 +119,8 @@ func (s *Server) createVersion(w http.ResponseWriter, r *http.Request) error {
 	if in.IterationID == nil {
 		return core.Invalid("iteration_id is required")
 	}
-	id, err := s.t.CreateModelVersion(r.Context(), core.ModelVersionCreate{ModelID: pathVar(r, "model_id"), IterationID: *in.IterationID,
-		ResourceID: deref(in.ResourceID), Description: deref(in.Description)})
+	id, err := s.t.CreateModelVersion(r.Context(), core.ModelVersionCreate{ModelID: pathVar(r, "model_id"), IterationID: string(*in.IterationID),
+		ResourceID: deref((*string)(in.ResourceID)), Description: deref(in.Description)})
 	if err != nil {
 		return err
 	}
@@ -133,7 +133,7 @@ func (s *Server) updateVersion(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if err := s.t.UpdateModelVersion(r.Context(), pathVar(r, "id"), core.ModelVersionUpdate{Stage: in.Stage, Description: in.Description,
-		ResourceID: in.ResourceID}); err != nil {
+		ResourceID: (*string)(in.ResourceID)}); err != nil {
 		return err
 	}
 	return updated(w)

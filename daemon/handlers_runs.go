@@ -283,14 +283,6 @@ func (s *Server) logBatch(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, map[string][]string{"parameter_ids": nonNil(res.ParameterIDs),
-		"metric_ids": nonNil(res.MetricIDs), "tag_ids": nonNil(res.TagIDs)})
+	writeJSON(w, http.StatusCreated, map[string]wireIDs{"parameter_ids": res.ParameterIDs, "metric_ids": res.MetricIDs, "tag_ids": res.TagIDs})
 	return nil
-}
-
-func nonNil[T any](xs []T) []T {
-	if xs == nil {
-		return []T{}
-	}
-	return xs
 }

@@ -132,7 +132,7 @@ func (s *Server) createProject(w http.ResponseWriter, r *http.Request) error {
 	}
 	creator := callerOf(r).ID
 	if in.UserID != nil && *in.UserID != "" {
-		creator = *in.UserID
+		creator = string(*in.UserID)
 	}
 	id, err := s.t.CreateProject(r.Context(), core.ProjectCreate{Name: *in.Name, Description: deref(in.Description), UserID: creator})
 	if err != nil {

@@ -39,7 +39,7 @@ type userUpdateJSON struct {
 type projectCreateJSON struct {
 	Name        *string `json:"name,omitempty"`
 	Description *string `json:"description,omitempty"`
-	UserID      *string `json:"user_id,omitempty"`
+	UserID      *wireID `json:"user_id,omitempty"`
 }
 
 type projectUpdateJSON struct {
@@ -218,13 +218,13 @@ type modelInJSON struct {
 }
 
 type versionCreateJSON struct {
-	IterationID *string `json:"iteration_id,omitempty"`
-	ResourceID  *string `json:"resource_id,omitempty"`
+	IterationID *wireID `json:"iteration_id,omitempty"`
+	ResourceID  *wireID `json:"resource_id,omitempty"`
 	Description *string `json:"description,omitempty"`
 }
 
 type versionUpdateJSON struct {
 	Stage       *core.Stage `json:"stage_id,omitempty"`
 	Description *string     `json:"description,omitempty"`
-	ResourceID  *string     `json:"resource_id,omitempty"`
+	ResourceID  *wireID     `json:"resource_id,omitempty"`
 }
