@@ -114,3 +114,23 @@ func TestNumericIDsInBodies(t *testing.T) {
 		t.Errorf("an iteration of integer ids answers %s", it)
 	}
 }
+
+// TestRequestsSendWhatIsSet: a request sends the fields the client sets,
+// zero values included, and no others.
+func TestRequestsSendWhatIsSet(t *testing.T) {
+	for want, body := range map[string]any{
+		`{"is_admin":false}`: userUpdateJSON{IsAdmin: new(false)},
+		`{"julia_version":"","git_sha":"","git_dirty":false,"entrypoint":"","project_toml":"","manifest_toml":""}`: environmentSetJSON{
+			new(""), new(""), new(false), new(""), new(""), new("")},
+		`{"create_permission":false}`:            permissionFlagsJSON{Create: new(false)},
+		`{"key":"loss","value":0}`:               metricIn{Key: "loss", Value: "0"},
+		`{"notes":""}`:                           iterationCreateJSON{new("")},
+		`{"resource_id":""}`:                     versionUpdateJSON{ResourceID: (*wireID)(new(""))},
+		`{}`:                                     versionUpdateJSON{},
+		`{"params":[],"metrics":[],"tags":null}`: batchJSON{Params: []paramIn{}, metricBatchIn: metricBatchIn{Metrics: []metricIn{}}},
+	} {
+		if got, err := json.Marshal(body); err != nil || string(got) != want {
+			t.Errorf("%T sends %s (%v), want %s", body, got, err, want)
+		}
+	}
+}
