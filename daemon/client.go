@@ -21,7 +21,17 @@ import (
 
 // Client implements core.Tracker against a running ddd (or DearDiary.jl's
 // server), so training code and the TUI work the same on a daemon as on a
-// local file.
+// local file. Its methods live beside the handlers they call:
+// client_users.go, client_runs.go, client_data.go, client_registry.go.
+//
+// Every method is one request unless its comment says otherwise. An error
+// answer comes back as the *core.Error its envelope holds, the code the store
+// gave (a refusal because an iteration ended still wraps
+// core.ErrIterationLocked); an answer without an envelope is EInternal, or
+// ENotFound for a 404; no answer at all is "cannot reach ddd". Before a
+// request, a token that expires within the hour is renewed: by signing in
+// again when the client has the password, else through POST /auth/refresh.
+// Timestamps travel as upstream's text, to the millisecond.
 type Client struct {
 	base string
 	hc   *http.Client
@@ -97,11 +107,7 @@ func (c *Client) Token() string {
 
 // Me returns the signed-in user (the default admin when auth is off).
 func (c *Client) Me(ctx context.Context) (*core.User, error) {
-	var u userJSON
-	if err := c.do(ctx, "GET", "/auth/me", nil, nil, &u); err != nil {
-		return nil, err
-	}
-	return u.core(), nil
+	return fetch(ctx, c, "/auth/me", userJSON.core)
 }
 
 // Close releases idle connections; the daemon keeps running.
@@ -112,7 +118,7 @@ func (c *Client) Close() error {
 
 func (c *Client) login(ctx context.Context) error {
 	var tok tokenJSON
-	if err := c.doRaw(ctx, "POST", "/auth", nil, map[string]string{"username": c.username, "password": c.password}, &tok, false); err != nil {
+	if err := c.doRaw(ctx, "POST", "/auth", nil, credentialsJSON{&c.username, &c.password}, &tok, false); err != nil {
 		return err
 	}
 	c.mu.Lock()
@@ -333,15 +339,39 @@ func listAll[W, T any](ctx context.Context, c *Client, path string, query url.Va
 	}
 }
 
+// fetch GETs the entity at path and converts it from its wire form.
+func fetch[W, T any](ctx context.Context, c *Client, path string, convert func(W) T) (T, error) {
+	var w W
+	if err := c.do(ctx, "GET", path, nil, nil, &w); err != nil {
+		var zero T
+		return zero, err
+	}
+	return convert(w), nil
+}
+
+// fetchList GETs an unpaged list and converts each element.
+func fetchList[W, T any](ctx context.Context, c *Client, path string, query url.Values, convert func(W) T) ([]T, error) {
+	var ws []W
+	if err := c.do(ctx, "GET", path, query, nil, &ws); err != nil {
+		return nil, err
+	}
+	return mapSlice(ws, convert), nil
+}
+
+// remove DELETEs the entity at path.
+func (c *Client) remove(ctx context.Context, path string) error {
+	return c.do(ctx, "DELETE", path, nil, nil, nil)
+}
+
 var errNoID = errors.New("the daemon's answer holds no id")
 
 // createdID posts body and returns the id the daemon answers with under key.
 func (c *Client) createdID(ctx context.Context, path string, query url.Values, body any, key string) (string, error) {
-	var out map[string]any
+	var out map[string]wireID
 	if err := c.do(ctx, "POST", path, query, body, &out); err != nil {
 		return "", err
 	}
-	id, _ := out[key].(string)
+	id := string(out[key])
 	if id == "" {
 		return "", fmt.Errorf("%w (%s)", errNoID, key)
 	}

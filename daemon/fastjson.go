@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"encoding/json"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 )
@@ -312,4 +313,48 @@ func (p *batchParser) point(steps *[]int64) (m metricIn, step int, ok bool) {
 			return m, step, false
 		}
 	}
+}
+
+// appendWireID appends id as wireID writes it: a JSON number for an integer
+// id, else a JSON string, byte for byte what encoding/json writes for it.
+func appendWireID(b []byte, id string) []byte {
+	switch {
+	case integerID(id):
+		return append(b, id...)
+	case plainText(id):
+		b = append(b, '"')
+		b = append(b, id...)
+		return append(b, '"')
+	}
+	text, _ := json.Marshal(id) // cannot fail for a string
+	return append(b, text...)
+}
+
+// appendWireIDs appends ids as a JSON array, [] when there are none.
+func appendWireIDs(b []byte, ids []string) []byte {
+	n := 2
+	for _, id := range ids {
+		n += len(id) + 3
+	}
+	b = append(slices.Grow(b, n), '[')
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendWireID(b, id)
+	}
+	return append(b, ']')
+}
+
+// plainText reports whether encoding/json writes s between quotes as it is:
+// printable ASCII without quotes, backslashes or the HTML characters it
+// escapes.
+func plainText(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c > 0x7e, c == '"', c == '\\', c == '<', c == '>', c == '&':
+			return false
+		}
+	}
+	return true
 }

@@ -2,7 +2,10 @@ package daemon
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"testing"
 )
@@ -113,6 +116,43 @@ func BenchmarkDecodeBatch(b *testing.B) {
 			if !parseMetricBatch(body, &in) {
 				b.Fatal("refused")
 			}
+		}
+	})
+}
+
+// TestCreatedIDsAgreeWithEncodingJSON: a batch's answer is byte for byte what
+// encoding/json writes for its ids as numbers and strings.
+func TestCreatedIDsAgreeWithEncodingJSON(t *testing.T) {
+	for _, ids := range [][]string{nil, {"1", "2"}, idSeeds, batchIDs(3)} {
+		want, got := httptest.NewRecorder(), httptest.NewRecorder()
+		writeJSON(want, http.StatusCreated, map[string][]json.RawMessage{"metric_ids": mapSlice(ids, func(id string) json.RawMessage {
+			return referenceID(t, id)
+		})})
+		if createdIDs(got, "metric_ids", ids); got.Body.String() != want.Body.String() || got.Code != want.Code ||
+			got.Header().Get("Content-Type") != want.Header().Get("Content-Type") {
+			t.Errorf("%q: answered %s, encoding/json %s", ids, got.Body, want.Body)
+		}
+	}
+}
+
+func batchIDs(n int) []string {
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("0192f3c4-5e6a-7b8c-9d0e-%012x", i)
+	}
+	return ids
+}
+
+func BenchmarkCreatedIDs(b *testing.B) {
+	ids := batchIDs(1000)
+	b.Run("encoding-json", func(b *testing.B) {
+		for b.Loop() {
+			writeJSON(httptest.NewRecorder(), http.StatusCreated, map[string]wireIDs{"metric_ids": ids})
+		}
+	})
+	b.Run("fast", func(b *testing.B) {
+		for b.Loop() {
+			createdIDs(httptest.NewRecorder(), "metric_ids", ids)
 		}
 	})
 }

@@ -102,6 +102,7 @@ func FuzzHandlers(f *testing.F) {
 		`{"params":[{"key":"p","value":{"nested":[1,2]}}],"metrics":[{"key":"m","value":1e308}],"tags":["t"]}`,
 		`{"value":"tag"}`, `{"username":"u","password":"p","first_name":"f","last_name":"l"}`,
 		`{"status_id":3,"notes":"x","end_date":"2026-01-02T03:04:05"}`, `{"iteration_id":"x","description":"v"}`,
+		`{"iteration_id":7,"resource_id":null}`, `{"iteration_id":1.5}`,
 		`{"files":[{"path":"go.sum","content":"eA=="}],"runtime":"go"}`, `{"value":NaN}`, `{"step":-1,"value":1}`,
 		`{"create_permission":true,"read_permission":1}`, multipart,
 	}

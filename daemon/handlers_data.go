@@ -1,7 +1,6 @@
 package daemon
 
 import (
-	"encoding/json"
 	"errors"
 	"io"
 	"mime"
@@ -24,17 +23,14 @@ func (s *Server) listParameters(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) createParameter(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Key   *string     `json:"key"`
-		Value *paramValue `json:"value"`
-	}
+	var in parameterInJSON
 	if err := s.decode(w, r, &in); err != nil {
 		return err
 	}
 	if in.Key == nil || in.Value == nil {
 		return core.Invalid("key and value are required")
 	}
-	id, err := s.t.CreateParameter(r.Context(), pathVar(r, "iteration_id"), *in.Key, in.Value.v)
+	id, err := s.t.CreateParameter(r.Context(), pathVar(r, "iteration_id"), *in.Key, in.Value.V)
 	if err != nil {
 		return err
 	}
@@ -42,16 +38,13 @@ func (s *Server) createParameter(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) updateParameter(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Key   *string     `json:"key"`
-		Value *paramValue `json:"value"`
-	}
+	var in parameterInJSON
 	if err := s.decode(w, r, &in); err != nil {
 		return err
 	}
 	upd := core.ParameterUpdate{Key: in.Key}
 	if in.Value != nil {
-		upd.Value = in.Value.v
+		upd.Value = in.Value.V
 	}
 	if err := s.t.UpdateParameter(r.Context(), pathVar(r, "id"), upd); err != nil {
 		return err
@@ -104,17 +97,11 @@ func (s *Server) createMetrics(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, map[string][]string{"metric_ids": nonNil(ids)})
-	return nil
+	return createdIDs(w, "metric_ids", ids)
 }
 
 func (s *Server) updateMetric(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Key        *string      `json:"key"`
-		Value      *json.Number `json:"value"`
-		Step       *int64       `json:"step"`
-		RecordedAt *string      `json:"recorded_at"`
-	}
+	var in metricUpdateJSON
 	if err := s.decode(w, r, &in); err != nil {
 		return err
 	}
@@ -163,7 +150,7 @@ func (s *Server) metricSummaries(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return ok(w, mapSlice(sums, func(m core.MetricSummary) summaryJSON { return summaryJSON(m) }))
+	return ok(w, mapSlice(sums, toSummaryJSON))
 }
 
 func (s *Server) resourceData(w http.ResponseWriter, r *http.Request) error {

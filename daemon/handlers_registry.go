@@ -8,9 +8,7 @@ import (
 )
 
 func (s *Server) createTag(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Value *string `json:"value"`
-	}
+	var in tagValueJSON
 	if err := s.decode(w, r, &in); err != nil {
 		return err
 	}
@@ -36,9 +34,7 @@ func (s *Server) listTags(kind core.Kind, idVar string) handler {
 
 func (s *Server) attachTag(kind core.Kind, idVar string) handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		var in struct {
-			Value *string `json:"value"`
-		}
+		var in tagValueJSON
 		if err := s.decode(w, r, &in); err != nil {
 			return err
 		}
@@ -72,10 +68,7 @@ func (s *Server) listModels(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) createModel(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Name        *string `json:"name"`
-		Description *string `json:"description"`
-	}
+	var in modelInJSON
 	if err := s.decode(w, r, &in); err != nil {
 		return err
 	}
@@ -90,10 +83,7 @@ func (s *Server) createModel(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) updateModel(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Name        *string `json:"name"`
-		Description *string `json:"description"`
-	}
+	var in modelInJSON
 	if err := s.decode(w, r, &in); err != nil {
 		return err
 	}
@@ -122,19 +112,15 @@ func (s *Server) listVersions(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) createVersion(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		IterationID *string `json:"iteration_id"`
-		ResourceID  *string `json:"resource_id"`
-		Description *string `json:"description"`
-	}
+	var in versionCreateJSON
 	if err := s.decode(w, r, &in); err != nil {
 		return err
 	}
 	if in.IterationID == nil {
 		return core.Invalid("iteration_id is required")
 	}
-	id, err := s.t.CreateModelVersion(r.Context(), core.ModelVersionCreate{ModelID: pathVar(r, "model_id"), IterationID: *in.IterationID,
-		ResourceID: deref(in.ResourceID), Description: deref(in.Description)})
+	id, err := s.t.CreateModelVersion(r.Context(), core.ModelVersionCreate{ModelID: pathVar(r, "model_id"), IterationID: string(*in.IterationID),
+		ResourceID: deref((*string)(in.ResourceID)), Description: deref(in.Description)})
 	if err != nil {
 		return err
 	}
@@ -142,16 +128,12 @@ func (s *Server) createVersion(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) updateVersion(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Stage       *core.Stage `json:"stage_id"`
-		Description *string     `json:"description"`
-		ResourceID  *string     `json:"resource_id"`
-	}
+	var in versionUpdateJSON
 	if err := s.decode(w, r, &in); err != nil {
 		return err
 	}
 	if err := s.t.UpdateModelVersion(r.Context(), pathVar(r, "id"), core.ModelVersionUpdate{Stage: in.Stage, Description: in.Description,
-		ResourceID: in.ResourceID}); err != nil {
+		ResourceID: (*string)(in.ResourceID)}); err != nil {
 		return err
 	}
 	return updated(w)

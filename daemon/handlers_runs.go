@@ -39,11 +39,7 @@ func (s *Server) listExperiments(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) createExperiment(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Status      *core.ExperimentStatus `json:"status_id"`
-		Name        *string                `json:"name"`
-		Description *string                `json:"description"`
-	}
+	var in experimentCreateJSON
 	if err := s.decode(w, r, &in); err != nil {
 		return err
 	}
@@ -63,12 +59,7 @@ func (s *Server) createExperiment(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) updateExperiment(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Status      *core.ExperimentStatus `json:"status_id"`
-		Name        *string                `json:"name"`
-		Description *string                `json:"description"`
-		EndDate     *string                `json:"end_date"`
-	}
+	var in experimentUpdateJSON
 	if err := s.decode(w, r, &in); err != nil {
 		return err
 	}
@@ -127,9 +118,7 @@ func (s *Server) childIterations(w http.ResponseWriter, r *http.Request) error {
 
 // createIteration takes no body upstream; ddd also reads {"notes": ...}.
 func (s *Server) createIteration(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Notes *string `json:"notes"`
-	}
+	var in iterationCreateJSON
 	if r.ContentLength != 0 {
 		if err := s.decode(w, r, &in); err != nil && r.ContentLength > 0 {
 			return err
@@ -144,14 +133,7 @@ func (s *Server) createIteration(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) setEnvironment(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		JuliaVersion *string `json:"julia_version"`
-		GitSHA       *string `json:"git_sha"`
-		GitDirty     *bool   `json:"git_dirty"`
-		Entrypoint   *string `json:"entrypoint"`
-		ProjectTOML  *string `json:"project_toml"`
-		ManifestTOML *string `json:"manifest_toml"`
-	}
+	var in environmentSetJSON
 	if err := s.decode(w, r, &in); err != nil {
 		return err
 	}
@@ -166,12 +148,7 @@ func (s *Server) setEnvironment(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) updateIteration(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Notes        *string               `json:"notes"`
-		EndDate      *string               `json:"end_date"`
-		Status       *core.IterationStatus `json:"status_id"`
-		ErrorMessage *string               `json:"error_message"`
-	}
+	var in iterationUpdateJSON
 	if err := s.decode(w, r, &in); err != nil {
 		return err
 	}
@@ -277,94 +254,9 @@ const (
 	MaxBatchTags    = 100
 )
 
-// paramValue is a parameter value on the wire: a string, or a number or bool
-// that becomes text as FormatParamValue renders it ("32", "0.01", "true").
-type paramValue struct{ v any }
-
-func (p *paramValue) UnmarshalJSON(b []byte) error {
-	var raw any
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	if err := dec.Decode(&raw); err != nil {
-		return err
-	}
-	switch x := raw.(type) {
-	case json.Number:
-		if i, err := x.Int64(); err == nil {
-			p.v = i
-		} else if f, err := x.Float64(); err == nil {
-			p.v = f
-		} else {
-			return core.Invalid("value %s is not a number ddd can store", x)
-		}
-	case string, bool, nil:
-		p.v = x
-	default:
-		return core.Invalid("a parameter value must be a string, number or boolean")
-	}
-	return nil
-}
-
-// metricIn is a metric point on the wire. Key and value are plain fields (a
-// batch holds a thousand of them, and pointers would cost an allocation
-// each): an absent key reads as empty, which the store refuses, and an
-// absent value as the empty json.Number.
-type metricIn struct {
-	Key        string      `json:"key"`
-	Value      json.Number `json:"value"`
-	Step       *int64      `json:"step"`
-	RecordedAt *string     `json:"recorded_at"`
-}
-
-func (m metricIn) core(i int) (core.MetricInput, error) {
-	where := "metric"
-	if i >= 0 {
-		where = "metrics[" + strconv.Itoa(i) + "]"
-	}
-	if m.Value == "" {
-		return core.MetricInput{}, core.Invalid("%s: key and value are required", where)
-	}
-	v, err := strconv.ParseFloat(string(m.Value), 64)
-	if err != nil {
-		return core.MetricInput{}, core.Invalid("%s: value %s is not a number", where, m.Value)
-	}
-	at, err := optionalTime(where+".recorded_at", m.RecordedAt)
-	if err != nil {
-		return core.MetricInput{}, err
-	}
-	return core.MetricInput{Key: m.Key, Value: v, Step: m.Step, RecordedAt: at}, nil
-}
-
-type metricBatchIn struct {
-	Step       *int64     `json:"step"`
-	RecordedAt *string    `json:"recorded_at"`
-	Metrics    []metricIn `json:"metrics"`
-}
-
-func (b metricBatchIn) core() (core.MetricBatch, error) {
-	at, err := optionalTime("recorded_at", b.RecordedAt)
-	if err != nil {
-		return core.MetricBatch{}, err
-	}
-	out := core.MetricBatch{Step: b.Step, RecordedAt: at, Metrics: make([]core.MetricInput, len(b.Metrics))}
-	for i, m := range b.Metrics {
-		if out.Metrics[i], err = m.core(i); err != nil {
-			return core.MetricBatch{}, err
-		}
-	}
-	return out, nil
-}
-
 // logBatch records parameters, metrics and tags at once (new).
 func (s *Server) logBatch(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Params []struct {
-			Key   *string    `json:"key"`
-			Value paramValue `json:"value"`
-		} `json:"params"`
-		metricBatchIn
-		Tags []string `json:"tags"`
-	}
+	var in batchJSON
 	if err := s.decode(w, r, &in); err != nil {
 		return err
 	}
@@ -385,20 +277,12 @@ func (s *Server) logBatch(w http.ResponseWriter, r *http.Request) error {
 		if p.Key == nil {
 			return core.Invalid("params[%d]: key is required", i)
 		}
-		b.Params = append(b.Params, core.ParamInput{Key: *p.Key, Value: p.Value.v})
+		b.Params = append(b.Params, core.ParamInput{Key: *p.Key, Value: p.Value.V})
 	}
 	res, err := s.t.LogBatch(r.Context(), pathVar(r, "id"), b)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, map[string][]string{"parameter_ids": nonNil(res.ParameterIDs),
-		"metric_ids": nonNil(res.MetricIDs), "tag_ids": nonNil(res.TagIDs)})
+	writeJSON(w, http.StatusCreated, map[string]wireIDs{"parameter_ids": res.ParameterIDs, "metric_ids": res.MetricIDs, "tag_ids": res.TagIDs})
 	return nil
-}
-
-func nonNil[T any](xs []T) []T {
-	if xs == nil {
-		return []T{}
-	}
-	return xs
 }

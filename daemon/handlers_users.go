@@ -14,10 +14,7 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) error {
 // login answers POST /auth. Unknown users and wrong passwords get the same
 // 401, so a login does not reveal who has an account.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Username *string `json:"username"`
-		Password *string `json:"password"`
-	}
+	var in credentialsJSON
 	if err := s.decode(w, r, &in); err != nil {
 		return err
 	}
@@ -72,12 +69,7 @@ func (s *Server) userPermissions(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		FirstName *string `json:"first_name"`
-		LastName  *string `json:"last_name"`
-		Username  *string `json:"username"`
-		Password  *string `json:"password"`
-	}
+	var in userCreateJSON
 	if err := s.decode(w, r, &in); err != nil {
 		return err
 	}
@@ -94,12 +86,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
 
 // updateUser refuses a non-admin's is_admin, even false (self-promotion guard).
 func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		FirstName *string `json:"first_name"`
-		LastName  *string `json:"last_name"`
-		Password  *string `json:"password"`
-		IsAdmin   *bool   `json:"is_admin"`
-	}
+	var in userUpdateJSON
 	if err := s.decode(w, r, &in); err != nil {
 		return err
 	}
@@ -136,11 +123,7 @@ func (s *Server) projectMembers(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) createProject(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Name        *string `json:"name"`
-		Description *string `json:"description"`
-		UserID      *string `json:"user_id"`
-	}
+	var in projectCreateJSON
 	if err := s.decode(w, r, &in); err != nil {
 		return err
 	}
@@ -149,7 +132,7 @@ func (s *Server) createProject(w http.ResponseWriter, r *http.Request) error {
 	}
 	creator := callerOf(r).ID
 	if in.UserID != nil && *in.UserID != "" {
-		creator = *in.UserID
+		creator = string(*in.UserID)
 	}
 	id, err := s.t.CreateProject(r.Context(), core.ProjectCreate{Name: *in.Name, Description: deref(in.Description), UserID: creator})
 	if err != nil {
@@ -159,10 +142,7 @@ func (s *Server) createProject(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) updateProject(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Name        *string `json:"name"`
-		Description *string `json:"description"`
-	}
+	var in projectUpdateJSON
 	if err := s.decode(w, r, &in); err != nil {
 		return err
 	}
@@ -203,15 +183,8 @@ func (s *Server) hasPermission(w http.ResponseWriter, r *http.Request) error {
 	return ok(w, map[string]bool{"allowed": allowed})
 }
 
-type permissionFlags struct {
-	Create *bool `json:"create_permission"`
-	Read   *bool `json:"read_permission"`
-	Update *bool `json:"update_permission"`
-	Delete *bool `json:"delete_permission"`
-}
-
 func (s *Server) createPermission(w http.ResponseWriter, r *http.Request) error {
-	var in permissionFlags
+	var in permissionFlagsJSON
 	if err := s.decode(w, r, &in); err != nil {
 		return err
 	}
@@ -227,7 +200,7 @@ func (s *Server) createPermission(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) updatePermission(w http.ResponseWriter, r *http.Request) error {
-	var in permissionFlags
+	var in permissionFlagsJSON
 	if err := s.decode(w, r, &in); err != nil {
 		return err
 	}

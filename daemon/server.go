@@ -14,8 +14,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/url"
+	"reflect"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -294,6 +296,8 @@ func bodyError(err error, limit int64) error {
 		return tooLargeError("request body", limit)
 	case errors.Is(err, io.EOF):
 		return core.Invalid("the request body is empty; send a JSON object")
+	case errors.As(err, &typeErr) && typeErr.Type == reflect.TypeFor[wireID]():
+		return core.Invalid("field %q: an id is a string or a whole number from 0 to %d, not a JSON %s", typeErr.Field, math.MaxInt64, typeErr.Value)
 	case errors.As(err, &typeErr):
 		return core.Invalid("field %q: want %s, got a JSON %s", typeErr.Field, typeErr.Type, typeErr.Value)
 	case errors.As(err, &syntax):
@@ -361,7 +365,18 @@ func deleteOne(s *Server, remove func(core.Tracker, context.Context, string) err
 }
 
 func created(w http.ResponseWriter, key, id string) error {
-	writeJSON(w, http.StatusCreated, map[string]string{key: id})
+	writeJSON(w, http.StatusCreated, map[string]wireID{key: wireID(id)})
+	return nil
+}
+
+// createdIDs answers a batch with {"<key>": [ids]}, as writeJSON would write
+// it but without reflection: through encoding/json, the ids of 1,000 points
+// took three to four times as long (BenchmarkCreatedIDs). key is plain text.
+func createdIDs(w http.ResponseWriter, key string, ids []string) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusCreated)
+	b := append(append([]byte(`{"`), key...), `":`...)
+	_, _ = w.Write(append(appendWireIDs(b, ids), "}\n"...))
 	return nil
 }
 
