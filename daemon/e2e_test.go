@@ -30,8 +30,9 @@ type testServer struct {
 }
 
 // startServer serves a fresh database with the filesystem artifact backend
-// until the test ends; configure may change the server's configuration.
-func startServer(t testing.TB, configure func(*daemon.Config)) *testServer {
+// until the test ends; configure may change the server's configuration, and
+// opts are added to the store's.
+func startServer(t testing.TB, configure func(*daemon.Config), opts ...duckdb.Option) *testServer {
 	t.Helper()
 	dir := t.TempDir()
 	cfg := daemon.DefaultConfig()
@@ -42,8 +43,8 @@ func startServer(t testing.TB, configure func(*daemon.Config)) *testServer {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	store, err := duckdb.Open(filepath.Join(dir, "deardiary.db"), duckdb.WithBcryptCost(bcrypt.MinCost),
-		duckdb.WithArtifacts(cfg.ArtifactBackend, filepath.Join(dir, "artifacts")))
+	store, err := duckdb.Open(filepath.Join(dir, "deardiary.db"), append([]duckdb.Option{duckdb.WithBcryptCost(bcrypt.MinCost),
+		duckdb.WithArtifacts(cfg.ArtifactBackend, filepath.Join(dir, "artifacts"))}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,10 +71,22 @@ func startServer(t testing.TB, configure func(*daemon.Config)) *testServer {
 }
 
 // TestClientConformance runs the whole conformance suite through the client
-// against a real server: both modes must behave the same.
+// against a real server, on a store with UUID ids and on one with DearDiary.jl
+// 0.9.1's integer ids (numbers on the wire): both modes, and both kinds of
+// store, must behave the same.
 func TestClientConformance(t *testing.T) {
+	t.Parallel()
+	for name, opts := range map[string][]duckdb.Option{"uuid": nil, "integer": {duckdb.WithIntegerIDs()}} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			clientConformance(t, opts)
+		})
+	}
+}
+
+func clientConformance(t *testing.T, opts []duckdb.Option) {
 	trackertest.Run(t, func(t *testing.T) core.Tracker {
-		s := startServer(t, nil)
+		s := startServer(t, nil, opts...)
 		c, err := daemon.Connect(context.Background(), s.URL, daemon.Options{})
 		if err != nil {
 			t.Fatal(err)

@@ -14,7 +14,7 @@ type route struct {
 	handle handler
 }
 
-// routes is DearDiary.jl's 67 routes (spec 4.7) plus ddd's own, marked "new"
+// routes is DearDiary.jl's 67 routes (docs/API.md, "Routes") plus ddd's own, marked "new"
 // and documented in docs/API.md.
 func (s *Server) routes() []route {
 	var (

@@ -10,8 +10,8 @@ import (
 	"github.com/deardiary/deardiary-go/core"
 )
 
-// The JSON shapes of DearDiary.jl's REST API (spec sections 1 and 4): field
-// names as upstream, timestamps as core.TimeLayout text or null, booleans as
+// The JSON shapes of DearDiary.jl's REST API (docs/API.md): field names as
+// upstream, timestamps as core.TimeLayout text or null, booleans as
 // booleans. Both the server and the client use them.
 
 // wireID is an id on the wire. In Go every id is text: an integer-id store's
