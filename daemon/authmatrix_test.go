@@ -88,6 +88,7 @@ func (f fixture) path(route, adminID, otherUser string) string {
 // nothing but an error in the body and nothing changed in the database, or,
 // where the rule allows the caller, no auth refusal at all.
 func TestAuthMatrix(t *testing.T) {
+	t.Parallel()
 	const secret = "matrix-secret-that-is-not-the-default"
 	m := startServer(t, func(c *daemon.Config) { c.EnableAuth, c.JWTSecret = true, secret })
 	anon := daemontest.API{T: t, Base: m.URL}

@@ -75,6 +75,7 @@ var fastSeeds = []string{
 }
 
 func TestFastPathsAgreeWithEncodingJSON(t *testing.T) {
+	t.Parallel()
 	for _, seed := range fastSeeds {
 		agree(t, []byte(seed))
 	}
@@ -123,6 +124,7 @@ func BenchmarkDecodeBatch(b *testing.B) {
 // TestCreatedIDsAgreeWithEncodingJSON: a batch's answer is byte for byte what
 // encoding/json writes for its ids as numbers and strings.
 func TestCreatedIDsAgreeWithEncodingJSON(t *testing.T) {
+	t.Parallel()
 	for _, ids := range [][]string{nil, {"1", "2"}, idSeeds, batchIDs(3)} {
 		want, got := httptest.NewRecorder(), httptest.NewRecorder()
 		writeJSON(want, http.StatusCreated, map[string][]json.RawMessage{"metric_ids": mapSlice(ids, func(id string) json.RawMessage {

@@ -15,6 +15,7 @@ import (
 // larger ones saying how to take them; with the filesystem backend the
 // larger one streams to disk.
 func TestInlineUploadLimit(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("uploads 33 MiB")
 	}

@@ -48,6 +48,7 @@ func (*integerStore) GetModelVersion(_ context.Context, id string) (*core.ModelV
 // numbers both ways, as DearDiary.jl 0.9.1 and its client expect, and the Go
 // client sends and reads them so.
 func TestIntegerIDsOnTheWire(t *testing.T) {
+	t.Parallel()
 	store := &integerStore{}
 	srv := daemon.NewServer(store, daemon.DefaultConfig(), nil)
 	var bodyMu sync.Mutex

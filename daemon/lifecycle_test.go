@@ -20,6 +20,7 @@ type panicky struct{ core.Tracker }
 func (panicky) GetProject(context.Context, string) (*core.Project, error) { panic("boom") }
 
 func TestPanicAnswers500AndServingGoesOn(t *testing.T) {
+	t.Parallel()
 	store, err := duckdb.Open(":memory:", duckdb.WithBcryptCost(bcrypt.MinCost))
 	if err != nil {
 		t.Fatal(err)

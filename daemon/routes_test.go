@@ -17,6 +17,7 @@ import (
 )
 
 func TestWireBasics(t *testing.T) {
+	t.Parallel()
 	m := startServer(t, nil)
 	c := daemontest.API{T: t, Base: m.URL}
 	h := c.Expect(c.Do("GET", "/health", nil), 200, "").JSON()
@@ -104,6 +105,7 @@ func TestWireBasics(t *testing.T) {
 }
 
 func TestLimits(t *testing.T) {
+	t.Parallel()
 	m := startServer(t, func(c *daemon.Config) { c.MaxBodyBytes = 4096; c.MaxUploadBytes = 1 << 20 })
 	c := daemontest.API{T: t, Base: m.URL}
 	_, e, it := c.Seed()
@@ -173,6 +175,7 @@ func multipartBody(t testing.TB, fields map[string]string, data []byte) ([]byte,
 }
 
 func TestResourcesOverTheWire(t *testing.T) {
+	t.Parallel()
 	m := startServer(t, nil)
 	c := daemontest.API{T: t, Base: m.URL}
 	_, e, _ := c.Seed()
@@ -199,6 +202,7 @@ func TestResourcesOverTheWire(t *testing.T) {
 }
 
 func TestCORS(t *testing.T) {
+	t.Parallel()
 	m := startServer(t, func(c *daemon.Config) { c.CORSOrigins = []string{"https://lab.example"} })
 	c := daemontest.API{T: t, Base: m.URL}
 	pre := c.Expect(c.Do("OPTIONS", "/project/", nil, "Origin", "https://lab.example", "Access-Control-Request-Method", "POST"), 204, "")
@@ -223,6 +227,7 @@ func sign(t *testing.T, secret string, claims jwt.MapClaims) string {
 }
 
 func TestAuth(t *testing.T) {
+	t.Parallel()
 	const secret = "test-secret-that-is-not-the-default"
 	m := startServer(t, func(c *daemon.Config) { c.EnableAuth, c.JWTSecret = true, secret })
 	anon := daemontest.API{T: t, Base: m.URL}
@@ -350,6 +355,7 @@ func noneToken(id string) string {
 }
 
 func TestConnectSaysWhenNothingAnswers(t *testing.T) {
+	t.Parallel()
 	_, err := daemon.Connect(context.Background(), "http://127.0.0.1:1", daemon.Options{})
 	if err == nil || !strings.Contains(err.Error(), "cannot reach ddd") {
 		t.Fatalf("unreachable daemon: %v", err)

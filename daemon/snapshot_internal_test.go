@@ -11,6 +11,7 @@ import (
 // TestWriteSnapshotMatchesMarshal: the streamed snapshot daemontest.Answer is byte for
 // byte what marshalling it whole gives, whatever its files hold.
 func TestWriteSnapshotMatchesMarshal(t *testing.T) {
+	t.Parallel()
 	binary := make([]byte, 70_000)
 	for i := range binary {
 		binary[i] = byte(i * 7)

@@ -50,6 +50,7 @@ func FuzzWireID(f *testing.F) {
 }
 
 func TestWireIDReads(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		`1`: "1", `"1"`: "1", `0`: "0", `"01"`: "01", `"-1"`: "-1", `9223372036854775807`: "9223372036854775807",
 		`"0192f3c4-5e6a-7b8c-9d0e-f1a2b3c4d5e6"`: "0192f3c4-5e6a-7b8c-9d0e-f1a2b3c4d5e6", `""`: "", `"a\u0041\n"`: "aA\n",
@@ -85,6 +86,7 @@ func TestWireIDReads(t *testing.T) {
 // integer is refused naming its field. (TestIntegerIDsOnTheWire takes the
 // same through a route and the client.)
 func TestNumericIDsInBodies(t *testing.T) {
+	t.Parallel()
 	var in versionCreateJSON
 	if err := decodeBody(strings.NewReader(`{"iteration_id": 42, "resource_id": null, "description": "v"}`), &in, 1<<20); err != nil {
 		t.Fatal(err)
@@ -118,6 +120,7 @@ func TestNumericIDsInBodies(t *testing.T) {
 // TestRequestsSendWhatIsSet: a request sends the fields the client sets,
 // zero values included, and no others.
 func TestRequestsSendWhatIsSet(t *testing.T) {
+	t.Parallel()
 	for want, body := range map[string]any{
 		`{"is_admin":false}`: userUpdateJSON{IsAdmin: new(false)},
 		`{"julia_version":"","git_sha":"","git_dirty":false,"entrypoint":"","project_toml":"","manifest_toml":""}`: environmentSetJSON{

@@ -66,6 +66,7 @@ func hasNote(s *core.Snapshot, part string) bool {
 }
 
 func TestCaptureCleanRepository(t *testing.T) {
+	t.Parallel()
 	dir := repo(t, map[string]string{"go.mod": "module x\n\ngo 1.26\n", "go.sum": "", "main.go": "package main\n"}, true)
 	git(t, dir, "remote", "add", "origin", "https://ada:ghp_secret@github.com/ada/iris.git")
 	s := Capture(context.Background(), filepath.Join(dir), Options{Entrypoint: "main.go"})
@@ -89,6 +90,7 @@ func TestCaptureCleanRepository(t *testing.T) {
 }
 
 func TestCaptureFromSubdirectoryUsesGitRoot(t *testing.T) {
+	t.Parallel()
 	dir := repo(t, map[string]string{"Cargo.toml": "[package]\n", "Cargo.lock": "version = 4\n", "py/pyproject.toml": "[project]\n", "py/x.py": ""}, true)
 	s := Capture(context.Background(), filepath.Join(dir, "py"), Options{})
 	if !slices.Equal(paths(s), []string{"Cargo.lock", "Cargo.toml", "py/pyproject.toml"}) {
@@ -102,6 +104,7 @@ func TestCaptureFromSubdirectoryUsesGitRoot(t *testing.T) {
 }
 
 func TestCaptureDirtyRepository(t *testing.T) {
+	t.Parallel()
 	dir := repo(t, map[string]string{"train.py": "lr = 0.1\n", "weights.bin": "\x00\x01\x02", "old.txt": "gone soon\n"}, true)
 	write(t, dir, map[string]string{"train.py": "lr = 0.01\n", "weights.bin": "\x00\xff\x02\x03", "notes.md": "untracked\n", "added.py": "x = 1\n"})
 	git(t, dir, "add", "added.py")
@@ -119,6 +122,7 @@ func TestCaptureDirtyRepository(t *testing.T) {
 }
 
 func TestUntrackedFilesDoNotMakeDirty(t *testing.T) {
+	t.Parallel()
 	dir := repo(t, map[string]string{"a.txt": "a\n"}, true)
 	write(t, dir, map[string]string{"scratch.txt": "x\n"})
 	s := Capture(context.Background(), dir, Options{})
@@ -128,6 +132,7 @@ func TestUntrackedFilesDoNotMakeDirty(t *testing.T) {
 }
 
 func TestCaptureWithoutRepository(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	write(t, dir, map[string]string{"requirements.txt": "numpy==2.1.3\n"})
 	s := Capture(context.Background(), dir, Options{Entrypoint: "train.py"})
@@ -140,6 +145,7 @@ func TestCaptureWithoutRepository(t *testing.T) {
 }
 
 func TestCaptureUnbornHead(t *testing.T) {
+	t.Parallel()
 	dir := repo(t, map[string]string{"Project.toml": "[deps]\n"}, false)
 	git(t, dir, "add", "Project.toml")
 	s := Capture(context.Background(), dir, Options{})
@@ -161,6 +167,7 @@ func TestCaptureWithoutTools(t *testing.T) {
 }
 
 func TestCaptureEcosystemFixtures(t *testing.T) {
+	t.Parallel()
 	cases := map[string][]string{
 		"julia":  {"Manifest.toml", "Project.toml"},
 		"go":     {"go.mod", "go.sum"},
@@ -209,6 +216,7 @@ func TestJuliaVersionFromManifest(t *testing.T) {
 }
 
 func TestLargeFilesAreListedNotKept(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	big := strings.Repeat("x", 5000)
 	write(t, dir, map[string]string{"uv.lock": big, "pyproject.toml": "[project]\n"})
@@ -223,6 +231,7 @@ func TestLargeFilesAreListedNotKept(t *testing.T) {
 }
 
 func TestStripCredentials(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"https://ada:tok@github.com/a/b.git":   "https://github.com/a/b.git",
 		"https://ghp_token@github.com/a/b.git": "https://github.com/a/b.git",
@@ -237,6 +246,7 @@ func TestStripCredentials(t *testing.T) {
 }
 
 func TestCommandOptions(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		argv                []string
 		entrypoint, runtime string

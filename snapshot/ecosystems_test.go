@@ -15,6 +15,7 @@ import (
 // file the reader compares by package must be captured, and a captured
 // file whose entry names a format must be read.
 func TestCapturedAndReadFilesAgree(t *testing.T) {
+	t.Parallel()
 	// Names the drift reader has read so far, so that dropping one from
 	// the list shows here and not only in a user's compare screen.
 	read := []string{

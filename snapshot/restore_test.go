@@ -67,6 +67,7 @@ var awkward = map[string][]byte{
 // reads it back and restores it: every file comes back byte for byte, and the
 // patch applied to the commit reproduces the working tree exactly.
 func TestRoundTripThroughStore(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	run(t, dir, "git", "init", "-q", "-b", "main")
@@ -147,6 +148,7 @@ func sample(id string, files ...core.SnapshotFile) *core.Snapshot {
 }
 
 func TestRestoreRefusesEscapes(t *testing.T) {
+	t.Parallel()
 	for _, p := range []string{"../evil.txt", "/etc/evil", "a/../../evil", "C:/evil", "a\\..\\evil"} {
 		depot := t.TempDir()
 		_, err := snapshot.Restore(sample("1", core.NewSnapshotFile("ok.txt", "", []byte("x")), core.NewSnapshotFile(p, "", []byte("x"))),
@@ -167,6 +169,7 @@ func TestRestoreRefusesEscapes(t *testing.T) {
 }
 
 func TestRestoreRefusesSymlinks(t *testing.T) {
+	t.Parallel()
 	depot, outside := t.TempDir(), t.TempDir()
 	target := filepath.Join(depot, "iteration_1")
 	os.MkdirAll(target, 0o755)
@@ -189,6 +192,7 @@ func TestRestoreRefusesSymlinks(t *testing.T) {
 }
 
 func TestRestoreRefusesExistingUnlessForced(t *testing.T) {
+	t.Parallel()
 	depot := t.TempDir()
 	snap := sample("7", core.NewSnapshotFile("requirements.txt", "python", []byte("numpy==2\n")))
 	if _, err := snapshot.Restore(snap, depot, snapshot.RestoreOptions{}); err != nil {
@@ -211,6 +215,7 @@ func TestRestoreRefusesExistingUnlessForced(t *testing.T) {
 }
 
 func TestRestoreLeavesNothingOnError(t *testing.T) {
+	t.Parallel()
 	depot := t.TempDir()
 	bad := core.NewSnapshotFile("uv.lock", "python", []byte("version = 1\n"))
 	bad.SHA256 = strings.Repeat("0", 64)
@@ -224,6 +229,7 @@ func TestRestoreLeavesNothingOnError(t *testing.T) {
 }
 
 func TestRestoreUpstreamCapture(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, e := store(t)
 	it, _ := s.CreateIteration(ctx, core.IterationCreate{ExperimentID: e})
@@ -286,6 +292,7 @@ func TestWithIterationCapturesDrivers(t *testing.T) {
 }
 
 func TestRestoreIntoAChosenDirectory(t *testing.T) {
+	t.Parallel()
 	target := filepath.Join(t.TempDir(), "runs", "best one")
 	res, err := snapshot.Restore(sample("9", core.NewSnapshotFile("uv.lock", "python", []byte("version = 1\n"))), "", snapshot.RestoreOptions{Dir: target})
 	if err != nil || res.Dir != target {

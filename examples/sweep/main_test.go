@@ -13,6 +13,7 @@ import (
 )
 
 func TestSweepTracksEveryTrial(t *testing.T) {
+	t.Parallel()
 	var out bytes.Buffer
 	path := filepath.Join(t.TempDir(), "deardiary.db")
 	tracker, err := duckdb.Open(path)
@@ -31,6 +32,7 @@ func TestSweepTracksEveryTrial(t *testing.T) {
 
 // TestSweepThroughDaemon runs the same program against a real ddd.
 func TestSweepThroughDaemon(t *testing.T) {
+	t.Parallel()
 	store, err := duckdb.Open(filepath.Join(t.TempDir(), "deardiary.db"))
 	if err != nil {
 		t.Fatal(err)
