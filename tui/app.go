@@ -18,8 +18,8 @@ import (
 // Context is what every screen shares: the store, the terminal size, the
 // styles and the clock.
 type Context struct {
-	// Tracker is where the screens read from: any core.Tracker, or a fake.
-	Tracker Store
+	// Store is where the screens read from: any core.Tracker, or a fake.
+	Store Store
 	// Source names where the data comes from, for the header.
 	Source string
 	// Live refreshes running iterations on their own (for a daemon, whose

@@ -148,7 +148,7 @@ func TestSizesAndHelp(t *testing.T) {
 func TestNoticeShowsUntilAKey(t *testing.T) {
 	t.Parallel()
 	const notice = "12 points from before the last writer stopped are only in test.db.journal"
-	d := startDriver(t, &Context{Tracker: newSample(), Source: "test.db", NoTicks: true, Notice: notice}, 120, 30)
+	d := startDriver(t, &Context{Store: newSample(), Source: "test.db", NoTicks: true, Notice: notice}, 120, 30)
 	d.expect(notice, "projects")
 	d.keys("down")
 	if strings.Contains(d.screen(), notice) {

@@ -156,7 +156,7 @@ func TestHelperScreens(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	d := startDriver(t, &Context{Tracker: s, Source: path, NoTicks: true}, 160, 50)
+	d := startDriver(t, &Context{Store: s, Source: path, NoTicks: true}, 160, 50)
 	if !strings.Contains(d.screen(), "bench") {
 		t.Fatal("no projects drawn")
 	}

@@ -87,7 +87,7 @@ func (c *compareScreen) fetchSnaps() tea.Cmd {
 		return nil
 	}
 	c.snapsLoading = true
-	t, st, rows := c.ctx.Tracker, c.ctx.Styles, c.rows
+	t, st, rows := c.ctx.Store, c.ctx.Styles, c.rows
 	return c.load(func(ctx context.Context) tea.Msg {
 		snaps := make([]*core.Snapshot, len(rows))
 		for i, r := range rows {
@@ -114,7 +114,7 @@ func (c *compareScreen) fetchCurve() tea.Cmd {
 	for i, r := range c.rows {
 		ids[i] = r.it.ID
 	}
-	t, points := c.ctx.Tracker, max(c.ctx.Width*2, 200)
+	t, points := c.ctx.Store, max(c.ctx.Width*2, 200)
 	return c.load(func(ctx context.Context) tea.Msg {
 		series, err := t.MetricHistory(ctx, core.HistoryQuery{Key: key, IterationIDs: ids, MaxPoints: points})
 		return compareHistory{key, series, err}

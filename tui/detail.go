@@ -84,7 +84,7 @@ func (d *detailScreen) Title() string {
 func (d *detailScreen) Capturing() bool { return false }
 
 func (d *detailScreen) Init() tea.Cmd {
-	t, it, exp := d.ctx.Tracker, d.row.it, d.experiment.ID
+	t, it, exp := d.ctx.Store, d.row.it, d.experiment.ID
 	return tea.Batch(d.load(func(ctx context.Context) tea.Msg {
 		var msg detailLoaded
 		msg.params, _, msg.err = t.ListParameters(ctx, core.ParameterFilter{IterationID: it.ID})
@@ -126,7 +126,7 @@ func (d *detailScreen) fetchHistory() tea.Cmd {
 	if len(want) == 0 {
 		return nil
 	}
-	t, id, points := d.ctx.Tracker, d.row.it.ID, max(d.ctx.Width*2, 200)
+	t, id, points := d.ctx.Store, d.row.it.ID, max(d.ctx.Width*2, 200)
 	return d.load(func(ctx context.Context) tea.Msg {
 		var out []core.Series
 		for _, k := range want {

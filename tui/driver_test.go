@@ -77,7 +77,7 @@ type driver struct {
 // sample's, a day after its data; the demo's times are real ones.
 func newDriver(t testing.TB, store Store, w, h int) *driver {
 	t.Helper()
-	ctx := &Context{Tracker: store, Source: "test.db", NoTicks: true, RestoreDir: t.TempDir()}
+	ctx := &Context{Store: store, Source: "test.db", NoTicks: true, RestoreDir: t.TempDir()}
 	if _, fake := store.(interface{ Waiting() int }); fake {
 		ctx.Now = sampleClock
 	}
@@ -88,7 +88,7 @@ func newDriver(t testing.TB, store Store, w, h int) *driver {
 func startDriver(t testing.TB, ctx *Context, w, h int) *driver {
 	t.Helper()
 	d := &driver{t: t, m: New(ctx), results: make(chan tea.Msg, 64), held: func() int { return 0 }}
-	if fake, ok := ctx.Tracker.(interface{ Waiting() int }); ok {
+	if fake, ok := ctx.Store.(interface{ Waiting() int }); ok {
 		d.held = fake.Waiting
 	}
 	d.send(tea.WindowSizeMsg{Width: w, Height: h})

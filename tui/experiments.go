@@ -40,7 +40,7 @@ func (s *experimentsScreen) Title() string   { return s.project.Name }
 func (s *experimentsScreen) Capturing() bool { return false }
 
 func (s *experimentsScreen) Init() tea.Cmd {
-	t, project := s.ctx.Tracker, s.project.ID
+	t, project := s.ctx.Store, s.project.ID
 	return s.load(func(ctx context.Context) tea.Msg {
 		exps, _, err := t.ListExperiments(ctx, core.ExperimentFilter{ProjectID: project})
 		if err != nil {

@@ -57,7 +57,7 @@ func (s *iterationsScreen) Init() tea.Cmd { return s.fetch(false) }
 // fetch loads the iterations, their summaries and parameters: three calls,
 // whatever the number of runs.
 func (s *iterationsScreen) fetch(refresh bool) tea.Cmd {
-	t, id := s.ctx.Tracker, s.experiment.ID
+	t, id := s.ctx.Store, s.experiment.ID
 	s.reloading = true
 	return s.load(func(ctx context.Context) tea.Msg {
 		its, _, err := t.ListIterations(ctx, core.IterationFilter{ExperimentID: id})
@@ -216,7 +216,7 @@ func (s *iterationsScreen) applyFilter() tea.Cmd {
 	s.filter.Blur()
 	text := strings.TrimSpace(s.filter.Value())
 	if isExpression(text) {
-		t, id := s.ctx.Tracker, s.experiment.ID
+		t, id := s.ctx.Store, s.experiment.ID
 		return s.load(func(ctx context.Context) tea.Msg {
 			its, _, err := t.SearchIterations(ctx, core.IterationSearch{ExperimentIDs: []string{id}, Filter: text})
 			ids := map[string]bool{}

@@ -31,7 +31,7 @@ func (s *projectsScreen) Title() string   { return "Projects" }
 func (s *projectsScreen) Capturing() bool { return false }
 
 func (s *projectsScreen) Init() tea.Cmd {
-	t := s.ctx.Tracker
+	t := s.ctx.Store
 	return s.load(func(ctx context.Context) tea.Msg {
 		projects, err := t.ListProjects(ctx, core.ProjectFilter{})
 		tags := map[string][]string{}

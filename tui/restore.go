@@ -49,7 +49,7 @@ func (s *restoreScreen) Title() string   { return fmt.Sprintf("restore #%d", s.r
 func (s *restoreScreen) Capturing() bool { return s.loaded && s.snap != nil && s.result == nil }
 
 func (s *restoreScreen) Init() tea.Cmd {
-	t, it := s.ctx.Tracker, s.row.it
+	t, it := s.ctx.Store, s.row.it
 	return tea.Batch(s.dir.Focus(), s.load(func(ctx context.Context) tea.Msg {
 		snap, inherited, err := snapshotOf(ctx, t, it)
 		return restoreSnapshot{snap, inherited, err}

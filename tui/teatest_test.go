@@ -46,7 +46,7 @@ func press(tm *teatest.TestModel, names ...string) {
 
 func TestFlowBrowseToDetail(t *testing.T) {
 	t.Parallel()
-	tm := startProgram(t, &Context{Tracker: demoStore(t), Source: "demo.db"})
+	tm := startProgram(t, &Context{Store: demoStore(t), Source: "demo.db"})
 	waitFor(t, tm, "3 projects", "vision")
 	press(tm, "enter")
 	waitFor(t, tm, "resnet18 learning-rate sweep")
@@ -62,7 +62,7 @@ func TestFlowBrowseToDetail(t *testing.T) {
 
 func TestFlowCompareTwoRuns(t *testing.T) {
 	t.Parallel()
-	tm := startProgram(t, &Context{Tracker: newSample(), Source: "sample", Now: sampleClock})
+	tm := startProgram(t, &Context{Store: newSample(), Source: "sample", Now: sampleClock})
 	waitFor(t, tm, "3 projects")
 	press(tm, "enter")
 	waitFor(t, tm, "augmentation ablation")
@@ -80,7 +80,7 @@ func TestFlowRestore(t *testing.T) {
 	t.Parallel()
 	store := demoStore(t)
 	dir := t.TempDir()
-	tm := startProgram(t, &Context{Tracker: store, Source: "demo.db", RestoreDir: dir})
+	tm := startProgram(t, &Context{Store: store, Source: "demo.db", RestoreDir: dir})
 	waitFor(t, tm, "3 projects")
 	press(tm, "down", "enter")
 	waitFor(t, tm, "tokenizer sweep")

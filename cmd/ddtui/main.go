@@ -76,7 +76,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		return 1
 	}
 	defer conn.Close()
-	app := tui.New(&tui.Context{Tracker: conn, Source: conn.Source, Live: conn.Client != nil, RestoreDir: o.restoreDir, Notice: notice(conn.Tracker)})
+	app := tui.New(&tui.Context{Store: conn, Source: conn.Source, Live: conn.Client != nil, RestoreDir: o.restoreDir, Notice: notice(conn.Tracker)})
 	if _, err := tea.NewProgram(app).Run(); err != nil {
 		fmt.Fprintln(stderr, "ddtui:", err)
 		return 1
