@@ -49,9 +49,10 @@ type IterationCreate struct {
 	Notes    string
 }
 
-// IterationUpdate changes the non-nil fields of a running iteration. Moving to
-// an ended status (SUCCEEDED, FAILED, KILLED) without an EndDate stamps the
-// current time, which locks the iteration.
+// IterationUpdate changes the non-nil fields of a running iteration. An
+// EndDate ends it, which locks it; a status alone does not, as in
+// DearDiary.jl, whose clients send an ended status and the end date
+// together.
 type IterationUpdate struct {
 	Notes        *string
 	EndDate      *time.Time

@@ -33,7 +33,8 @@ type TagService interface {
 	// CreateTag stores a tag and returns its id. EConflict if it exists,
 	// EInvalid if empty.
 	CreateTag(ctx context.Context, value string) (string, error)
-	// DeleteTag deletes a tag and detaches it everywhere. ENotFound if missing.
+	// DeleteTag deletes a tag that nothing is attached to. ENotFound if
+	// missing, EConflict while it is attached (DetachTag first).
 	DeleteTag(ctx context.Context, id string) error
 	// ListTags returns the tags attached to an entity in attach order.
 	ListTags(ctx context.Context, kind Kind, id string) ([]*Tag, error)

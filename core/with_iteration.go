@@ -64,13 +64,16 @@ const finaliseAttempts = 4
 
 // WithIteration creates an iteration of the experiment, captures its
 // environment (see WithSnapshot), and runs fn. It then ends the iteration:
-// SUCCEEDED when fn returns nil; KILLED when fn returns a context cancellation;
-// FAILED otherwise, with the error text as the error message. A panic in fn is
-// recorded as FAILED with its value and stack, then re-raised.
+// SUCCEEDED when fn returns nil; KILLED when fn returns an error of its
+// context ending (cancelled, or past its deadline); FAILED otherwise, with
+// the error text as the error message. A panic in fn is recorded as FAILED
+// with its value and stack, then re-raised.
 //
 // If the iteration cannot be created, fn does not run. WithIteration returns
 // fn's error, joined with the error of the final status write if that failed
-// too. If fn ended the iteration itself, that ending stands.
+// too. If fn ended the iteration itself (gave it an end date), that ending
+// stands; if it only set a status, the status stands and WithIteration adds
+// the end date.
 func WithIteration(ctx context.Context, t Tracker, experimentID string, fn func(ctx context.Context, it *Iteration) error, opts ...IterationOption) error {
 	var cfg iterationConfig
 	for _, opt := range opts {
@@ -85,7 +88,9 @@ func WithIteration(ctx context.Context, t Tracker, experimentID string, fn func(
 		capture = *cfg.snapshot
 	}
 	if capture && cfg.capturer != nil {
-		_ = cfg.capturer.CaptureIteration(ctx, t, id)
+		// Recording the environment is part of starting the run, not of
+		// the work the caller's deadline bounds.
+		_ = cfg.capturer.CaptureIteration(context.WithoutCancel(ctx), t, id)
 	}
 
 	var fnErr error
@@ -125,7 +130,7 @@ func finalise(ctx context.Context, t Tracker, id string, fnErr error, patience t
 	ctx = context.WithoutCancel(ctx)
 	status, message := IterationSucceeded, ""
 	switch {
-	case errors.Is(fnErr, context.Canceled):
+	case errors.Is(fnErr, context.Canceled), errors.Is(fnErr, context.DeadlineExceeded):
 		status, message = IterationKilled, fnErr.Error()
 	case fnErr != nil:
 		status, message = IterationFailed, fnErr.Error()
@@ -139,7 +144,11 @@ func finalise(ctx context.Context, t Tracker, id string, fnErr error, patience t
 			time.Sleep(min(time.Duration(attempt)*250*time.Millisecond, 5*time.Second))
 		}
 		end := time.Now()
-		err = t.UpdateIteration(ctx, id, IterationUpdate{Status: &status, EndDate: &end, ErrorMessage: &message})
+		upd := IterationUpdate{Status: &status, EndDate: &end, ErrorMessage: &message}
+		if it, gerr := t.GetIteration(ctx, id); gerr == nil && it.Status != IterationRunning {
+			upd = IterationUpdate{EndDate: &end} // fn set the status: it stands
+		}
+		err = t.UpdateIteration(ctx, id, upd)
 		if err == nil || errors.Is(err, ErrIterationLocked) {
 			return nil
 		}

@@ -96,8 +96,11 @@ func TestWireBasics(t *testing.T) {
 	}
 	c.Expect(c.Do("POST", "/parameter/iteration/"+it, `{"key": "k", "value": [1]}`), 422, core.EInvalid)
 
-	// A locked iteration says why.
+	// A status alone leaves the iteration open (as upstream); its end date
+	// locks it, and a locked iteration says why.
 	c.Expect(c.Do("PATCH", "/iteration/"+it, map[string]any{"status_id": 2}), 200, "")
+	c.Expect(c.Do("POST", "/metric/iteration/"+it, map[string]any{"key": "loss", "value": 1}), 201, "")
+	c.Expect(c.Do("PATCH", "/iteration/"+it, map[string]any{"end_date": "2026-07-01T10:00:00"}), 200, "")
 	locked := c.Expect(c.Do("POST", "/metric/iteration/"+it, map[string]any{"key": "loss", "value": 1}), 422, core.EInvalid)
 	if locked.JSON()["reason"] != "ITERATION_LOCKED" {
 		t.Fatalf("locked envelope = %s", locked.Body)

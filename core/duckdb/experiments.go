@@ -61,8 +61,8 @@ func (s *Store) CreateExperiment(ctx context.Context, in core.ExperimentCreate) 
 	return id, nil
 }
 
-// UpdateExperiment implements core.ExperimentService. Stopping or finishing an
-// open experiment stamps its end date unless one is given; reopening clears it.
+// UpdateExperiment implements core.ExperimentService. A status and an end
+// date are each set as given, as upstream; reopening clears the end date.
 func (s *Store) UpdateExperiment(ctx context.Context, id string, upd core.ExperimentUpdate) error {
 	if upd.Status != nil && !upd.Status.Valid() {
 		return core.Invalid("unknown experiment status %d", *upd.Status)
@@ -80,7 +80,6 @@ func (s *Store) UpdateExperiment(ctx context.Context, id string, upd core.Experi
 	if upd.EndDate != nil && upd.EndDate.IsZero() {
 		upd.EndDate = nil // the zero time means no end date, as for iterations
 	}
-	now := s.now()
 	return s.write(ctx, func(t *tx) error {
 		e, err := getExperiment(t.ctx, t, id)
 		if err != nil {
@@ -96,14 +95,11 @@ func (s *Store) UpdateExperiment(ctx context.Context, id string, upd core.Experi
 		end := upd.EndDate
 		if upd.Status != nil {
 			c.set("status_id", int64(*upd.Status))
-			switch {
-			case *upd.Status == core.ExperimentInProgress:
+			if *upd.Status == core.ExperimentInProgress {
 				end = nil
 				if !e.EndDate.IsZero() {
 					c.set("end_date", "")
 				}
-			case end == nil && e.EndDate.IsZero():
-				end = &now
 			}
 		}
 		if end != nil {

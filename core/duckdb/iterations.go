@@ -113,7 +113,6 @@ func (s *Store) UpdateIteration(ctx context.Context, id string, upd core.Iterati
 			}
 		}
 	}
-	now := s.now()
 	return s.write(ctx, func(t *tx) error {
 		st, err := runningIteration(t, id, core.NotFound)
 		if err != nil {
@@ -126,14 +125,13 @@ func (s *Store) UpdateIteration(ctx context.Context, id string, upd core.Iterati
 		if upd.ErrorMessage != nil {
 			c.set("error_message", *upd.ErrorMessage)
 		}
-		end := upd.EndDate
 		if upd.Status != nil {
 			c.set("status_id", int64(*upd.Status))
-			if upd.Status.Ended() && (end == nil || end.IsZero()) {
-				end = &now
-			}
 		}
-		if end != nil && !end.IsZero() {
+		// Only an end date ends (and locks) an iteration, as upstream: its
+		// clients send a terminal status and the end date together, and one
+		// that sets the status first may still write its notes.
+		if end := upd.EndDate; end != nil && !end.IsZero() {
 			c.set("end_date", core.FormatTime(*end))
 			st.ended = true
 		}

@@ -62,12 +62,16 @@ func (s *Store) DeleteTag(ctx context.Context, id string) error {
 		if err := mustExist(t, "tag", "tag", id); err != nil {
 			return err
 		}
-		return execAll(t, []any{id},
-			`DELETE FROM project_tag WHERE tag_id = ?`,
-			`DELETE FROM experiment_tag WHERE tag_id = ?`,
-			`DELETE FROM iteration_tag WHERE tag_id = ?`,
-			`DELETE FROM tag WHERE id = ?`,
-		)
+		var uses int
+		if err := t.QueryRowContext(t.ctx, `SELECT (SELECT count(*) FROM project_tag WHERE tag_id = $1)
+			+ (SELECT count(*) FROM experiment_tag WHERE tag_id = $1) + (SELECT count(*) FROM iteration_tag WHERE tag_id = $1)`, id).Scan(&uses); err != nil {
+			return err
+		}
+		if uses > 0 {
+			return core.Errorf(core.EConflict, "tag %q is attached to %d entities: detach it from each first", id, uses)
+		}
+		_, err := t.ExecContext(t.ctx, `DELETE FROM tag WHERE id = ?`, id)
+		return err
 	})
 }
 

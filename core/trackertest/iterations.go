@@ -84,14 +84,24 @@ func iterationsCases() []testCase {
 			h.Locked(h.Tracker.UpdateIteration(h.Ctx, id, core.IterationUpdate{Notes: new("again")}))
 			h.Code(h.Tracker.UpdateIteration(h.Ctx, "9999", core.IterationUpdate{Notes: new("x")}), core.ENotFound)
 		}},
-		testCase{"EndedStatusStampsEndDate", func(h *H) {
+		testCase{"OnlyAnEndDateEnds", func(h *H) {
+			// As upstream: a terminal status alone leaves the iteration
+			// open, so a client that marks it finished first can still
+			// write its notes; the end date ends and locks it.
 			_, e, id := h.Run()
-			before := time.Now()
-			h.End(id)
+			h.Must(h.Tracker.UpdateIteration(h.Ctx, id, core.IterationUpdate{Status: new(core.IterationSucceeded)}))
 			it, err := h.Tracker.GetIteration(h.Ctx, id)
 			h.Must(err)
 			Equal(h, "status", it.Status, core.IterationSucceeded)
-			Near(h, "end date", it.EndDate, before)
+			Equal(h, "ended", it.Ended(), false)
+			h.Must(h.Tracker.UpdateIteration(h.Ctx, id, core.IterationUpdate{Notes: new("final notes")}))
+			h.MustID(h.Tracker.LogMetric(h.Ctx, id, core.MetricInput{Key: "loss", Value: 1}))
+			end := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
+			h.Must(h.Tracker.UpdateIteration(h.Ctx, id, core.IterationUpdate{EndDate: &end}))
+			it, err = h.Tracker.GetIteration(h.Ctx, id)
+			h.Must(err)
+			Equal(h, "end date", it.EndDate, end)
+			h.Locked(h.Tracker.UpdateIteration(h.Ctx, id, core.IterationUpdate{Notes: new("too late")}))
 			other := h.Iteration(e, "")
 			h.Code(h.Tracker.UpdateIteration(h.Ctx, other, core.IterationUpdate{Status: new(core.IterationStatus(9))}), core.EInvalid)
 			h.Must(h.Tracker.UpdateIteration(h.Ctx, other, core.IterationUpdate{})) // all-null: a no-op

@@ -3,6 +3,7 @@ package trackertest
 import (
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/deardiary/deardiary-go/core"
 )
@@ -30,7 +31,7 @@ func searchCases() []testCase {
 			h.MustID(h.Tracker.AttachTag(h.Ctx, core.KindIteration, good, "baseline"))
 			h.Must(h.Tracker.UpdateIteration(h.Ctx, running, core.IterationUpdate{Notes: new("warmup run")}))
 			h.End(good)
-			h.Must(h.Tracker.UpdateIteration(h.Ctx, bad, core.IterationUpdate{Status: new(core.IterationFailed), ErrorMessage: new("CUDA out of memory")}))
+			h.Must(h.Tracker.UpdateIteration(h.Ctx, bad, core.IterationUpdate{Status: new(core.IterationFailed), EndDate: new(time.Now()), ErrorMessage: new("CUDA out of memory")}))
 			name := map[string]string{good: "good", bad: "bad", running: "running", child: "child", elsewhere: "elsewhere"}
 			search := func(filter string, experiments ...string) string {
 				h.Helper()

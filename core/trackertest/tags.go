@@ -57,7 +57,9 @@ func tagsCases() []testCase {
 			h.MustID(h.Tracker.AttachTag(h.Ctx, core.KindExperiment, e, "a"))
 			Equal(h, "reattached last", tagValues(h, core.KindExperiment, e), "[b a]")
 		}},
-		testCase{"DeleteDetachesEverywhere", func(h *H) {
+		testCase{"DeleteOnlyWhenDetached", func(h *H) {
+			// As upstream's foreign keys have it: an attached tag is not
+			// deleted from under its entities; detach it first.
 			p, e, it := h.Run()
 			unattached := h.MustID(h.Tracker.CreateTag(h.Ctx, "loose"))
 			h.Must(h.Tracker.DeleteTag(h.Ctx, unattached))
@@ -69,9 +71,14 @@ func tagsCases() []testCase {
 			h.MustID(h.Tracker.AttachTag(h.Ctx, core.KindIteration, it, "stays"))
 			wide, err := h.Tracker.GetTagByValue(h.Ctx, "wide")
 			h.Must(err)
+			h.Code(h.Tracker.DeleteTag(h.Ctx, wide.ID), core.EConflict)
+			Equal(h, "iteration tags after the refusal", tagValues(h, core.KindIteration, it), "[wide stays]")
+			h.Must(h.Tracker.DetachTag(h.Ctx, core.KindProject, p, "wide"))
+			h.Must(h.Tracker.DetachTag(h.Ctx, core.KindExperiment, e, "wide"))
+			h.Code(h.Tracker.DeleteTag(h.Ctx, wide.ID), core.EConflict)
+			h.Must(h.Tracker.DetachTag(h.Ctx, core.KindIteration, it, "wide"))
 			h.Must(h.Tracker.DeleteTag(h.Ctx, wide.ID))
-			Equal(h, "project tags", tagValues(h, core.KindProject, p), "[]")
-			Equal(h, "experiment tags", tagValues(h, core.KindExperiment, e), "[]")
+			Gone(h, "detached, then deleted", func() (*core.Tag, error) { return h.Tracker.GetTag(h.Ctx, wide.ID) })
 			Equal(h, "iteration tags", tagValues(h, core.KindIteration, it), "[stays]")
 		}},
 	}

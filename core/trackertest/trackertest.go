@@ -139,11 +139,11 @@ func (h *H) Run() (projectID, experimentID, iterationID string) {
 	return projectID, experimentID, h.Iteration(experimentID, "")
 }
 
-// End ends an iteration as SUCCEEDED, which locks it.
+// End ends an iteration as SUCCEEDED now, which locks it.
 func (h *H) End(iterationID string) {
 	h.Helper()
-	status := core.IterationSucceeded
-	h.Must(h.Tracker.UpdateIteration(h.Ctx, iterationID, core.IterationUpdate{Status: &status}))
+	status, end := core.IterationSucceeded, time.Now()
+	h.Must(h.Tracker.UpdateIteration(h.Ctx, iterationID, core.IterationUpdate{Status: &status, EndDate: &end}))
 }
 
 // User creates a non-admin user.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/deardiary/deardiary-go/core"
 )
@@ -13,11 +14,15 @@ import (
 type recorder struct {
 	mu  sync.Mutex
 	ids []string
+	// bounded is set when a capture ran under a deadline.
+	bounded bool
 }
 
 func (r *recorder) CaptureIteration(ctx context.Context, t core.Tracker, id string) error {
 	r.mu.Lock()
 	r.ids = append(r.ids, id)
+	_, deadline := ctx.Deadline()
+	r.bounded = r.bounded || deadline || ctx.Err() != nil
 	r.mu.Unlock()
 	return t.SetIterationEnvironment(ctx, id, core.EnvironmentSnapshot{Entrypoint: "captured"})
 }
@@ -96,6 +101,28 @@ func withIterationCases() []testCase {
 			it, err := h.Tracker.GetIteration(h.Ctx, id)
 			h.Must(err)
 			Equal(h, "status", it.Status, core.IterationKilled)
+		}},
+		testCase{"PastItsDeadlineIsKilled", func(h *H) {
+			// A run stopped by its deadline was killed, not failed; and
+			// the capture at its start does not run on that deadline.
+			_, e, _ := h.Run()
+			ctx, cancel := context.WithTimeout(h.Ctx, 200*time.Millisecond)
+			defer cancel()
+			rec := &recorder{}
+			var id string
+			err := core.WithIteration(ctx, h.Tracker, e, func(ctx context.Context, it *core.Iteration) error {
+				id = it.ID
+				<-ctx.Done()
+				return ctx.Err()
+			}, core.WithCapturer(rec))
+			if !errors.Is(err, context.DeadlineExceeded) {
+				h.Fatalf("error = %v", err)
+			}
+			it, err := h.Tracker.GetIteration(h.Ctx, id)
+			h.Must(err)
+			Equal(h, "status", it.Status, core.IterationKilled)
+			Equal(h, "ended", it.Ended(), true)
+			Equal(h, "captured under the caller's deadline", rec.bounded, false)
 		}},
 		testCase{"ChildrenAndCapture", func(h *H) {
 			_, e, _ := h.Run()
