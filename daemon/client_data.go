@@ -86,20 +86,33 @@ func (c *Client) LogMetric(ctx context.Context, iterationID string, m core.Metri
 	return c.createdID(ctx, "/metric/iteration/"+esc(iterationID), nil, body, "metric_id")
 }
 
-// LogMetrics sends POST /metric/iteration/{id}/batch, one request and one
-// transaction, and returns the ids in input order.
+// LogMetrics sends POST /metric/iteration/{id}/batch and returns the ids in
+// input order. ddd takes at most MaxBatchMetrics points a request, each
+// request one transaction; a larger batch goes as several in order, so over
+// the wire it is atomic per MaxBatchMetrics points, not as a whole: if a
+// later part fails, the earlier parts stay logged and the error says how
+// many.
 func (c *Client) LogMetrics(ctx context.Context, iterationID string, b core.MetricBatch) ([]string, error) {
 	body, err := toMetricBatchIn(b)
 	if err != nil {
 		return nil, err
 	}
-	var out struct {
-		IDs wireIDs `json:"metric_ids"`
+	all := body.Metrics
+	ids := make([]string, 0, len(all))
+	for start := 0; start == 0 || start < len(all); start += MaxBatchMetrics {
+		body.Metrics = all[start:min(start+MaxBatchMetrics, len(all))]
+		var out struct {
+			IDs wireIDs `json:"metric_ids"`
+		}
+		if err := c.do(ctx, "POST", "/metric/iteration/"+esc(iterationID)+"/batch", nil, body, &out); err != nil {
+			if start > 0 {
+				return ids, fmt.Errorf("the first %d points were logged, the rest were not: %w", start, err)
+			}
+			return nil, err
+		}
+		ids = append(ids, out.IDs...)
 	}
-	if err := c.do(ctx, "POST", "/metric/iteration/"+esc(iterationID)+"/batch", nil, body, &out); err != nil {
-		return nil, err
-	}
-	return []string(out.IDs), nil
+	return ids, nil
 }
 
 // UpdateMetric sends PATCH /metric/{id} with the fields upd sets.

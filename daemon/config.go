@@ -25,6 +25,9 @@ type Config struct {
 	MaxBodyBytes     int64
 	MaxSnapshotBytes int64
 	MaxUploadBytes   int64
+	// MaxBodyMemory bounds the memory that bodies read whole (JSON, and
+	// uploads kept inline) take together; past it requests get 503.
+	MaxBodyMemory int64
 }
 
 // DefaultConfig is the configuration with nothing set: auth off, any origin,
@@ -35,8 +38,9 @@ func DefaultConfig() Config {
 		CORSOrigins:      []string{"*"},
 		ArtifactBackend:  core.BackendInline,
 		MaxBodyBytes:     8 << 20,
-		MaxSnapshotBytes: 512 << 20,
+		MaxSnapshotBytes: 256 << 20,
 		MaxUploadBytes:   4 << 30,
+		MaxBodyMemory:    256 << 20,
 	}
 }
 
@@ -51,10 +55,13 @@ func (c Config) Validate() error {
 		return core.Invalid("DEARDIARY_ARTIFACT_BACKEND=%q: use inline or filesystem", c.ArtifactBackend)
 	}
 	for name, v := range map[string]int64{"DEARDIARY_MAX_BODY_BYTES": c.MaxBodyBytes, "DEARDIARY_MAX_SNAPSHOT_BYTES": c.MaxSnapshotBytes,
-		"DEARDIARY_MAX_UPLOAD_BYTES": c.MaxUploadBytes} {
+		"DEARDIARY_MAX_UPLOAD_BYTES": c.MaxUploadBytes, "DEARDIARY_MAX_BODY_MEMORY": c.MaxBodyMemory} {
 		if v <= 0 {
 			return core.Invalid("%s must be a positive number of bytes", name)
 		}
+	}
+	if need := max(c.MaxBodyBytes, c.MaxSnapshotBytes); c.MaxBodyMemory < need {
+		return core.Invalid("DEARDIARY_MAX_BODY_MEMORY (%d) must hold the largest body ddd takes whole, %d bytes (DEARDIARY_MAX_BODY_BYTES, DEARDIARY_MAX_SNAPSHOT_BYTES)", c.MaxBodyMemory, need)
 	}
 	return nil
 }

@@ -26,6 +26,7 @@ var statusOf = map[string]int{
 	core.EPermissionRequired:  http.StatusForbidden,
 	core.EStorage:             http.StatusInsufficientStorage,
 	codeTooLarge:              http.StatusRequestEntityTooLarge,
+	codeBusy:                  http.StatusServiceUnavailable,
 }
 
 // codeTooLarge is ddd's code for a request body over its limit (413).
@@ -73,6 +74,9 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	}
 	if errors.Is(err, core.ErrIterationLocked) {
 		env.Reason = reasonLocked
+	}
+	if code == codeBusy {
+		w.Header().Set("Retry-After", "1")
 	}
 	writeJSON(w, status, env)
 }

@@ -89,6 +89,9 @@ func (s *Server) createMetrics(w http.ResponseWriter, r *http.Request) error {
 	if in.Metrics == nil {
 		return core.Invalid("metrics is required")
 	}
+	if len(in.Metrics) > MaxBatchMetrics {
+		return core.Invalid("the batch has %d points; at most %d per request", len(in.Metrics), MaxBatchMetrics)
+	}
 	b, err := in.core()
 	if err != nil {
 		return err

@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
-	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -233,14 +232,15 @@ func (s *Server) saveSnapshot(w http.ResponseWriter, r *http.Request) error {
 // own buffer by doubling to hold it, keeping about twice a large snapshot's
 // size for the garbage collector.
 func decodeSnapshot(w http.ResponseWriter, r *http.Request, dst *snapshotJSON, limit int64) error {
-	if r.ContentLength <= 0 || r.ContentLength > limit {
-		return decodeLimited(w, r, dst, limit)
+	in, err := limitedBody(w, r, limit)
+	if err != nil {
+		return err
 	}
-	body := make([]byte, r.ContentLength)
-	if _, err := io.ReadFull(r.Body, body); err != nil {
-		return core.Invalid("the request body broke off before its end")
+	var body bytes.Buffer
+	if _, err := body.ReadFrom(in); err != nil {
+		return bodyError(err, limit)
 	}
-	if err := json.Unmarshal(body, dst); err != nil {
+	if err := json.Unmarshal(body.Bytes(), dst); err != nil {
 		return bodyError(err, limit)
 	}
 	return nil

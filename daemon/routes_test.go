@@ -147,6 +147,26 @@ func TestLimits(t *testing.T) {
 			t.Errorf("%s over the limit: %s", kind, a.Body)
 		}
 	}
+	// The metric route holds to the same point limit; the Go client sends a
+	// larger batch as several, in order.
+	c2.Expect(c2.Do("POST", "/metric/iteration/"+it2+"/batch", batch("metrics", daemon.MaxBatchMetrics)), 201, "")
+	c2.Expect(c2.Do("POST", "/metric/iteration/"+it2+"/batch", batch("metrics", daemon.MaxBatchMetrics+1)), 422, core.EInvalid)
+	client, err := daemon.Connect(context.Background(), m2.URL, daemon.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	many := make([]core.MetricInput, 2*daemon.MaxBatchMetrics+500)
+	for i := range many {
+		many[i] = core.MetricInput{Key: "many", Value: float64(i)}
+	}
+	ids, err := client.LogMetrics(context.Background(), it2, core.MetricBatch{Metrics: many})
+	if err != nil || len(ids) != len(many) {
+		t.Fatalf("a batch of %d through the client: %d ids, %v", len(many), len(ids), err)
+	}
+	h, err := client.MetricHistory(context.Background(), core.HistoryQuery{Key: "many", IterationIDs: []string{it2}})
+	if err != nil || len(h) != 1 || len(h[0].Points) != len(many) || h[0].Points[len(many)-1].Step != int64(len(many)-1) {
+		t.Fatalf("the split batch's points: %v", err)
+	}
 	// An upload over the limit is refused and leaves nothing behind.
 	body, ctype := multipartBody(t, map[string]string{"name": "big"}, bytes.Repeat([]byte("x"), 2<<20))
 	c.Expect(c.Do("POST", "/resource/experiment/"+e, body, "Content-Type", ctype), 413, "PAYLOAD_TOO_LARGE")

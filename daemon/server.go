@@ -42,6 +42,9 @@ type Server struct {
 	router *mux.Router
 	now    func() time.Time
 
+	bodies *bodyBudget
+	pace   bodyPace
+
 	defaultOnce sync.Once
 	defaultUser *core.User
 	defaultErr  error
@@ -54,7 +57,11 @@ func NewServer(t core.Tracker, cfg Config, log *slog.Logger) *Server {
 	}
 	// Match on the encoded path, so an id or tag value may hold any byte,
 	// "/" included; pathVar decodes.
-	s := &Server{t: t, cfg: cfg, log: log, router: mux.NewRouter().UseEncodedPath(), now: time.Now}
+	if cfg.MaxBodyMemory <= 0 {
+		cfg.MaxBodyMemory = DefaultConfig().MaxBodyMemory
+	}
+	s := &Server{t: t, cfg: cfg, log: log, router: mux.NewRouter().UseEncodedPath(), now: time.Now,
+		bodies: newBodyBudget(cfg.MaxBodyMemory), pace: bodyPace{rate: minBodyRate, grace: bodyGrace}}
 	s.router.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, core.Errorf(core.ENotFound, "no route %s %s", r.Method, r.URL.Path))
 	})
@@ -85,6 +92,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("X-Request-Id", id)
 	r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
+	s.pace.apply(w, r)
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	start := time.Now()
 	defer func() {
@@ -206,6 +214,8 @@ func (s *Server) endpoint(rt route) http.Handler {
 			writeError(w, r, s.log, err)
 			return
 		}
+		r, release := s.bodies.withHold(r)
+		defer release()
 		if err := rt.handle(w, r); err != nil {
 			writeError(w, r, s.log, err)
 		}
@@ -242,7 +252,7 @@ func limitedBody(w http.ResponseWriter, r *http.Request, limit int64) (io.Reader
 		// (ddd's does for large bodies) learns it without sending the body.
 		return nil, tooLargeError("request body", limit)
 	}
-	return http.MaxBytesReader(w, r.Body, limit), nil
+	return held(r, http.MaxBytesReader(w, r.Body, limit)), nil
 }
 
 // decodeFast reads the body whole and hands it to parse, a decoder of a
@@ -254,10 +264,9 @@ func (s *Server) decodeFast(w http.ResponseWriter, r *http.Request, dst any, par
 	if err != nil {
 		return err
 	}
+	// The buffer grows as bytes arrive, never by the announced length: a
+	// client may announce megabytes and send one byte.
 	var body bytes.Buffer
-	if r.ContentLength > 0 {
-		body.Grow(int(r.ContentLength) + bytes.MinRead)
-	}
 	if _, err := body.ReadFrom(in); err != nil {
 		return bodyError(err, limit)
 	}

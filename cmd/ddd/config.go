@@ -27,6 +27,10 @@ type Config struct {
 	// IntegerIDs creates a new database with DearDiary.jl 0.9.1's integer
 	// ids instead of UUIDs.
 	IntegerIDs bool
+	// MaxConnections bounds the connections served at once (see
+	// daemon.LimitConnections); Run lowers it below the process's file
+	// descriptor limit.
+	MaxConnections int
 }
 
 // Setting describes one configuration variable, for --help and parsing.
@@ -66,8 +70,12 @@ var Settings = []Setting{
 	}},
 	{"DEARDIARY_DB_MEMORY_LIMIT", "db-memory-limit", "48MB", "DuckDB's buffer memory before it spills to disk (large values borrow more while they are written or read)", func(c *Config, v string) error { c.DBMemoryLimit = v; return nil }},
 	{"DEARDIARY_MAX_BODY_BYTES", "max-body-bytes", "8388608", "largest JSON request body (413 past it)", func(c *Config, v string) error { return parseInt64(&c.Server.MaxBodyBytes, v) }},
-	{"DEARDIARY_MAX_SNAPSHOT_BYTES", "max-snapshot-bytes", "536870912", "largest full snapshot upload", func(c *Config, v string) error { return parseInt64(&c.Server.MaxSnapshotBytes, v) }},
+	{"DEARDIARY_MAX_SNAPSHOT_BYTES", "max-snapshot-bytes", "268435456", "largest full snapshot upload", func(c *Config, v string) error { return parseInt64(&c.Server.MaxSnapshotBytes, v) }},
 	{"DEARDIARY_MAX_UPLOAD_BYTES", "max-upload-bytes", "4294967296", "largest resource upload", func(c *Config, v string) error { return parseInt64(&c.Server.MaxUploadBytes, v) }},
+	{"DEARDIARY_MAX_CONNECTIONS", "max-connections", "1024", "connections served at once; past it a new one gets 503 at once (kept below the open-file limit)", func(c *Config, v string) error {
+		return parseInt(&c.MaxConnections, v, 1, 1<<20)
+	}},
+	{"DEARDIARY_MAX_BODY_MEMORY", "max-body-memory", "268435456", "memory that request bodies read whole (JSON, inline uploads) may take together; past it requests get 503 and Retry-After", func(c *Config, v string) error { return parseInt64(&c.Server.MaxBodyMemory, v) }},
 }
 
 // ignored are upstream variables ddd accepts but has no use for: it has no

@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
+	"syscall"
 	"time"
 
 	"github.com/deardiary/deardiary-go/core"
@@ -107,6 +109,13 @@ func (m *Main) Run(ctx context.Context) error {
 		store.Close()
 		return fmt.Errorf("cannot listen on %s: %w", m.Config.Addr(), err)
 	}
+	conns := m.Config.MaxConnections
+	if free := openFileLimit() - reservedFiles; free > 0 && conns > free {
+		m.Log.Warn("fewer connections than configured: the open-file limit leaves room for fewer", "max_connections", free,
+			"configured", conns, "raise", "ulimit -n")
+		conns = free
+	}
+	ln = daemon.LimitConnections(ln, max(conns, 1))
 	m.Store = store
 	m.URL = "http://" + ln.Addr().String()
 	m.srv = &http.Server{
@@ -126,6 +135,20 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.Log.Info("ddd serving", "url", m.URL, "db", m.Config.DBFile, "ids", ids, "auth", m.Config.Server.EnableAuth, "artifacts", m.Config.Server.ArtifactBackend)
 	return nil
+}
+
+// reservedFiles are the file descriptors ddd keeps for itself beside its
+// connections: the database, its log and journal, DuckDB's temporary files,
+// artifact files being written.
+const reservedFiles = 64
+
+// openFileLimit is the process's soft limit on open files, or 0 if unknown.
+func openFileLimit() int {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil || lim.Cur > math.MaxInt32 {
+		return 0
+	}
+	return int(lim.Cur)
 }
 
 // Wait blocks until the server stops, returning why unless it was Close.
