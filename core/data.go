@@ -114,6 +114,14 @@ type HistoryQuery struct {
 	MaxPoints int
 }
 
+// HistoryStreamer is a Tracker that can hand a whole history point by
+// point, series after series in the order asked and each in step order,
+// without holding it: a server answers a history of any length through it
+// in constant memory. q.MaxPoints is ignored: it is for whole series.
+type HistoryStreamer interface {
+	StreamHistory(ctx context.Context, q HistoryQuery, each func(iterationID string, p Point) error) error
+}
+
 // MetricSummary describes one series without reading it: what a run table
 // shows for each iteration and key.
 type MetricSummary struct {

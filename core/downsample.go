@@ -6,10 +6,16 @@ import "math"
 // Largest-Triangle-Three-Buckets: the first and last points stay, and from
 // each bucket between them the point that spans the largest triangle with its
 // neighbours is kept, which preserves peaks and the curve's shape far better
-// than taking every k-th point. n < 3 or a short series returns points as is.
+// than taking every k-th point. n = 1 keeps the last point and n = 2 the
+// first and last; n <= 0 or a short series returns points as is.
 func Downsample(points []Point, n int) []Point {
-	if n < 3 || len(points) <= n {
+	switch {
+	case n <= 0 || len(points) <= n:
 		return points
+	case n == 1:
+		return points[len(points)-1:]
+	case n == 2:
+		return []Point{points[0], points[len(points)-1]}
 	}
 	out := make([]Point, 0, n)
 	out = append(out, points[0])

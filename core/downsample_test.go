@@ -42,8 +42,14 @@ func TestDownsampleShortSeriesUnchanged(t *testing.T) {
 	if got := Downsample(pts, 10); len(got) != 5 {
 		t.Fatalf("len = %d", len(got))
 	}
-	if got := Downsample(pts, 2); len(got) != 5 {
-		t.Fatalf("n<3 should return the input, got %d points", len(got))
+	if got := Downsample(pts, 0); len(got) != 5 {
+		t.Fatalf("n=0 should return the input, got %d points", len(got))
+	}
+	if got := Downsample(pts, 2); len(got) != 2 || got[0].Step != 0 || got[1].Step != 4 {
+		t.Fatalf("n=2 should keep the first and last, got %+v", got)
+	}
+	if got := Downsample(pts, 1); len(got) != 1 || got[0].Step != 4 {
+		t.Fatalf("n=1 should keep the last, got %+v", got)
 	}
 	if got := Downsample(pts, 3); len(got) != 3 || got[0].Step != 0 || got[2].Step != 4 {
 		t.Fatalf("n=3 got %+v", got)

@@ -138,7 +138,11 @@ func (s *Server) metricHistory(w http.ResponseWriter, r *http.Request) error {
 		}
 		maxPoints = n
 	}
-	series, err := s.t.MetricHistory(r.Context(), core.HistoryQuery{Key: q.Get("key"), IterationIDs: q["iteration_id"], MaxPoints: maxPoints})
+	query := core.HistoryQuery{Key: q.Get("key"), IterationIDs: q["iteration_id"], MaxPoints: maxPoints}
+	if streamer, ok := s.t.(core.HistoryStreamer); ok && maxPoints == 0 {
+		return streamHistory(w, r, streamer, query)
+	}
+	series, err := s.t.MetricHistory(r.Context(), query)
 	if err != nil {
 		return err
 	}

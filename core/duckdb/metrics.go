@@ -270,10 +270,16 @@ func (s *Store) MetricHistory(ctx context.Context, q core.HistoryQuery) ([]core.
 		return nil, err
 	}
 	ids := unique(q.IterationIDs)
+	// Fewer than three points still reduce a long series in the database
+	// first, to three a bucket; Downsample then keeps what was asked.
+	reduce := q.MaxPoints
+	if reduce > 0 && reduce < 3 {
+		reduce = 3
+	}
 	var long map[string]stepSpan
-	if q.MaxPoints >= 3 {
+	if reduce > 0 {
 		var err error
-		if long, err = s.longSeries(ctx, q.Key, ids, q.MaxPoints); err != nil {
+		if long, err = s.longSeries(ctx, q.Key, ids, reduce); err != nil {
 			return nil, err
 		}
 	}
@@ -284,6 +290,25 @@ func (s *Store) MetricHistory(ctx context.Context, q core.HistoryQuery) ([]core.
 		}
 	}
 	bySeries := map[string][]core.Point{}
+	// A series of more than historyChunk points is read a range of steps at
+	// a time (see readSeries); the others, many series to a query.
+	if reduce == 0 {
+		spans, err := s.seriesSpans(ctx, q.Key, whole)
+		if err != nil {
+			return nil, err
+		}
+		whole = slices.DeleteFunc(whole, func(id string) bool { return spans[id].count > historyChunk })
+		for id, span := range spans {
+			if span.count > historyChunk {
+				if err := s.readSeries(ctx, q.Key, id, span, func(p core.Point) error {
+					bySeries[id] = append(bySeries[id], p)
+					return nil
+				}); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
 	err := forChunks(whole, func(ids []string) error {
 		rows, err := s.db.QueryContext(ctx, `SELECT iteration_id, step, value, recorded_at FROM metric
 			WHERE key = ? AND iteration_id IN (`+placeholders(len(ids))+`) ORDER BY iteration_id, step, recorded_at, rowid`,
@@ -296,13 +321,13 @@ func (s *Store) MetricHistory(ctx context.Context, q core.HistoryQuery) ([]core.
 	if err == nil && len(long) > 0 {
 		rolled := map[string]stepSpan{}
 		for id, span := range long {
-			if s.rollups && rollupServes(span, q.MaxPoints) {
+			if s.rollups && rollupServes(span, reduce) {
 				rolled[id] = span
 				delete(long, id)
 			}
 		}
-		if err = s.bucketExtremes(ctx, rollupPoints, q.Key, rolled, q.MaxPoints, bySeries); err == nil {
-			err = s.bucketExtremes(ctx, allPoints, q.Key, long, q.MaxPoints, bySeries)
+		if err = s.bucketExtremes(ctx, rollupPoints, q.Key, rolled, reduce, bySeries); err == nil {
+			err = s.bucketExtremes(ctx, allPoints, q.Key, long, reduce, bySeries)
 		}
 	}
 	if err != nil {

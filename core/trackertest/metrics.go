@@ -262,6 +262,16 @@ func metricsCases() []testCase {
 			h.Must(err)
 			Equal(h, "downsampled", len(small[0].Points), 10)
 			Equal(h, "keeps the last point", small[0].Points[9].Step, int64(99))
+			// One point is the last; two, the first and the last.
+			for n, want := range map[int]string{1: "[99]", 2: "[0 99]"} {
+				got, err := h.Tracker.MetricHistory(h.Ctx, core.HistoryQuery{Key: "loss", IterationIDs: []string{a}, MaxPoints: n})
+				h.Must(err)
+				var steps []int64
+				for _, p := range got[0].Points {
+					steps = append(steps, p.Step)
+				}
+				Equal(h, fmt.Sprintf("steps of max_points=%d", n), fmt.Sprint(steps), want)
+			}
 			_, err = h.Tracker.MetricHistory(h.Ctx, core.HistoryQuery{IterationIDs: []string{a}})
 			h.Code(err, core.EInvalid)
 		}},
