@@ -50,9 +50,22 @@ func (*FilterComparison) filterExpr() {}
 // FilterAttributes are the iteration fields a filter can name.
 var FilterAttributes = []string{"status", "id", "parent", "notes", "error", "created", "ended"}
 
+// Limits on a filter, so that one expression cannot take a server's memory
+// or time: its length, its comparisons plus the values of its "in" lists,
+// and how deep "not" and parentheses nest. A person's filter stays far
+// below them; a deeper one is refused with EInvalid before any query runs.
+const (
+	MaxFilterLength = 16 << 10
+	MaxFilterTerms  = 100
+	MaxFilterDepth  = 16
+)
+
 // ParseFilter parses a filter expression. An empty expression is nil (no
 // filter). Errors are EInvalid and say where the expression went wrong.
 func ParseFilter(s string) (FilterExpr, error) {
+	if len(s) > MaxFilterLength {
+		return nil, Invalid("filter: %d bytes long; at most %d", len(s), MaxFilterLength)
+	}
 	toks, err := lexFilter(s)
 	if err != nil {
 		return nil, err
@@ -155,9 +168,19 @@ func lexFilter(s string) ([]token, error) {
 func isDigit(b byte) bool { return b >= '0' && b <= '9' }
 
 type filterParser struct {
-	toks []token
-	pos  int
-	src  string
+	toks  []token
+	pos   int
+	src   string
+	terms int // comparisons and listed values so far
+	depth int // of "not" and parentheses around the current position
+}
+
+// enter goes one level deeper, failing past MaxFilterDepth.
+func (p *filterParser) enter() error {
+	if p.depth++; p.depth > MaxFilterDepth {
+		return p.fail("nested more than %d deep (not, parentheses)", MaxFilterDepth)
+	}
+	return nil
 }
 
 func (p *filterParser) fail(format string, args ...any) error {
@@ -213,6 +236,10 @@ func (p *filterParser) chain(op string, next func() (FilterExpr, error)) (Filter
 }
 
 func (p *filterParser) not() (FilterExpr, error) {
+	if err := p.enter(); err != nil {
+		return nil, err
+	}
+	defer func() { p.depth-- }()
 	if p.word("not") {
 		e, err := p.not()
 		if err != nil {
@@ -234,6 +261,9 @@ func (p *filterParser) not() (FilterExpr, error) {
 }
 
 func (p *filterParser) comparison() (FilterExpr, error) {
+	if p.terms++; p.terms > MaxFilterTerms {
+		return nil, p.fail("more than %d comparisons and listed values", MaxFilterTerms)
+	}
 	if p.pos >= len(p.toks) || p.toks[p.pos].kind != tokWord {
 		return nil, p.fail("expected a field such as metrics.loss, params.lr, tags or status")
 	}
@@ -285,6 +315,9 @@ func (p *filterParser) comparison() (FilterExpr, error) {
 				return nil, err
 			}
 			c.Values = append(c.Values, v)
+			if p.terms++; p.terms > MaxFilterTerms {
+				return nil, p.fail("more than %d comparisons and listed values", MaxFilterTerms)
+			}
 			if p.punct(")") {
 				break
 			}

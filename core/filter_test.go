@@ -99,3 +99,41 @@ func FuzzParseFilter(f *testing.F) {
 		}
 	})
 }
+
+// TestFilterLimits: expressions past the limits are refused with a clear
+// EInvalid before anything runs, those within them parse.
+func TestFilterLimits(t *testing.T) {
+	terms := func(n int, join string) string {
+		parts := make([]string, n)
+		for i := range parts {
+			parts[i] = fmt.Sprintf("metrics.m%d > %d", i, i)
+		}
+		return strings.Join(parts, join)
+	}
+	values := func(n int) string {
+		v := make([]string, n)
+		for i := range v {
+			v[i] = fmt.Sprint(i)
+		}
+		return "metrics.loss in (" + strings.Join(v, ", ") + ")"
+	}
+	for filter, refused := range map[string]string{
+		terms(MaxFilterTerms, " or "):                                  "",
+		terms(MaxFilterTerms+1, " or "):                                "comparisons",
+		terms(300, " or "):                                             "comparisons",
+		values(MaxFilterTerms - 1):                                     "",
+		values(MaxFilterTerms + 5):                                     "listed values",
+		strings.Repeat("not ", MaxFilterDepth-1) + "status = 'FAILED'": "",
+		strings.Repeat("not ", 1000) + "status = 'FAILED'":             "nested",
+		strings.Repeat("(", MaxFilterDepth+1) + "status = 'FAILED'" + strings.Repeat(")", MaxFilterDepth+1): "nested",
+		strings.Repeat("not ", 50000) + "status = 'FAILED'":                                                 "bytes long",
+	} {
+		_, err := ParseFilter(filter)
+		switch {
+		case refused == "" && err != nil:
+			t.Errorf("%.60s…: %v", filter, err)
+		case refused != "" && (ErrorCode(err) != EInvalid || !strings.Contains(err.Error(), refused)):
+			t.Errorf("%.60s…: %v, want EInvalid saying %q", filter, err, refused)
+		}
+	}
+}

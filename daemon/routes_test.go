@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"mime/multipart"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -382,5 +383,30 @@ func TestConnectSaysWhenNothingAnswers(t *testing.T) {
 	_, err := daemon.Connect(context.Background(), "http://127.0.0.1:1", daemon.Options{})
 	if err == nil || !strings.Contains(err.Error(), "cannot reach ddd") {
 		t.Fatalf("unreachable daemon: %v", err)
+	}
+}
+
+// TestHostileFilters: filters past the parser's limits are 422 with a
+// message, never 500 or a long wait.
+func TestHostileFilters(t *testing.T) {
+	t.Parallel()
+	m := startServer(t, nil)
+	c := daemontest.API{T: t, Base: m.URL}
+	_, e, _ := c.Seed()
+	many := make([]string, 300)
+	for i := range many {
+		many[i] = fmt.Sprintf("metrics.m%d > %d", i, i)
+	}
+	for name, filter := range map[string]string{
+		"300 terms":          strings.Join(many, " or "),
+		"1,000 nested nots":  strings.Repeat("not ", 1000) + "status = 'FAILED'",
+		"50,000 nested nots": strings.Repeat("not ", 50000) + "status = 'FAILED'",
+		"deep parentheses":   strings.Repeat("(", 500) + "status = 'FAILED'" + strings.Repeat(")", 500),
+	} {
+		start := time.Now()
+		a := c.Expect(c.Do("GET", "/iteration/search?experiment_id="+e+"&filter="+url.QueryEscape(filter), nil), 422, core.EInvalid)
+		if took := time.Since(start); took > 2*time.Second || !strings.Contains(a.Str("message"), "filter") {
+			t.Errorf("%s: %s after %v", name, a.Body, took)
+		}
 	}
 }

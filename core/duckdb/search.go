@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/deardiary/deardiary-go/core"
 )
@@ -31,9 +32,18 @@ func (s *Store) SearchIterations(ctx context.Context, q core.IterationSearch) ([
 		return nil, 0, err
 	}
 	from := `(SELECT * FROM iteration WHERE experiment_id IN (` + placeholders(len(q.ExperimentIDs)) + `)) AS i WHERE ` + cond
-	return listPage(ctx, s, scanIteration, iterationColumns, from, `created_date, id`, q.Page,
+	bounded, cancel := context.WithTimeout(ctx, searchTimeout)
+	defer cancel()
+	its, total, err := listPage(bounded, s, scanIteration, iterationColumns, from, `created_date, id`, q.Page,
 		append(anySlice(q.ExperimentIDs), b.args...)...)
+	if err != nil && ctx.Err() == nil && bounded.Err() != nil {
+		return nil, 0, core.Invalid("the filter took longer than %s to evaluate; narrow it (fewer experiments or comparisons)", searchTimeout)
+	}
+	return its, total, err
 }
+
+// searchTimeout bounds the time one search may take, whatever its filter.
+const searchTimeout = 10 * time.Second
 
 type whereBuilder struct {
 	args      []any
