@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -61,10 +62,30 @@ func TestDaemonOnFullDisk(t *testing.T) {
 		t.Fatalf("message %q does not say the disk is full", msg)
 	}
 	c.Expect(c.Do("GET", "/health", nil), 200, "")
+	// While the disk stays full: every write is 507, with the same message,
+	// and reads go on.
+	for range 3 {
+		c.Expect(c.Do("POST", "/iteration/"+it+"/batch", batch(i)), 507, core.EStorage)
+		c.Expect(c.Do("POST", "/metric/iteration/"+it, map[string]any{"key": "one", "value": 1}), 507, core.EStorage)
+		c.Expect(c.Do("POST", "/project/", map[string]any{"name": "another"}), 507, core.EStorage)
+		c.Expect(c.Do("GET", "/project/", nil), 200, "")
+		c.Expect(c.Do("GET", "/iteration/"+it, nil), 200, "")
+		c.Expect(c.Do("GET", "/metric/summary?iteration_id="+it, nil), 200, "")
+		c.Expect(c.Do("GET", "/metric/history?key=fill&iteration_id="+it+"&max_points=100", nil), 200, "")
+	}
 	remount("size=64m")
 	c.Expect(c.Do("POST", "/iteration/"+it+"/batch", batch(i)), 201, "")
 	sums := c.Expect(c.Do("GET", "/metric/summary?iteration_id="+it, nil), 200, "").List()
 	if len(sums) != 1 || sums[0].(map[string]any)["count"] != float64((i+1)*1000) {
 		t.Fatalf("summary %v, want %d points", sums, (i+1)*1000)
+	}
+	c.Expect(c.Do("POST", "/project/", map[string]any{"name": "another"}), 201, "")
+	c.Expect(c.Do("GET", "/metric/history?key=fill&iteration_id="+it, nil), 200, "")
+	// A clean stop leaves the file whole: no log to replay.
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if info, err := os.Stat(m.Config.DBFile + ".wal"); err == nil {
+		t.Fatalf("a clean stop left a %d-byte write-ahead log", info.Size())
 	}
 }

@@ -415,17 +415,16 @@ func (s *Store) write(ctx context.Context, fn func(tx *tx) error) error {
 
 // sync returns once every acknowledged write is in DuckDB: a read that may
 // see metric points calls it first, as the writer holds points for a moment
-// before it commits them (see journal.go).
+// before it commits them (see journal.go). When the disk refuses them, the
+// read goes on without them: they are safe in the journal and show once
+// there is room, and a full disk must not stop reads.
 func (s *Store) sync(ctx context.Context) error {
 	if s.w == nil {
 		return nil
 	}
 	err := s.w.sync(ctx)
-	if err != nil && ctx.Err() == nil {
-		if trouble := diskTrouble(err.Error()); trouble != "" {
-			return &core.Error{Code: core.EStorage, Err: err, Message: "cannot read the latest metric points: " +
-				"they are safe in the journal, but cannot be written to the database (" + trouble + "); they are read once it is fixed"}
-		}
+	if err != nil && ctx.Err() == nil && diskTrouble(err.Error()) != "" {
+		return nil
 	}
 	return fold(err)
 }
