@@ -18,6 +18,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
+	"github.com/minio/minio-go/v7/pkg/s3utils"
 
 	"github.com/deardiary/deardiary-go/core"
 )
@@ -86,6 +87,11 @@ func newS3(c S3Config) (*s3Backend, error) {
 	}
 	if c.PartSize < MinPartSize {
 		return nil, core.Invalid("S3 part size %d is below the %d bytes S3 takes", c.PartSize, MinPartSize)
+	}
+	if c.Bucket != "" {
+		if err := s3utils.CheckValidBucketName(c.Bucket); err != nil {
+			return nil, core.Invalid("the S3 bucket name %q is not valid: %v (ddd: DEARDIARY_ARTIFACT_S3_BUCKET)", c.Bucket, err)
+		}
 	}
 	endpoint := c.Endpoint
 	if endpoint == "" {

@@ -189,6 +189,7 @@ func TestS3Misconfiguration(t *testing.T) {
 		"a wrong secret key":   {with(func(c *artifact.S3Config) { c.SecretKey = "wrong" }), "DEARDIARY_ARTIFACT_S3_SECRET_KEY"},
 		"no scheme":            {with(func(c *artifact.S3Config) { c.Endpoint = strings.TrimPrefix(c.Endpoint, "http://") }), "scheme://host[:port]"},
 		"a path":               {with(func(c *artifact.S3Config) { c.Endpoint += "/s3" }), "scheme://host[:port]"},
+		"a bad bucket name":    {with(func(c *artifact.S3Config) { c.Bucket = "b" }), `bucket name "b" is not valid`},
 		"tiny parts":           {with(func(c *artifact.S3Config) { c.PartSize = 1 << 20 }), "part size"},
 	} {
 		start := time.Now()
