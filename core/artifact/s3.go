@@ -155,6 +155,8 @@ func (b *s3Backend) check(ctx context.Context) error {
 		return core.Invalid("S3 at %s refused the secret key of access key %q: check it (ddd: DEARDIARY_ARTIFACT_S3_SECRET_KEY)", at, b.cfg.AccessKey)
 	case resp.Code == "AuthorizationHeaderMalformed", resp.Code == "InvalidRegion":
 		return core.Invalid("S3 at %s refused the region %q: use the bucket's region (ddd: DEARDIARY_ARTIFACT_S3_REGION)", at, b.cfg.Region)
+	case (resp.Code == "AccessDenied" || resp.StatusCode == http.StatusForbidden) && b.cfg.AccessKey == "":
+		return core.Invalid("S3 at %s denied unsigned requests the bucket %q: give an access key and a secret key (ddd: DEARDIARY_ARTIFACT_S3_ACCESS_KEY, _SECRET_KEY)", at, b.cfg.Bucket)
 	case resp.Code == "AccessDenied", resp.StatusCode == http.StatusForbidden:
 		return core.Invalid("S3 at %s denied access key %q the bucket %q: check the access and secret keys, and that they may list, read, write and delete in the bucket (ddd: DEARDIARY_ARTIFACT_S3_ACCESS_KEY, _SECRET_KEY)", at, b.cfg.AccessKey, b.cfg.Bucket)
 	case errors.As(err, &dnsErr):
