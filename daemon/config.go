@@ -17,8 +17,9 @@ type Config struct {
 	JWTSecret   string
 	CORSOrigins []string
 	// ArtifactBackend is where the store puts new resource bytes
-	// (core.BackendInline or core.BackendFilesystem); inline bytes live in
-	// the database, so uploads are then held to MaxInlineUploadBytes.
+	// (core.BackendInline, core.BackendFilesystem or core.BackendS3);
+	// inline bytes live in the database, so uploads are then held to
+	// MaxInlineUploadBytes, while the others stream up to MaxUploadBytes.
 	ArtifactBackend string
 	// MaxBodyBytes bounds JSON request bodies; MaxSnapshotBytes the body of
 	// a full snapshot; MaxUploadBytes a resource upload.
@@ -50,9 +51,9 @@ func (c Config) Validate() error {
 		return core.Invalid("DEARDIARY_ENABLE_AUTH is on but DEARDIARY_JWT_SECRET is unset or the default; set a secret of your own")
 	}
 	switch c.ArtifactBackend {
-	case core.BackendInline, core.BackendFilesystem:
+	case core.BackendInline, core.BackendFilesystem, core.BackendS3:
 	default:
-		return core.Invalid("DEARDIARY_ARTIFACT_BACKEND=%q: use inline or filesystem", c.ArtifactBackend)
+		return core.Invalid("DEARDIARY_ARTIFACT_BACKEND=%q: use inline, filesystem or s3", c.ArtifactBackend)
 	}
 	for name, v := range map[string]int64{"DEARDIARY_MAX_BODY_BYTES": c.MaxBodyBytes, "DEARDIARY_MAX_SNAPSHOT_BYTES": c.MaxSnapshotBytes,
 		"DEARDIARY_MAX_UPLOAD_BYTES": c.MaxUploadBytes, "DEARDIARY_MAX_BODY_MEMORY": c.MaxBodyMemory} {

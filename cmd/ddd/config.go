@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/deardiary/deardiary-go/core"
+	"github.com/deardiary/deardiary-go/core/artifact"
 	"github.com/deardiary/deardiary-go/daemon"
 )
 
@@ -22,6 +23,9 @@ type Config struct {
 	// Server is what the HTTP server itself is given.
 	Server         daemon.Config
 	ArtifactFSRoot string
+	// ArtifactS3 reaches the object store of the s3 backend, and of rows
+	// in S3 under any backend.
+	ArtifactS3 artifact.S3Config
 	// DBMemoryLimit caps DuckDB's buffer memory.
 	DBMemoryLimit string
 	// IntegerIDs creates a new database with DearDiary.jl 0.9.1's integer
@@ -58,8 +62,13 @@ var Settings = []Setting{
 		}
 		return nil
 	}},
-	{"DEARDIARY_ARTIFACT_BACKEND", "artifact-backend", "inline", "where resource bytes go: inline or filesystem", func(c *Config, v string) error { c.Server.ArtifactBackend = v; return nil }},
+	{"DEARDIARY_ARTIFACT_BACKEND", "artifact-backend", "inline", "where resource bytes go: inline, filesystem or s3", func(c *Config, v string) error { c.Server.ArtifactBackend = v; return nil }},
 	{"DEARDIARY_ARTIFACT_FS_ROOT", "artifact-root", "./deardiary_artifacts", "root directory of the filesystem backend", func(c *Config, v string) error { c.ArtifactFSRoot = v; return nil }},
+	{"DEARDIARY_ARTIFACT_S3_BUCKET", "artifact-s3-bucket", "", "bucket of the s3 backend, which must exist; objects go to <bucket>/<aa>/<uuid>", func(c *Config, v string) error { c.ArtifactS3.Bucket = v; return nil }},
+	{"DEARDIARY_ARTIFACT_S3_ENDPOINT", "artifact-s3-endpoint", "", "scheme://host[:port] of an S3-compatible store, such as http://localhost:9000; none means AWS", func(c *Config, v string) error { c.ArtifactS3.Endpoint = v; return nil }},
+	{"DEARDIARY_ARTIFACT_S3_REGION", "artifact-s3-region", artifact.DefaultRegion, "region S3 requests are signed for", func(c *Config, v string) error { c.ArtifactS3.Region = v; return nil }},
+	{"DEARDIARY_ARTIFACT_S3_ACCESS_KEY", "artifact-s3-access-key", "", "access key of the S3 store", func(c *Config, v string) error { c.ArtifactS3.AccessKey = v; return nil }},
+	{"DEARDIARY_ARTIFACT_S3_SECRET_KEY", "artifact-s3-secret-key", "", "secret key of the S3 store (better in the environment or --env-file than in a flag others can see)", func(c *Config, v string) error { c.ArtifactS3.SecretKey = v; return nil }},
 	{"DEARDIARY_IDS", "ids", "uuid", "the ids of a new database: uuid, or integer as DearDiary.jl 0.9.1 (the release its users install) has them; an existing file keeps its own", func(c *Config, v string) error {
 		switch v {
 		case "uuid", "integer":
@@ -79,12 +88,10 @@ var Settings = []Setting{
 }
 
 // ignored are upstream variables ddd accepts but has no use for: it has no
-// web UI, and S3 artifacts are not supported.
+// web UI.
 var ignored = map[string]string{
 	"DEARDIARY_ENABLE_UI": "ddd has no web UI", "DEARDIARY_UI_HOST": "ddd has no web UI", "DEARDIARY_UI_PORT": "ddd has no web UI",
-	"DEARDIARY_ENABLE_API": "unused upstream too", "DEARDIARY_ARTIFACT_S3_BUCKET": "S3 is not supported",
-	"DEARDIARY_ARTIFACT_S3_ENDPOINT": "S3 is not supported", "DEARDIARY_ARTIFACT_S3_REGION": "S3 is not supported",
-	"DEARDIARY_ARTIFACT_S3_ACCESS_KEY": "S3 is not supported", "DEARDIARY_ARTIFACT_S3_SECRET_KEY": "S3 is not supported",
+	"DEARDIARY_ENABLE_API": "unused upstream too",
 }
 
 func parseInt(dst *int, v string, lo, hi int) error {
@@ -206,11 +213,19 @@ func (c Config) Validate() error {
 	if c.DBFile == "" {
 		return core.Invalid("DEARDIARY_DB_FILE is empty")
 	}
+	if c.Server.ArtifactBackend == core.BackendS3 && c.ArtifactS3.Bucket == "" {
+		return core.Invalid("DEARDIARY_ARTIFACT_BACKEND=s3 needs a bucket: set DEARDIARY_ARTIFACT_S3_BUCKET (--artifact-s3-bucket) to an existing one")
+	}
 	return c.Server.Validate()
 }
 
 // Addr is the address to listen on.
 func (c Config) Addr() string { return c.Host + ":" + strconv.Itoa(c.Port) }
+
+// Artifacts is the configuration of the store's artifact backends.
+func (c Config) Artifacts() artifact.Config {
+	return artifact.Config{Backend: c.Server.ArtifactBackend, Root: c.ArtifactRoot(), S3: c.ArtifactS3}
+}
 
 // ArtifactRoot is the absolute filesystem root.
 func (c Config) ArtifactRoot() string {

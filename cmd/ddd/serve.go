@@ -63,10 +63,18 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string, usage io.Wr
 			"  ddd snapshot --iteration ID [--dir DIR]            capture a directory into an iteration\n"+
 			"  ddd restore ID [--dir DEPOT]                       write an iteration's environment back\n\n"+
 			"Settings come from the environment, then --env-file, then flags:\n\n")
+		flagWidth, envWidth := 0, 0
 		for _, s := range Settings {
-			fmt.Fprintf(usage, "  --%-20s %-30s %s\n  %-22s   default: %s\n", s.Flag, s.Env, s.Help, "", s.Default)
+			flagWidth, envWidth = max(flagWidth, len(s.Flag)), max(envWidth, len(s.Env))
 		}
-		fmt.Fprintf(usage, "  --%-20s read settings from a KEY=VALUE file\n", "env-file")
+		for _, s := range Settings {
+			def := s.Default
+			if def == "" {
+				def = "none"
+			}
+			fmt.Fprintf(usage, "  --%-*s %-*s %s\n  %-*s   default: %s\n", flagWidth, s.Flag, envWidth, s.Env, s.Help, flagWidth+2, "", def)
+		}
+		fmt.Fprintf(usage, "  --%-*s read settings from a KEY=VALUE file\n", flagWidth, "env-file")
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -92,7 +100,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.Config.Validate(); err != nil {
 		return err
 	}
-	opts := []duckdb.Option{duckdb.WithArtifacts(m.Config.Server.ArtifactBackend, m.Config.ArtifactRoot()), duckdb.WithMemoryLimit(m.Config.DBMemoryLimit)}
+	opts := []duckdb.Option{duckdb.WithArtifactConfig(m.Config.Artifacts()), duckdb.WithMemoryLimit(m.Config.DBMemoryLimit)}
 	if m.Config.IntegerIDs {
 		opts = append(opts, duckdb.WithIntegerIDs())
 	}
@@ -133,7 +141,14 @@ func (m *Main) Run(ctx context.Context) error {
 	if store.IntegerIDs() {
 		ids = "integer"
 	}
-	m.Log.Info("ddd serving", "url", m.URL, "db", m.Config.DBFile, "ids", ids, "auth", m.Config.Server.EnableAuth, "artifacts", m.Config.Server.ArtifactBackend)
+	attrs := []any{"url", m.URL, "db", m.Config.DBFile, "ids", ids, "auth", m.Config.Server.EnableAuth, "artifacts", m.Config.Server.ArtifactBackend}
+	switch m.Config.Server.ArtifactBackend {
+	case core.BackendFilesystem:
+		attrs = append(attrs, "root", m.Config.ArtifactRoot())
+	case core.BackendS3:
+		attrs = append(attrs, "endpoint", m.Config.ArtifactS3.Endpoint, "bucket", m.Config.ArtifactS3.Bucket)
+	}
+	m.Log.Info("ddd serving", attrs...)
 	return nil
 }
 

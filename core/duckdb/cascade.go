@@ -82,12 +82,8 @@ func deleteResources(t *tx, where string, args ...any) error {
 	); err != nil {
 		return err
 	}
-	if len(gone) > 0 {
-		t.afterCommit(func() {
-			for _, l := range gone {
-				_ = removeArtifact(l.backend, l.uri)
-			}
-		})
+	for _, l := range gone {
+		t.dropAfterCommit(l.backend, l.uri)
 	}
 	return nil
 }

@@ -23,6 +23,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/deardiary/deardiary-go/core"
+	"github.com/deardiary/deardiary-go/core/artifact"
 )
 
 // Store implements core.Tracker on a DuckDB file.
@@ -30,12 +31,15 @@ type Store struct {
 	db        *sql.DB
 	path      string
 	cfg       config
-	w         *writer       // nil when read-only
-	ids       *idSource     // the kind of ids the file has, and new ones
-	artifacts artifactStore // where new resource bytes go
-	release   func()        // gives the path back to openFiles
+	w         *writer         // nil when read-only
+	ids       *idSource       // the kind of ids the file has, and new ones
+	artifacts *artifact.Store // where resource bytes are
+	release   func()          // gives the path back to openFiles
 	closeOnce sync.Once
 	closeErr  error
+	// dropping counts the deletes of S3 objects under way, which Close
+	// waits for (see dropBytes).
+	dropping sync.WaitGroup
 	// summaries is true when metric_summary is current; otherwise (a
 	// read-only file that was never migrated or is stale) summaries are
 	// computed from the metric table.
@@ -104,14 +108,13 @@ func claim(path string) (func(), error) {
 }
 
 type config struct {
-	readOnly        bool
-	artifactBackend string
-	artifactRoot    string
-	bcryptCost      int
-	now             func() time.Time
-	compactAt       int64 // delta summary rows that trigger a compaction
-	memoryLimit     string
-	integerIDs      bool
+	readOnly    bool
+	artifacts   artifact.Config
+	bcryptCost  int
+	now         func() time.Time
+	compactAt   int64 // delta summary rows that trigger a compaction
+	memoryLimit string
+	integerIDs  bool
 }
 
 // Option configures Open.
@@ -123,10 +126,19 @@ type Option func(*config)
 func ReadOnly() Option { return func(c *config) { c.readOnly = true } }
 
 // WithArtifacts chooses where new resource bytes go: core.BackendInline (the
-// default) or core.BackendFilesystem under root. Existing resources are always
-// read from the backend they were written to.
+// default) or core.BackendFilesystem under root (core.BackendS3 takes the
+// settings of WithArtifactConfig). Existing resources are always read from
+// the backend they were written to.
 func WithArtifacts(backend, root string) Option {
-	return func(c *config) { c.artifactBackend, c.artifactRoot = backend, root }
+	return func(c *config) { c.artifacts.Backend, c.artifacts.Root = backend, root }
+}
+
+// WithArtifactConfig sets where new resource bytes go and how to reach S3:
+// for the s3 backend, and for reading and deleting resources whose bytes
+// are in S3 whatever the backend. Open checks an s3 backend's bucket with
+// one request, and fails when it cannot be used.
+func WithArtifactConfig(cfg artifact.Config) Option {
+	return func(c *config) { c.artifacts = cfg }
 }
 
 // WithBcryptCost sets the cost of password hashes (tests use bcrypt.MinCost).
@@ -178,7 +190,14 @@ func Open(path string, opts ...Option) (*Store, error) {
 	if memory {
 		cfg.readOnly = false
 	}
-	artifacts, err := newArtifactStore(cfg.artifactBackend, cfg.artifactRoot)
+	artifactCfg := cfg.artifacts
+	if cfg.readOnly && artifactCfg.Backend == core.BackendS3 {
+		// Nothing is written, so the bucket is not checked: reads follow
+		// the rows, and an object store that is down must not keep a
+		// reader from opening the file.
+		artifactCfg.Backend = core.BackendInline
+	}
+	artifacts, err := artifact.New(context.Background(), artifactCfg)
 	if err != nil {
 		return nil, err
 	}
@@ -318,7 +337,7 @@ func (s *Store) init(ctx context.Context) error {
 		return err
 	}
 	s.summaries, s.rollups = true, true
-	w, err := startWriter(ctx, s.db, s.cfg.compactAt, s.mem, JournalPath(s.path), s.ids)
+	w, err := startWriter(ctx, s.db, s.cfg.compactAt, s.mem, JournalPath(s.path), s.ids, s.dropBytes)
 	if err != nil {
 		return err
 	}
@@ -397,6 +416,7 @@ func (s *Store) Close() error {
 		if s.w != nil {
 			s.w.close()
 		}
+		s.dropping.Wait()
 		s.closeErr = s.db.Close()
 		s.release()
 	})

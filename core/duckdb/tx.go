@@ -83,6 +83,7 @@ type tx struct {
 	checkpoint bool
 	mem        *memoryBudget
 	ids        *idSource
+	drop       func(backend, uri string)   // see writer.drop
 	borrowed   []func()                    // memory to give back when the transaction ends
 	apps       map[string]*duckdb.Appender // the writer's, by table
 	// summary flushes this transaction made (their sequence numbers), and
@@ -147,6 +148,15 @@ func (t *tx) returnMemory() {
 // afterCommit runs fn once the transaction committed, such as removing the
 // bytes of a deleted resource.
 func (t *tx) afterCommit(fn func()) { t.onCommit = append(t.onCommit, fn) }
+
+// dropAfterCommit removes the bytes at backend and uri once the transaction
+// committed: the rows that named them are gone or name others.
+func (t *tx) dropAfterCommit(backend, uri string) {
+	if uri == "" || t.drop == nil {
+		return
+	}
+	t.afterCommit(func() { t.drop(backend, uri) })
+}
 
 // open begins the transaction in DuckDB unless it has, and takes in the
 // points held so far, ahead of its own.

@@ -46,6 +46,9 @@ type writer struct {
 	mem       *memoryBudget
 	held      held
 	ids       *idSource
+	// drop removes the bytes of resources a transaction deleted or
+	// replaced, once it committed.
+	drop func(backend, uri string)
 }
 
 // held is what the journal has and DuckDB does not yet: the points of
@@ -88,12 +91,12 @@ func (h *held) drained() {
 
 // startWriter starts the writer. With a journal path, it replays the
 // journal's records that never reached DuckDB, then keeps the journal.
-func startWriter(ctx context.Context, db *sql.DB, compactAt int64, mem *memoryBudget, journalPath string, ids *idSource) (*writer, error) {
+func startWriter(ctx context.Context, db *sql.DB, compactAt int64, mem *memoryBudget, journalPath string, ids *idSource, drop func(backend, uri string)) (*writer, error) {
 	w, err := newWriter(ctx, db, compactAt, ids)
 	if err != nil {
 		return nil, err
 	}
-	w.mem = mem
+	w.mem, w.drop = mem, drop
 	if journalPath != "" {
 		if err := w.replay(journalPath); err != nil {
 			w.conn.Close()
@@ -365,7 +368,7 @@ func (w *writer) runGroup(group []*writeOp) {
 // database (see tx.open).
 func (w *writer) begin() *tx {
 	t := newTx(w.ctx, w.conn, &w.cache, w.apps, &w.held)
-	t.mem, t.ids = w.mem, w.ids
+	t.mem, t.ids, t.drop = w.mem, w.ids, w.drop
 	return t
 }
 

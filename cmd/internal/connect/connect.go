@@ -13,6 +13,7 @@ import (
 	"os"
 
 	"github.com/deardiary/deardiary-go/core"
+	"github.com/deardiary/deardiary-go/core/artifact"
 	"github.com/deardiary/deardiary-go/core/duckdb"
 	"github.com/deardiary/deardiary-go/daemon"
 )
@@ -24,9 +25,10 @@ type Flags struct {
 	User, Password, Token string
 
 	envServer, envDB string
-	// artifacts are DEARDIARY_ARTIFACT_BACKEND and _FS_ROOT: where a file
-	// opened in-process puts new resource bytes, as ddd would.
-	artifactBackend, artifactRoot string
+	// artifacts are DEARDIARY_ARTIFACT_BACKEND, _FS_ROOT and _S3_*: where
+	// a file opened in-process puts new resource bytes, and how it reaches
+	// bytes in S3, as ddd would.
+	artifacts artifact.Config
 }
 
 // Register adds --server, --db, --user, --password and --token to fs. The
@@ -41,7 +43,17 @@ func (f *Flags) Register(fs *flag.FlagSet, getenv func(string) string) {
 	fs.StringVar(&f.Password, "password", getenv("DEARDIARY_PASSWORD"), "password (DEARDIARY_PASSWORD)")
 	fs.StringVar(&f.Token, "token", getenv("DEARDIARY_TOKEN"), "a token instead of a password (DEARDIARY_TOKEN)")
 	f.envServer, f.envDB = getenv("DEARDIARY_URL"), getenv("DEARDIARY_DB_FILE")
-	f.artifactBackend, f.artifactRoot = getenv("DEARDIARY_ARTIFACT_BACKEND"), getenv("DEARDIARY_ARTIFACT_FS_ROOT")
+	f.artifacts = artifact.Config{
+		Backend: getenv("DEARDIARY_ARTIFACT_BACKEND"),
+		Root:    getenv("DEARDIARY_ARTIFACT_FS_ROOT"),
+		S3: artifact.S3Config{
+			Bucket:    getenv("DEARDIARY_ARTIFACT_S3_BUCKET"),
+			Endpoint:  getenv("DEARDIARY_ARTIFACT_S3_ENDPOINT"),
+			Region:    getenv("DEARDIARY_ARTIFACT_S3_REGION"),
+			AccessKey: getenv("DEARDIARY_ARTIFACT_S3_ACCESS_KEY"),
+			SecretKey: getenv("DEARDIARY_ARTIFACT_S3_SECRET_KEY"),
+		},
+	}
 }
 
 // Options say how to open a database file.
@@ -93,8 +105,8 @@ func (f *Flags) Open(ctx context.Context, opts Options) (*Conn, error) {
 		}
 		return &Conn{Tracker: c, Client: c, Source: c.URL()}, nil
 	case file != "":
-		if f.artifactBackend != "" || f.artifactRoot != "" {
-			opts.StoreOptions = append([]duckdb.Option{duckdb.WithArtifacts(f.artifactBackend, f.artifactRoot)}, opts.StoreOptions...)
+		if f.artifacts != (artifact.Config{}) {
+			opts.StoreOptions = append([]duckdb.Option{duckdb.WithArtifactConfig(f.artifacts)}, opts.StoreOptions...)
 		}
 		s, err := File(file, opts)
 		if err != nil {

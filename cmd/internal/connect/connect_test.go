@@ -12,6 +12,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/deardiary/deardiary-go/core"
+	"github.com/deardiary/deardiary-go/core/artifact/s3test"
 	"github.com/deardiary/deardiary-go/core/duckdb"
 	"github.com/deardiary/deardiary-go/daemon"
 )
@@ -133,5 +134,52 @@ func TestArtifactSettingsReachAFile(t *testing.T) {
 	r, err := c.GetResource(ctx, id)
 	if err != nil || r.Backend != core.BackendFilesystem || !strings.Contains(r.URI, root) {
 		t.Fatalf("resource %+v, %v: want its bytes under %s", r, err, root)
+	}
+}
+
+// TestS3SettingsReachAFile: the DEARDIARY_ARTIFACT_S3_ settings reach a
+// file opened in-process: ddd run --db uploads to the bucket, and a
+// read-only open (ddtui's) reads the bytes back from it.
+func TestS3SettingsReachAFile(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	g := s3test.Start(t)
+	bucket := g.NewBucket(t)
+	db := filepath.Join(t.TempDir(), "a.db")
+	env := map[string]string{
+		"DEARDIARY_ARTIFACT_S3_BUCKET":     bucket,
+		"DEARDIARY_ARTIFACT_S3_ENDPOINT":   g.Endpoint,
+		"DEARDIARY_ARTIFACT_S3_ACCESS_KEY": g.AccessKey,
+		"DEARDIARY_ARTIFACT_S3_SECRET_KEY": g.SecretKey,
+	}
+	env["DEARDIARY_ARTIFACT_BACKEND"] = "s3"
+	c, err := parse(t, env, "--db", db).Open(ctx, Options{StoreOptions: []duckdb.Option{duckdb.WithBcryptCost(bcrypt.MinCost)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := c.CreateProject(ctx, core.ProjectCreate{Name: "p"})
+	e, _ := c.CreateExperiment(ctx, core.ExperimentCreate{ProjectID: p, Name: "e"})
+	id, err := c.CreateResource(ctx, core.ResourceCreate{ExperimentID: e, Name: "weights"}, strings.NewReader("bytes in S3"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := c.GetResource(ctx, id)
+	c.Close()
+	if err != nil || r.Backend != core.BackendS3 || !strings.HasPrefix(r.URI, "s3://"+bucket+"/") || len(g.Objects(t, bucket)) != 1 {
+		t.Fatalf("resource %+v, %v: want its bytes in bucket %s", r, err, bucket)
+	}
+	delete(env, "DEARDIARY_ARTIFACT_BACKEND")
+	ro, err := parse(t, env, "--db", db).Open(ctx, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	body, err := ro.OpenResource(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer body.Close()
+	if b, err := io.ReadAll(body); err != nil || string(b) != "bytes in S3" {
+		t.Fatalf("read back %q, %v", b, err)
 	}
 }
