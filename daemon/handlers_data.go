@@ -352,7 +352,7 @@ func (s *Server) uploadTooLarge() error {
 	limit := s.uploadLimit()
 	err := tooLargeError("upload", limit)
 	if limit < s.cfg.MaxUploadBytes {
-		return core.Errorf(codeTooLarge, "%s, as resources are kept in the database; with DEARDIARY_ARTIFACT_BACKEND=filesystem they stream to disk, up to %s",
+		return core.Errorf(codeTooLarge, "%s, as resources are kept in the database; with DEARDIARY_ARTIFACT_BACKEND=filesystem or s3 they stream to disk or to a bucket, up to %s",
 			core.ErrorMessage(err), core.FormatBytes(s.cfg.MaxUploadBytes))
 	}
 	return err
