@@ -157,7 +157,9 @@ func SHA256Hex(b []byte) string {
 
 // CheckSnapshotPath fails with EInvalid unless p is a clean, relative,
 // slash-separated path that stays inside the directory it is relative to: no
-// leading "/", no "..", no empty or "." parts, no backslashes or NULs.
+// leading "/", no "..", no empty or "." parts, no backslashes or NULs. It also
+// refuses any part a file system could read as .git (see isGitName): a
+// restored repository's config can name commands that git then runs.
 func CheckSnapshotPath(p string) error {
 	bad := p == "" || !utf8.ValidString(p) || strings.HasPrefix(p, "/") || strings.ContainsAny(p, "\\\x00") || path.Clean(p) != p
 	for part := range strings.SplitSeq(p, "/") {
@@ -166,5 +168,37 @@ func CheckSnapshotPath(p string) error {
 	if bad || (len(p) >= 2 && p[1] == ':') {
 		return Invalid("snapshot file path %q is not a clean relative path inside the project", p)
 	}
+	for part := range strings.SplitSeq(p, "/") {
+		if isGitName(part) {
+			return Invalid("snapshot file path %q is inside a .git directory; a snapshot holds no repository", p)
+		}
+	}
 	return nil
+}
+
+// isGitName reports whether a path part names a repository directory on
+// some file system, as git's own verify_path sees it: .git in any case;
+// followed by dots and spaces, or by an NTFS stream (":..."), which Windows
+// drops; its NTFS short name git~1; and with the code points HFS+ ignores
+// (zero-width joiners, direction marks, byte-order mark) anywhere in it.
+func isGitName(part string) bool {
+	part = strings.Map(func(r rune) rune {
+		if hfsIgnored(r) {
+			return -1
+		}
+		return r
+	}, part)
+	lower := strings.ToLower(part)
+	for _, name := range []string{".git", "git~1"} {
+		rest, ok := strings.CutPrefix(lower, name)
+		if ok && (strings.HasPrefix(rest, ":") || strings.Trim(rest, ". ") == "") {
+			return true
+		}
+	}
+	return false
+}
+
+// hfsIgnored reports the code points HFS+ leaves out when it compares names.
+func hfsIgnored(r rune) bool {
+	return r >= 0x200c && r <= 0x200f || r >= 0x202a && r <= 0x202e || r >= 0x206a && r <= 0x206f || r == 0xfeff
 }

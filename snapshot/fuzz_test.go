@@ -20,6 +20,7 @@ func FuzzRestorePaths(f *testing.F) {
 		{"Manifest.toml", "sub/go.sum"}, {"../escape", "ok"}, {"/etc/passwd", "a"}, {"a/../../b", "c"},
 		{"a//b", "c"}, {"./a", "b"}, {"C:/x", "y"}, {`a\..\b`, "c"}, {"a", "a"}, {"a", "a/b"}, {"uncommitted.patch", "x"},
 		{"dir/", "x"}, {"\x00", "y"}, {"é/ü.toml", "ok"},
+		{".git/config", "ok"}, {".GIT/HEAD", "x"}, {"sub/.git/hooks/pre-commit", "y"}, {".git./config", "z"}, {"git~1/config", "z"},
 	} {
 		f.Add(seed[0], seed[1], []byte("content\r\n"))
 	}
@@ -41,6 +42,11 @@ func FuzzRestorePaths(f *testing.F) {
 		for i, p := range []string{first, second} {
 			if core.CheckSnapshotPath(p) != nil {
 				t.Fatalf("restored the unsafe path %q", p)
+			}
+			for part := range strings.SplitSeq(strings.ToLower(p), "/") {
+				if strings.TrimRight(part, ". ") == ".git" {
+					t.Fatalf("restored %q, inside a repository directory", p)
+				}
 			}
 			got, err := os.ReadFile(filepath.Join(res.Dir, filepath.FromSlash(p)))
 			if err != nil || !bytes.Equal(got, append([]byte{byte(i)}, content...)) {

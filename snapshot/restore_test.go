@@ -305,3 +305,56 @@ func TestRestoreIntoAChosenDirectory(t *testing.T) {
 		t.Fatalf("staging left behind: %v", entries)
 	}
 }
+
+// plantedRepository is a snapshot whose files make a git repository with a
+// command in its config: git status there would run it.
+func plantedRepository(gitDir, marker string) *core.Snapshot {
+	return sample("9",
+		core.NewSnapshotFile("requirements.txt", "python", []byte("numpy==2\n")),
+		core.NewSnapshotFile(gitDir+"/config", "", []byte("[core]\n\trepositoryformatversion = 0\n\tfsmonitor = \"touch "+marker+"; false\"\n")),
+		core.NewSnapshotFile(gitDir+"/HEAD", "", []byte("ref: refs/heads/main\n")),
+		core.NewSnapshotFile(gitDir+"/objects/info/packs", "", nil),
+		core.NewSnapshotFile(gitDir+"/refs/heads/.keep", "", nil),
+	)
+}
+
+// TestRestoreRefusesGitDirectories: a snapshot stored before uploads were
+// checked may hold a .git directory. Restore refuses it, into a fresh
+// directory and over a clone with Force, so git never runs its commands and
+// the clone keeps its own config.
+func TestRestoreRefusesGitDirectories(t *testing.T) {
+	t.Parallel()
+	for _, gitDir := range []string{".git", ".GIT", "sub/.git"} {
+		marker := filepath.Join(t.TempDir(), "ran")
+		depot := t.TempDir()
+		res, err := snapshot.Restore(plantedRepository(gitDir, marker), depot, snapshot.RestoreOptions{})
+		if res != nil {
+			exec.Command("git", "-C", filepath.Join(res.Dir, filepath.Dir(gitDir)), "status").Run()
+		}
+		if _, statErr := os.Stat(marker); statErr == nil {
+			t.Fatalf("%s: git status in the restored directory ran the snapshot's command", gitDir)
+		}
+		if core.ErrorCode(err) != core.EInvalid || !strings.Contains(err.Error(), ".git") {
+			t.Errorf("%s: restore = %v, want EInvalid naming .git", gitDir, err)
+		}
+		if entries, _ := os.ReadDir(depot); len(entries) != 0 {
+			t.Errorf("%s: restore wrote %v", gitDir, entries)
+		}
+	}
+
+	clone := t.TempDir()
+	run(t, clone, "git", "init", "-q")
+	config, _ := os.ReadFile(filepath.Join(clone, ".git", "config"))
+	marker := filepath.Join(t.TempDir(), "ran")
+	_, err := snapshot.Restore(plantedRepository(".git", marker), "", snapshot.RestoreOptions{Dir: clone, Force: true})
+	if core.ErrorCode(err) != core.EInvalid {
+		t.Errorf("restore over a clone: %v, want EInvalid", err)
+	}
+	if after, _ := os.ReadFile(filepath.Join(clone, ".git", "config")); !bytes.Equal(after, config) {
+		t.Errorf("the clone's .git/config was overwritten:\n%s", after)
+	}
+	exec.Command("git", "-C", clone, "status").Run()
+	if _, err := os.Stat(marker); err == nil {
+		t.Fatal("git status in the clone ran the snapshot's command")
+	}
+}

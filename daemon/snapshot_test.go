@@ -1,0 +1,48 @@
+package daemon_test
+
+import (
+	"encoding/base64"
+	"strings"
+	"testing"
+
+	"github.com/deardiary/deardiary-go/core"
+)
+
+// fileJSON is one file of a snapshot upload, as the wire has it.
+func fileJSON(path string, content []byte) map[string]any {
+	return map[string]any{"path": path, "ecosystem": "", "size_bytes": len(content), "sha256": core.SHA256Hex(content),
+		"content": base64.StdEncoding.EncodeToString(content)}
+}
+
+func snapshotBody(commit string, files ...map[string]any) map[string]any {
+	if files == nil {
+		files = []map[string]any{fileJSON("go.mod", []byte("module x\n"))}
+	}
+	return map[string]any{"runtime": "go", "git": map[string]any{"commit": commit}, "files": files}
+}
+
+// TestSnapshotUploadsRestoreOrAreRefused: an upload a restore could not
+// write back safely and as captured is refused with 422 and a message saying
+// why, and leaves no snapshot behind.
+func TestSnapshotUploadsRestoreOrAreRefused(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, nil)
+	_, _, it := s.API.Seed()
+	for _, c := range []struct {
+		name string
+		body map[string]any
+		say  string
+	}{
+		{"a repository's config", snapshotBody("", fileJSON(".git/config", []byte("[core]\n\tfsmonitor = \"touch /tmp/x\"\n")), fileJSON(".git/HEAD", []byte("ref: refs/heads/main\n"))), ".git"},
+		{"a repository in any case", snapshotBody("", fileJSON(".GIT/config", []byte("[core]\n"))), ".git"},
+		{"a nested repository", snapshotBody("", fileJSON("sub/.git/hooks/x", []byte("#!/bin/sh\n"))), ".git"},
+		{"a backslash", snapshotBody("", fileJSON(`.git\config`, []byte("[core]\n"))), `.git\\config`},
+	} {
+		a := s.API.Do("PUT", "/snapshot/iteration/"+it, c.body)
+		if a.Status != 422 || a.Str("code") != core.EInvalid || !strings.Contains(a.Str("message"), c.say) {
+			t.Errorf("%s: %d %s, want 422 saying %q", c.name, a.Status, a.Body, c.say)
+		}
+	}
+	s.API.Expect(s.API.Do("GET", "/snapshot/iteration/"+it, nil), 404, core.ENotFound)
+	s.API.Expect(s.API.Do("PUT", "/snapshot/iteration/"+it, snapshotBody(strings.Repeat("a", 40))), 200, "")
+}
