@@ -202,3 +202,30 @@ func isGitName(part string) bool {
 func hfsIgnored(r rune) bool {
 	return r >= 0x200c && r <= 0x200f || r >= 0x202a && r <= 0x202e || r >= 0x206a && r <= 0x206f || r == 0xfeff
 }
+
+// CheckCommit fails with EInvalid unless c is empty (no repository) or a
+// commit id of 7 to 64 hex digits (SHA-1 or SHA-256, whole or abbreviated).
+// A restore prints `git checkout COMMIT`: anything else there would be text
+// the uploader chose, pasted into a shell.
+func CheckCommit(c string) error {
+	if c == "" {
+		return nil
+	}
+	hex := len(c) >= 7 && len(c) <= 64 && strings.IndexFunc(c, func(r rune) bool {
+		return !(r >= '0' && r <= '9' || r >= 'a' && r <= 'f' || r >= 'A' && r <= 'F')
+	}) < 0
+	if !hex {
+		return Invalid("git commit %q is not a commit id: it must be 7 to 64 hex digits, or empty without a repository", c)
+	}
+	return nil
+}
+
+// CheckSnapshot fails with EInvalid when a snapshot could not be restored
+// safely and as captured. A Tracker's SaveSnapshot refuses what it refuses,
+// and the daemon checks uploads with it before they reach the store.
+func CheckSnapshot(s *Snapshot) error {
+	if s == nil {
+		return Invalid("no snapshot given")
+	}
+	return CheckCommit(s.Git.Commit)
+}

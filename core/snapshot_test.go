@@ -28,3 +28,22 @@ func TestCheckSnapshotPathRefusesGitDirectories(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckCommit: a recorded commit is printed as `git checkout COMMIT`, so
+// it must be a commit id and nothing else.
+func TestCheckCommit(t *testing.T) {
+	t.Parallel()
+	for _, c := range []string{"", "deadbee", strings.Repeat("c0ffee", 6) + "0123", strings.Repeat("a", 64), "DEADBEEF"} {
+		if err := CheckCommit(c); err != nil {
+			t.Errorf("CheckCommit(%q) = %v", c, err)
+		}
+	}
+	for _, c := range []string{"deadbeef; touch /tmp/x #", "abc123", strings.Repeat("a", 65), strings.Repeat("g", 40), "-deadbeef", "HEAD", "main", "deadbeef\n", " deadbeef"} {
+		if err := CheckCommit(c); ErrorCode(err) != EInvalid || !strings.Contains(err.Error(), "hex") {
+			t.Errorf("CheckCommit(%q) = %v, want EInvalid saying it must be hex", c, err)
+		}
+	}
+	if err := CheckSnapshot(&Snapshot{Git: GitState{Commit: "deadbeef; touch /tmp/x #"}}); ErrorCode(err) != EInvalid {
+		t.Errorf("CheckSnapshot of a snapshot with a shell command for a commit = %v", err)
+	}
+}

@@ -37,6 +37,8 @@ func TestSnapshotUploadsRestoreOrAreRefused(t *testing.T) {
 		{"a repository in any case", snapshotBody("", fileJSON(".GIT/config", []byte("[core]\n"))), ".git"},
 		{"a nested repository", snapshotBody("", fileJSON("sub/.git/hooks/x", []byte("#!/bin/sh\n"))), ".git"},
 		{"a backslash", snapshotBody("", fileJSON(`.git\config`, []byte("[core]\n"))), `.git\\config`},
+		{"a command for a commit", snapshotBody("deadbeef; touch /tmp/x #"), "7 to 64 hex digits"},
+		{"a short commit", snapshotBody("abc"), "7 to 64 hex digits"},
 	} {
 		a := s.API.Do("PUT", "/snapshot/iteration/"+it, c.body)
 		if a.Status != 422 || a.Str("code") != core.EInvalid || !strings.Contains(a.Str("message"), c.say) {
@@ -45,4 +47,26 @@ func TestSnapshotUploadsRestoreOrAreRefused(t *testing.T) {
 	}
 	s.API.Expect(s.API.Do("GET", "/snapshot/iteration/"+it, nil), 404, core.ENotFound)
 	s.API.Expect(s.API.Do("PUT", "/snapshot/iteration/"+it, snapshotBody(strings.Repeat("a", 40))), 200, "")
+}
+
+// TestUpstreamSnapshotRouteChecksTheCommit: DearDiary.jl's route sets the
+// git_sha column that restores print; it takes a commit id or nothing.
+func TestUpstreamSnapshotRouteChecksTheCommit(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, nil)
+	_, _, it := s.API.Seed()
+	env := func(sha string) map[string]any {
+		return map[string]any{"julia_version": "1.11.5", "git_sha": sha, "git_dirty": false, "entrypoint": "train.jl",
+			"project_toml": "[deps]\n", "manifest_toml": "julia_version = \"1.11.5\"\n"}
+	}
+	a := s.API.Do("POST", "/iteration/"+it+"/snapshot", env("deadbeef; touch /tmp/x #"))
+	if a.Status != 422 || a.Str("code") != core.EInvalid || !strings.Contains(a.Str("message"), "7 to 64 hex digits") {
+		t.Errorf("a command for git_sha: %d %s, want 422", a.Status, a.Body)
+	}
+	if got := s.API.Expect(s.API.Do("GET", "/iteration/"+it, nil), 200, "").Str("git_sha"); got != "" {
+		t.Errorf("git_sha = %q after a refused upload", got)
+	}
+	for _, sha := range []string{"", strings.Repeat("b", 40)} {
+		s.API.Expect(s.API.Do("POST", "/iteration/"+it+"/snapshot", env(sha)), 200, "")
+	}
 }
