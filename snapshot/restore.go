@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/deardiary/deardiary-go/core"
@@ -223,7 +224,7 @@ func moveInto(staging, target string, files []string) error {
 // nextSteps lists the commands that rebuild each ecosystem's environment from
 // the restored files.
 func nextSteps(snap *core.Snapshot, res *Result) []Step {
-	dir := quote(res.Dir)
+	dir := quotePath(res.Dir)
 	has := func(name string) bool { return slices.Contains(res.Files, name) }
 	hasPrefix := func(prefix, ext string) string {
 		for _, f := range res.Files {
@@ -239,9 +240,14 @@ func nextSteps(snap *core.Snapshot, res *Result) []Step {
 		if snap.Git.Remote != "" {
 			where = "in a clone of " + snap.Git.Remote
 		}
-		steps = append(steps, Step{"git checkout " + snap.Git.Commit, where + ", to get the code of the run"})
+		if core.CheckCommit(snap.Git.Commit) == nil {
+			steps = append(steps, Step{"git checkout " + snap.Git.Commit, where + ", to get the code of the run"})
+		} else {
+			// Stored before commits were checked: shown, never run.
+			steps = append(steps, Step{"# commit " + strconv.Quote(snap.Git.Commit), "recorded as the run's commit, but not a commit id; find the run's code " + where + " by hand"})
+		}
 		if res.Patch != "" {
-			steps = append(steps, Step{"git apply " + quote(res.Patch), "in the same clone, to redo the uncommitted changes"})
+			steps = append(steps, Step{"git apply " + quotePath(res.Patch), "in the same clone, to redo the uncommitted changes"})
 		}
 	}
 	if has("Project.toml") || has("JuliaProject.toml") {
@@ -256,14 +262,14 @@ func nextSteps(snap *core.Snapshot, res *Result) []Step {
 		steps = append(steps, Step{"cd " + dir + " && pipenv sync", "installs the Python packages of Pipfile.lock"})
 	case hasPrefix("requirements", ".txt") != "":
 		f := hasPrefix("requirements", ".txt")
-		steps = append(steps, Step{"pip install -r " + quote(filepath.Join(res.Dir, f)), "installs the Python packages of " + f})
+		steps = append(steps, Step{"pip install -r " + quotePath(filepath.Join(res.Dir, f)), "installs the Python packages of " + f})
 	}
 	if has("environment.yml") || has("environment.yaml") {
 		f := "environment.yml"
 		if !has(f) {
 			f = "environment.yaml"
 		}
-		steps = append(steps, Step{"conda env create -f " + quote(filepath.Join(res.Dir, f)), "creates the conda environment"})
+		steps = append(steps, Step{"conda env create -f " + quotePath(filepath.Join(res.Dir, f)), "creates the conda environment"})
 	}
 	if has("go.mod") {
 		steps = append(steps, Step{"cd " + dir + " && go mod download", "fetches the Go modules of go.sum"})
@@ -285,19 +291,13 @@ func nextSteps(snap *core.Snapshot, res *Result) []Step {
 		if runtime != "" {
 			why += ", with " + runtime
 		}
-		steps = append(steps, Step{snap.Entrypoint, why})
+		if words, ok := splitPlain(snap.Entrypoint); ok {
+			steps = append(steps, Step{commandLine(words), why})
+		} else {
+			steps = append(steps, Step{"# " + strconv.Quote(snap.Entrypoint), why + "; it is more than plain words (operators, substitutions or control characters), so it is shown as recorded, to read before running"})
+		}
 	}
 	return steps
-}
-
-// quote makes a path safe to paste into a POSIX shell.
-func quote(s string) string {
-	if s != "" && strings.IndexFunc(s, func(r rune) bool {
-		return !(r == '/' || r == '.' || r == '_' || r == '-' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
-	}) < 0 {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // RestoreIteration reads an iteration's snapshot from a tracker (a local

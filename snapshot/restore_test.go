@@ -358,3 +358,87 @@ func TestRestoreRefusesGitDirectories(t *testing.T) {
 		t.Fatal("git status in the clone ran the snapshot's command")
 	}
 }
+
+// fakeTools makes a directory of stand-ins for the programs next steps run:
+// each appends its name and arguments, one per line, to log.
+func fakeTools(t *testing.T, log string) string {
+	t.Helper()
+	bin := t.TempDir()
+	script := "#!/bin/sh\n{ printf '%s\\n' \"${0##*/}\"; for a in \"$@\"; do printf '[%s]\\n' \"$a\"; done; } >> '" + log + "'\n"
+	for _, name := range []string{"git", "julia", "uv", "pip", "conda", "go", "cargo", "npm", "python", "poetry", "pipenv", "yarn", "pnpm"} {
+		if err := os.WriteFile(filepath.Join(bin, name), []byte(script), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return bin
+}
+
+// TestNextStepsAreShellSafe: what a snapshot records is the uploader's text.
+// Pasted into a shell, every printed step runs only the program it names,
+// with the arguments the restore meant, whatever the commit, file names,
+// directory and entrypoint hold.
+func TestNextStepsAreShellSafe(t *testing.T) {
+	t.Parallel()
+	work := t.TempDir()
+	marker := filepath.Join(work, "pwned")
+	log := filepath.Join(work, "log")
+	bin := fakeTools(t, log)
+	inject := "; touch " + marker + " #"
+	npmLast := []string{"npm", "[ci]"} // the entrypoint is shown, not run
+	// A file name's command would run in work, where the steps run.
+	for _, c := range []struct {
+		name, commit, entrypoint string
+		want                     []string // the last lines the fake tools log
+	}{
+		{"a command for a commit", "deadbeef" + inject, "python train.py", []string{"python", "[train.py]"}},
+		{"arguments with spaces", strings.Repeat("a", 40), `python 'my file.py' --lr=0.1 "it's"`, []string{"python", "[my file.py]", "[--lr=0.1]", "[it's]"}},
+		{"a command after the entrypoint", "", "python train.py" + inject, npmLast},
+		{"a substitution in the entrypoint", "", `python "$(touch ` + marker + `)"`, npmLast},
+		{"backquotes in the entrypoint", "", "python `touch " + marker + "`", npmLast},
+		{"a newline in the entrypoint", "", "python train.py\ntouch " + marker, npmLast},
+		{"a redirection in the entrypoint", "", "python train.py > " + marker, npmLast},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			os.Remove(log)
+			dir := filepath.Join(t.TempDir(), "it's $(touch "+marker+") dir")
+			snap := sample("1", core.NewSnapshotFile("requirements; touch pwned #.txt", "python", []byte("numpy==2\n")),
+				core.NewSnapshotFile("Project.toml", "julia", []byte("[deps]\n")),
+				core.NewSnapshotFile("environment.yml", "python", nil), core.NewSnapshotFile("go.mod", "go", nil),
+				core.NewSnapshotFile("Cargo.lock", "rust", nil), core.NewSnapshotFile("package-lock.json", "node", nil))
+			snap.Git = core.GitState{Commit: c.commit, Dirty: true, Diff: []byte("diff\n"), Remote: "https://x/$(touch " + marker + ")"}
+			snap.Entrypoint = c.entrypoint
+			res, err := snapshot.Restore(snap, "", snapshot.RestoreOptions{Dir: dir})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, step := range res.Next {
+				if strings.ContainsAny(step.Command, "\n\r") {
+					t.Errorf("step %q spans lines", step.Command)
+				}
+				cmd := exec.Command("sh", "-c", step.Command)
+				cmd.Dir, cmd.Env = work, append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"))
+				cmd.Run()
+			}
+			if _, err := os.Stat(marker); err == nil {
+				os.Remove(marker)
+				t.Fatalf("a printed step ran the snapshot's command:\n%s", commandsOf(res))
+			}
+			b, _ := os.ReadFile(log)
+			got := strings.Split(strings.TrimSpace(string(b)), "\n")
+			if want := strings.Join(c.want, "\n"); !strings.HasSuffix(strings.Join(got, "\n"), want) {
+				t.Errorf("the steps ran:\n%s\nwant them to end with:\n%s\nsteps:\n%s", b, want, commandsOf(res))
+			}
+			if !strings.Contains(string(b), "pip\n[install]\n[-r]\n["+filepath.Join(dir, "requirements; touch pwned #.txt")+"]\n") {
+				t.Errorf("pip was not given the restored requirements file:\n%s", b)
+			}
+		})
+	}
+}
+
+func commandsOf(res *snapshot.Result) string {
+	var lines []string
+	for _, s := range res.Next {
+		lines = append(lines, s.Command)
+	}
+	return strings.Join(lines, "\n")
+}
