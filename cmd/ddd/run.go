@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/deardiary/deardiary-go/cmd/internal/connect"
+	"github.com/deardiary/deardiary-go/cmd/internal/termtext"
 	"github.com/deardiary/deardiary-go/core"
 	"github.com/deardiary/deardiary-go/core/duckdb"
 	"github.com/deardiary/deardiary-go/daemon"
@@ -64,7 +65,7 @@ type RunCommand struct {
 func ParseRunFlags(args []string, getenv func(string) string, usage io.Writer) (*RunCommand, error) {
 	r := &RunCommand{Grace: 10 * time.Second, EndRetry: 2 * time.Minute}
 	fs := flag.NewFlagSet("ddd run", flag.ContinueOnError)
-	fs.SetOutput(usage)
+	fs.SetOutput(termtext.NewWriter(usage))
 	r.Conn.Register(fs, getenv)
 	fs.StringVar(&r.Project, "project", "", "project name, created if new (required)")
 	fs.StringVar(&r.Experiment, "experiment", "", "experiment name, created if new (required)")
@@ -94,7 +95,10 @@ func ParseRunFlags(args []string, getenv func(string) string, usage io.Writer) (
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return nil, err
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, err
+		}
+		return nil, errors.New(termtext.Text(err.Error()))
 	}
 	r.Command = fs.Args()
 	switch {
@@ -120,9 +124,16 @@ func ParseRunFlags(args []string, getenv func(string) string, usage io.Writer) (
 func (r *RunCommand) Run(ctx context.Context) int {
 	code, err := r.run(ctx)
 	if err != nil {
-		fmt.Fprintln(r.Stderr, "ddd run:", core.ErrorMessageOrText(err))
+		r.say("ddd run: %s", core.ErrorMessageOrText(err))
 	}
 	return code
+}
+
+// say prints a line of ddd run's own to stderr, which the command shares.
+// Names, ids and messages come from the command line, the daemon and the
+// command: control characters and escape sequences are taken out.
+func (r *RunCommand) say(format string, args ...any) {
+	fmt.Fprintln(r.Stderr, termtext.Text(fmt.Sprintf(format, args...)))
 }
 
 func (r *RunCommand) run(ctx context.Context) (int, error) {
@@ -232,7 +243,7 @@ func (r *RunCommand) run(ctx context.Context) (int, error) {
 	case fnErr != nil:
 		line += ": " + fnErr.Error()
 	}
-	fmt.Fprintln(r.Stderr, line)
+	r.say("%s", line)
 	if runErr != fnErr { // WithIteration joined the failure to record the end
 		recordErr := runErr
 		if joined, ok := runErr.(interface{ Unwrap() []error }); ok {
@@ -293,7 +304,7 @@ func (r *RunCommand) announce(it *core.Iteration, capture *noisyCapturer) {
 	case capture.files >= 0:
 		env = fmt.Sprintf("snapshot of %d files", capture.files)
 	}
-	fmt.Fprintf(r.Stderr, "ddd run: %s / %s: iteration %s (%s, %s)\n", r.Project, r.Experiment, it.ID, kind, env)
+	r.say("ddd run: %s / %s: iteration %s (%s, %s)", termtext.Line(r.Project), termtext.Line(r.Experiment), it.ID, kind, termtext.Line(env))
 }
 
 // noisyCapturer remembers what the capture did, which WithIteration
@@ -375,7 +386,7 @@ func (r *RunCommand) execute(dir string, env []string) (int, error) {
 				cmd.Process.Signal(sig)
 			}
 			killing = time.After(r.Grace)
-			fmt.Fprintf(r.Stderr, "ddd run: %s: stopping the command (killed in %s if it does not stop)\n", signalName(sig), r.Grace)
+			r.say("ddd run: %s: stopping the command (killed in %s if it does not stop)", signalName(sig), r.Grace)
 		case <-killing:
 			cmd.Process.Kill()
 		case <-done:
