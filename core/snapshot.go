@@ -8,6 +8,7 @@ import (
 	"path"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -155,11 +156,19 @@ func SHA256Hex(b []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// MaxSnapshotNameBytes is the longest part of a snapshot file path, in
+// bytes: the most ext4, XFS, APFS and NTFS (in UTF-16 units) allow in one
+// name.
+const MaxSnapshotNameBytes = 255
+
 // CheckSnapshotPath fails with EInvalid unless p is a clean, relative,
 // slash-separated path that stays inside the directory it is relative to: no
 // leading "/", no "..", no empty or "." parts, no backslashes or NULs. It also
 // refuses any part a file system could read as .git (see isGitName): a
-// restored repository's config can name commands that git then runs.
+// restored repository's config can name commands that git then runs; parts
+// over MaxSnapshotNameBytes, which no file system writes; and control
+// characters (newlines, escapes, C1), which break the lines and terminals a
+// path is printed to.
 func CheckSnapshotPath(p string) error {
 	bad := p == "" || !utf8.ValidString(p) || strings.HasPrefix(p, "/") || strings.ContainsAny(p, "\\\x00") || path.Clean(p) != p
 	for part := range strings.SplitSeq(p, "/") {
@@ -168,9 +177,15 @@ func CheckSnapshotPath(p string) error {
 	if bad || (len(p) >= 2 && p[1] == ':') {
 		return Invalid("snapshot file path %q is not a clean relative path inside the project", p)
 	}
+	if strings.IndexFunc(p, unicode.IsControl) >= 0 {
+		return Invalid("snapshot file path %q holds a control character", p)
+	}
 	for part := range strings.SplitSeq(p, "/") {
 		if isGitName(part) {
 			return Invalid("snapshot file path %q is inside a .git directory; a snapshot holds no repository", p)
+		}
+		if len(part) > MaxSnapshotNameBytes {
+			return Invalid("snapshot file path %q has a part of %d bytes; file systems allow %d bytes", p, len(part), MaxSnapshotNameBytes)
 		}
 	}
 	return nil
@@ -221,11 +236,49 @@ func CheckCommit(c string) error {
 }
 
 // CheckSnapshot fails with EInvalid when a snapshot could not be restored
-// safely and as captured. A Tracker's SaveSnapshot refuses what it refuses,
+// safely and as captured: its commit (CheckCommit) or its files
+// (CheckSnapshotFiles). A Tracker's SaveSnapshot refuses what it refuses,
 // and the daemon checks uploads with it before they reach the store.
 func CheckSnapshot(s *Snapshot) error {
 	if s == nil {
 		return Invalid("no snapshot given")
 	}
-	return CheckCommit(s.Git.Commit)
+	if err := CheckCommit(s.Git.Commit); err != nil {
+		return err
+	}
+	return CheckSnapshotFiles(s.Files)
+}
+
+// CheckSnapshotFiles fails with EInvalid unless a restore can write every
+// file back as captured: each path passes CheckSnapshotPath, none is listed
+// twice or lies under another (a path cannot be a file and a directory), and
+// the content of each file not skipped has its recorded size and sha256.
+func CheckSnapshotFiles(files []SnapshotFile) error {
+	paths := make(map[string]bool, len(files))
+	for _, f := range files {
+		if err := CheckSnapshotPath(f.Path); err != nil {
+			return err
+		}
+		if paths[f.Path] {
+			return Invalid("snapshot lists %q twice", f.Path)
+		}
+		paths[f.Path] = true
+		if f.Skipped != "" {
+			continue
+		}
+		if int64(len(f.Content)) != f.Size {
+			return Invalid("snapshot file %q: size %d does not match its %d bytes", f.Path, f.Size, len(f.Content))
+		}
+		if SHA256Hex(f.Content) != f.SHA256 {
+			return Invalid("snapshot file %q does not match its recorded sha256 (%q); the content is not what was captured", f.Path, f.SHA256)
+		}
+	}
+	for _, f := range files {
+		for dir := path.Dir(f.Path); dir != "."; dir = path.Dir(dir) {
+			if paths[dir] {
+				return Invalid("snapshot lists %q and %q, under it; a path cannot be both a file and a directory", dir, f.Path)
+			}
+		}
+	}
+	return nil
 }

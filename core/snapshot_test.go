@@ -47,3 +47,53 @@ func TestCheckCommit(t *testing.T) {
 		t.Errorf("CheckSnapshot of a snapshot with a shell command for a commit = %v", err)
 	}
 }
+
+// TestCheckSnapshotPathRefusesNamesNoRestoreCanWrite: a part over 255 bytes
+// is too long for any common file system, and control characters, newlines
+// first, make names that break lines and terminals.
+func TestCheckSnapshotPathRefusesNamesNoRestoreCanWrite(t *testing.T) {
+	t.Parallel()
+	for _, p := range []string{"a\nb", "requirements.txt\n", "a\rb", "a\tb", "x\x1b[2J.txt", "a/\x7f", "a\u0085b", "a\u009bb",
+		"dir/" + strings.Repeat("x", 256), strings.Repeat("é", 128) + "/go.mod"} {
+		if err := CheckSnapshotPath(p); ErrorCode(err) != EInvalid {
+			t.Errorf("CheckSnapshotPath(%q) = %v, want EInvalid", p, err)
+		}
+	}
+	for _, p := range []string{"dir/" + strings.Repeat("x", 255), strings.Repeat("é", 127) + "/go.mod", "a b/c d.txt", "ünïcode/✓.toml"} {
+		if err := CheckSnapshotPath(p); err != nil {
+			t.Errorf("CheckSnapshotPath(%q) = %v, want nil", p, err)
+		}
+	}
+}
+
+// TestCheckSnapshotRefusesWhatCannotBeRestored: content that is not what
+// its sha256 says, a file with another file under it, a path twice.
+func TestCheckSnapshotRefusesWhatCannotBeRestored(t *testing.T) {
+	t.Parallel()
+	file := func(path, content string) SnapshotFile { return NewSnapshotFile(path, "", []byte(content)) }
+	wrongSum := file("uv.lock", "version = 1\n")
+	wrongSum.SHA256 = SHA256Hex([]byte("something else"))
+	wrongSize := file("uv.lock", "version = 1\n")
+	wrongSize.Size++
+	skipped := SnapshotFile{Path: "big.bin", Size: 20 << 20, SHA256: strings.Repeat("ab", 32), Skipped: "too large"}
+	for name, c := range map[string]struct {
+		files []SnapshotFile
+		say   string
+	}{
+		"a wrong sha256":       {[]SnapshotFile{file("go.mod", "x"), wrongSum}, "sha256"},
+		"a wrong size":         {[]SnapshotFile{wrongSize}, "size"},
+		"a file and one below": {[]SnapshotFile{file("a", "1"), file("a/b", "2")}, `"a/b"`},
+		"one below and a file": {[]SnapshotFile{file("a/b/c", "2"), file("x", ""), file("a/b", "1")}, `"a/b/c"`},
+		"a skipped file above": {[]SnapshotFile{skipped, file("big.bin/x", "1")}, `"big.bin/x"`},
+		"a path twice":         {[]SnapshotFile{file("go.mod", "1"), file("go.mod", "1")}, "twice"},
+		"an unsafe path":       {[]SnapshotFile{file("../x", "1")}, "clean relative path"},
+	} {
+		if err := CheckSnapshot(&Snapshot{Files: c.files}); ErrorCode(err) != EInvalid || !strings.Contains(err.Error(), c.say) {
+			t.Errorf("%s: %v, want EInvalid saying %q", name, err, c.say)
+		}
+	}
+	ok := []SnapshotFile{file("a", "1"), file("ab", "2"), file("a.d/b", "3"), file("c/d", "4"), file("c/e", "5"), skipped, file("empty", "")}
+	if err := CheckSnapshot(&Snapshot{Files: ok, Git: GitState{Commit: strings.Repeat("f", 40)}}); err != nil {
+		t.Errorf("a snapshot a restore can write: %v", err)
+	}
+}

@@ -28,6 +28,8 @@ func TestSnapshotUploadsRestoreOrAreRefused(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, nil)
 	_, _, it := s.API.Seed()
+	wrongSum := fileJSON("uv.lock", []byte("version = 1\n"))
+	wrongSum["sha256"] = core.SHA256Hex([]byte("version = 2\n"))
 	for _, c := range []struct {
 		name string
 		body map[string]any
@@ -39,6 +41,11 @@ func TestSnapshotUploadsRestoreOrAreRefused(t *testing.T) {
 		{"a backslash", snapshotBody("", fileJSON(`.git\config`, []byte("[core]\n"))), `.git\\config`},
 		{"a command for a commit", snapshotBody("deadbeef; touch /tmp/x #"), "7 to 64 hex digits"},
 		{"a short commit", snapshotBody("abc"), "7 to 64 hex digits"},
+		{"content that is not its sha256", snapshotBody("", wrongSum), "sha256"},
+		{"a file and a file under it", snapshotBody("", fileJSON("a", []byte("1")), fileJSON("a/b", []byte("2"))), `"a/b"`},
+		{"a name too long", snapshotBody("", fileJSON("dir/"+strings.Repeat("x", 256), []byte("1"))), "255 bytes"},
+		{"a newline", snapshotBody("", fileJSON("requirements.txt\nNext: rm -rf ~", []byte("1"))), "control character"},
+		{"an escape", snapshotBody("", fileJSON("x\x1b]0;owned\x07.txt", []byte("1"))), "control character"},
 	} {
 		a := s.API.Do("PUT", "/snapshot/iteration/"+it, c.body)
 		if a.Status != 422 || a.Str("code") != core.EInvalid || !strings.Contains(a.Str("message"), c.say) {

@@ -20,6 +20,7 @@ func FuzzRestorePaths(f *testing.F) {
 		{"Manifest.toml", "sub/go.sum"}, {"../escape", "ok"}, {"/etc/passwd", "a"}, {"a/../../b", "c"},
 		{"a//b", "c"}, {"./a", "b"}, {"C:/x", "y"}, {`a\..\b`, "c"}, {"a", "a"}, {"a", "a/b"}, {"uncommitted.patch", "x"},
 		{"dir/", "x"}, {"\x00", "y"}, {"é/ü.toml", "ok"},
+		{"a\nb", "x"}, {"x\x1b[2J", "y"}, {strings.Repeat("n", 256), "y"}, {"uncommitted.patch/x", "y"}, {"a/b/c", "a/b"},
 		{".git/config", "ok"}, {".GIT/HEAD", "x"}, {"sub/.git/hooks/pre-commit", "y"}, {".git./config", "z"}, {"git~1/config", "z"},
 	} {
 		f.Add(seed[0], seed[1], []byte("content\r\n"))

@@ -81,9 +81,6 @@ func Restore(snap *core.Snapshot, depot string, opts RestoreOptions) (*Result, e
 			res.Skipped = append(res.Skipped, f.Path)
 			continue
 		}
-		if core.SHA256Hex(f.Content) != f.SHA256 {
-			return nil, core.Invalid("snapshot file %s does not match its recorded sha256", f.Path)
-		}
 		files[f.Path] = f.Content
 		res.Files = append(res.Files, f.Path)
 	}
@@ -120,13 +117,15 @@ func restorable(snap *core.Snapshot) error {
 	if err := core.CheckSnapshotPath("iteration_" + snap.IterationID); err != nil || strings.Contains(snap.IterationID, "/") {
 		return core.Invalid("iteration id %q cannot name a directory", snap.IterationID)
 	}
+	// Snapshots stored before uploads were checked as closely get the same
+	// checks here.
+	if err := core.CheckSnapshotFiles(snap.Files); err != nil {
+		return err
+	}
 	content := snap.Git.Dirty && len(snap.Git.Diff) > 0
 	for _, f := range snap.Files {
-		if err := core.CheckSnapshotPath(f.Path); err != nil {
-			return err
-		}
-		if f.Path == PatchName {
-			return core.Invalid("snapshot has a file named %s, which a restore writes the diff to", PatchName)
+		if f.Path == PatchName || strings.HasPrefix(f.Path, PatchName+"/") {
+			return core.Invalid("snapshot has a file %s, where a restore writes the diff", f.Path)
 		}
 		content = content || f.Skipped == ""
 	}
