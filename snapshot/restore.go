@@ -52,28 +52,19 @@ type Step struct {
 // the run was dirty. It checks every file's sha256 after writing, refuses
 // paths that would land outside the directory, and refuses existing files
 // unless opts.Force. Files are written to a staging directory first and moved
-// into place only when all are good, so an error leaves nothing half-written.
-// An empty depot means a new temporary directory.
-func Restore(snap *core.Snapshot, depot string, opts RestoreOptions) (*Result, error) {
+// into place only when all are good. A restore that fails leaves nothing
+// behind: the directories it made are removed, and a target that was there
+// before is as it was. An empty depot means a new temporary directory.
+func Restore(snap *core.Snapshot, depot string, opts RestoreOptions) (res *Result, err error) {
 	if err := restorable(snap); err != nil {
 		return nil, err
 	}
 	target := filepath.Join(depot, "iteration_"+snap.IterationID)
-	switch {
-	case opts.Dir != "":
+	if opts.Dir != "" {
 		target = filepath.Clean(opts.Dir)
 		depot = filepath.Dir(target)
-	case depot == "":
-		var err error
-		if depot, err = os.MkdirTemp("", "deardiary-restore-"); err != nil {
-			return nil, err
-		}
-		target = filepath.Join(depot, "iteration_"+snap.IterationID)
 	}
-	if err := os.MkdirAll(depot, 0o755); err != nil {
-		return nil, fmt.Errorf("cannot create %s: %w", depot, err)
-	}
-	res := &Result{Dir: target, Runtime: snap.Runtime, RuntimeVersion: snap.RuntimeVersion, Commit: snap.Git.Commit,
+	res = &Result{Dir: target, Runtime: snap.Runtime, RuntimeVersion: snap.RuntimeVersion, Commit: snap.Git.Commit,
 		Dirty: snap.Git.Dirty, Entrypoint: snap.Entrypoint}
 	files := map[string][]byte{}
 	for _, f := range snap.Files {
@@ -87,16 +78,45 @@ func Restore(snap *core.Snapshot, depot string, opts RestoreOptions) (*Result, e
 	if snap.Git.Dirty && len(snap.Git.Diff) > 0 {
 		files[PatchName] = snap.Git.Diff
 		res.Files = append(res.Files, PatchName)
+	}
+
+	var created []string // directories this restore made, outermost first
+	defer func() {
+		if err != nil {
+			removeEmpty(created)
+		}
+	}()
+	if depot == "" {
+		if depot, err = os.MkdirTemp("", "deardiary-restore-"); err != nil {
+			return nil, err
+		}
+		created = append(created, depot)
+		target = filepath.Join(depot, "iteration_"+snap.IterationID)
+		res.Dir = target
+	}
+	if res.Patch = ""; files[PatchName] != nil {
 		res.Patch = filepath.Join(target, PatchName)
 	}
 	if err := checkTarget(target, res.Files, opts.Force); err != nil {
 		return nil, err
 	}
-	staging, err := os.MkdirTemp(depot, "."+filepath.Base(target)+"-")
+	made, err := mkdirAll(depot)
+	created = append(created, made...)
+	if err != nil {
+		return nil, fmt.Errorf("cannot create %s: %w", depot, err)
+	}
+	// Staging beside the target when it is new, so that one rename puts it
+	// in place; inside it when it exists, so that each file's rename stays
+	// on the target's file system.
+	stagingIn := depot
+	if _, err := os.Lstat(target); err == nil {
+		stagingIn = target
+	}
+	staging, err := os.MkdirTemp(stagingIn, "."+filepath.Base(target)+"-")
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(staging) // empty after a successful move
+	defer os.RemoveAll(staging) // gone after moving a new target into place
 	for _, rel := range res.Files {
 		if err := writeVerified(filepath.Join(staging, filepath.FromSlash(rel)), files[rel]); err != nil {
 			return nil, err
@@ -107,6 +127,37 @@ func Restore(snap *core.Snapshot, depot string, opts RestoreOptions) (*Result, e
 	}
 	res.Next = nextSteps(snap, res)
 	return res, nil
+}
+
+// mkdirAll is os.MkdirAll that returns the directories it made, outermost
+// first.
+func mkdirAll(dir string) ([]string, error) {
+	var missing []string
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		if _, err := os.Lstat(d); err == nil || !errors.Is(err, fs.ErrNotExist) {
+			break
+		}
+		missing = append(missing, d)
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	var made []string
+	for i := len(missing) - 1; i >= 0; i-- {
+		if err := os.Mkdir(missing[i], 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+			return made, err
+		}
+		made = append(made, missing[i])
+	}
+	return made, nil
+}
+
+// removeEmpty removes directories, innermost first, that are still empty:
+// what a failed restore made and another process has not used meanwhile.
+func removeEmpty(dirs []string) {
+	for i := len(dirs) - 1; i >= 0; i-- {
+		_ = os.Remove(dirs[i])
+	}
 }
 
 // restorable checks what a snapshot asks to write before anything is written.
@@ -168,7 +219,7 @@ func checkTarget(target string, files []string, force bool) error {
 			if info.Mode()&fs.ModeSymlink != 0 {
 				return core.Invalid("%s is a symlink; a restore does not write through links", p)
 			}
-			if i < len(parts)-1 && !info.IsDir() {
+			if i < len(parts)-1 && !info.IsDir() || i == len(parts)-1 && !info.Mode().IsRegular() {
 				return core.Invalid("%s is in the way of %s", p, rel)
 			}
 		}
@@ -202,20 +253,48 @@ func writeVerified(path string, content []byte) error {
 	return nil
 }
 
+// rename is os.Rename; tests make it fail.
+var rename = os.Rename
+
 // moveInto moves the staged files into target: the whole directory when
-// target does not exist yet, file by file otherwise.
-func moveInto(staging, target string, files []string) error {
+// target does not exist yet, file by file otherwise. Moving file by file, it
+// keeps each file it replaces until all are in place, and when a move fails
+// it undoes the others, so that the target is as it was.
+func moveInto(staging, target string, files []string) (err error) {
 	if _, err := os.Lstat(target); errors.Is(err, fs.ErrNotExist) {
-		return os.Rename(staging, target)
+		return rename(staging, target)
 	}
-	for _, rel := range files {
+	replaced, err := os.MkdirTemp(staging, "replaced-")
+	if err != nil {
+		return err
+	}
+	var undo []func()
+	defer func() {
+		if err != nil {
+			for i := len(undo) - 1; i >= 0; i-- {
+				undo[i]()
+			}
+		}
+	}()
+	for i, rel := range files {
+		src := filepath.Join(staging, filepath.FromSlash(rel))
 		dst := filepath.Join(target, filepath.FromSlash(rel))
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		made, err := mkdirAll(filepath.Dir(dst))
+		undo = append(undo, func() { removeEmpty(made) })
+		if err != nil {
 			return err
 		}
-		if err := os.Rename(filepath.Join(staging, filepath.FromSlash(rel)), dst); err != nil {
+		if _, err := os.Lstat(dst); err == nil {
+			old := filepath.Join(replaced, strconv.Itoa(i))
+			if err := rename(dst, old); err != nil {
+				return err
+			}
+			undo = append(undo, func() { _ = os.Rename(old, dst) })
+		}
+		if err := rename(src, dst); err != nil {
 			return err
 		}
+		undo = append(undo, func() { _ = os.Rename(dst, src) })
 	}
 	return nil
 }

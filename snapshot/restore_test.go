@@ -442,3 +442,53 @@ func commandsOf(res *snapshot.Result) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// deepFile is a file whose path is longer than any directory can hold
+// (PATH_MAX), though each of its parts is short enough: only writing it
+// fails.
+func deepFile() core.SnapshotFile {
+	var parts []string
+	for range 20 {
+		parts = append(parts, strings.Repeat("d", 250))
+	}
+	return core.NewSnapshotFile(strings.Join(parts, "/")+"/requirements.txt", "python", []byte("numpy==2\n"))
+}
+
+// TestFailedRestoreLeavesNoFolderBehind: a restore that fails removes the
+// directories it made (the staging directory, the target and the depot
+// above it), and leaves a target that was there before as it was.
+func TestFailedRestoreLeavesNoFolderBehind(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	snap := sample("5", core.NewSnapshotFile("pyproject.toml", "python", []byte("[project]\n")), deepFile())
+	for _, c := range []struct {
+		depot string
+		opts  snapshot.RestoreOptions
+	}{
+		{filepath.Join(root, "new depot"), snapshot.RestoreOptions{}},
+		{"", snapshot.RestoreOptions{Dir: filepath.Join(root, "new", "deeper", "target")}},
+	} {
+		if _, err := snapshot.Restore(snap, c.depot, c.opts); err == nil {
+			t.Fatal("a path longer than PATH_MAX was restored")
+		}
+		if entries, _ := os.ReadDir(root); len(entries) != 0 {
+			t.Errorf("restore into %q%q failed and left %v behind", c.depot, c.opts.Dir, entries)
+		}
+	}
+
+	// An existing target with a file the restore would replace, and a
+	// directory where the snapshot has a file.
+	target := filepath.Join(root, "existing")
+	writeFiles(t, target, map[string][]byte{"pyproject.toml": []byte("old\n"), "z/inside.txt": []byte("kept\n")})
+	for _, s := range []*core.Snapshot{snap, sample("5", core.NewSnapshotFile("pyproject.toml", "python", []byte("new\n")), core.NewSnapshotFile("z", "", []byte("file\n")))} {
+		if _, err := snapshot.Restore(s, "", snapshot.RestoreOptions{Dir: target, Force: true}); err == nil {
+			t.Fatal("the restore did not fail")
+		}
+		if b, _ := os.ReadFile(filepath.Join(target, "pyproject.toml")); string(b) != "old\n" {
+			t.Errorf("a failed restore replaced pyproject.toml with %q", b)
+		}
+		if entries, _ := os.ReadDir(target); len(entries) != 2 {
+			t.Errorf("a failed restore left %v in the target", entries)
+		}
+	}
+}
