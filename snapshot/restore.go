@@ -202,7 +202,8 @@ func checkTarget(target string, files []string, force bool) error {
 		return err
 	}
 	if len(entries) > 0 && !force {
-		return core.Errorf(core.EConflict, "%s already exists and is not empty; restore elsewhere or force", target)
+		return &core.Error{Code: core.EConflict, Message: fmt.Sprintf("%s already exists and is not empty; restore elsewhere or force", target),
+			Err: &NotEmptyError{Dir: target}}
 	}
 	for _, rel := range files {
 		// Every directory on the way must be a real one inside target.
@@ -378,14 +379,66 @@ func nextSteps(snap *core.Snapshot, res *Result) []Step {
 	return steps
 }
 
+// NotEmptyError is what a CONFLICT from Restore wraps when the target
+// directory is not empty and opts.Force is not set.
+type NotEmptyError struct{ Dir string }
+
+func (e *NotEmptyError) Error() string { return e.Dir + " already exists and is not empty" }
+
+// InheritedError is what a NOT_FOUND from RestoreIteration wraps when the
+// iteration has no snapshot of its own but its parent, or an iteration
+// further up, has one: a child run is not captured unless asked, and ran in
+// its driver's environment.
+type InheritedError struct {
+	Iteration string
+	From      string // the nearest iteration above with a snapshot
+	Driver    bool   // From has no parent
+}
+
+func (e *InheritedError) Error() string {
+	if !e.Driver {
+		return fmt.Sprintf("iteration %s has no snapshot of its own; iteration %s, above it, has one", e.Iteration, e.From)
+	}
+	return fmt.Sprintf("iteration %s has no snapshot of its own; its driver %s has one", e.Iteration, e.From)
+}
+
+// maxAncestors bounds the walk up a chain of parents.
+const maxAncestors = 100
+
 // RestoreIteration reads an iteration's snapshot from a tracker (a local
 // file or a daemon) and restores it locally. An iteration without a captured
-// environment is a NOT_FOUND error saying so.
+// environment is a NOT_FOUND error saying so, and naming the iteration above
+// it that has one (InheritedError).
 func RestoreIteration(ctx context.Context, t core.Tracker, iterationID, depot string, opts RestoreOptions) (*Result, error) {
 	snap, err := t.GetSnapshot(ctx, iterationID)
+	if core.IsNotFound(err) {
+		if from := capturedAncestor(ctx, t, iterationID); from != nil {
+			return nil, &core.Error{Code: core.ENotFound, Message: from.Error(), Err: from}
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
 	snap.IterationID = iterationID
 	return Restore(snap, depot, opts)
+}
+
+// capturedAncestor finds the nearest iteration above iterationID with a
+// snapshot, or nil.
+func capturedAncestor(ctx context.Context, t core.Tracker, iterationID string) *InheritedError {
+	seen := map[string]bool{iterationID: true}
+	it, err := t.GetIteration(ctx, iterationID)
+	for range maxAncestors {
+		if err != nil || it.ParentID == "" || seen[it.ParentID] {
+			return nil
+		}
+		seen[it.ParentID] = true
+		if it, err = t.GetIteration(ctx, it.ParentID); err != nil {
+			return nil
+		}
+		if _, serr := t.GetSnapshot(ctx, it.ID); serr == nil {
+			return &InheritedError{Iteration: iterationID, From: it.ID, Driver: it.ParentID == ""}
+		}
+	}
+	return nil
 }

@@ -90,8 +90,14 @@ func ParseRunFlags(args []string, getenv func(string) string, usage io.Writer) (
 	fs.Usage = func() {
 		fmt.Fprint(usage, "ddd run: track one run of any command as an iteration\n\n"+
 			"Usage: ddd run [--server URL | --db FILE] --project NAME --experiment NAME [flags] -- COMMAND [ARGS...]\n\n"+
-			"The command gets DEARDIARY_URL, DEARDIARY_TOKEN, DEARDIARY_ITERATION_ID and DEARDIARY_EXPERIMENT_ID,\n"+
-			"to log metrics over the REST API. ddd run exits with the command's status; 125 when it fails itself.\n\nFlags:\n")
+			"The command gets these variables, to log to its iteration over the REST API:\n"+
+			"  DEARDIARY_URL                  the daemon's address (with --db, one ddd run serves for the command)\n"+
+			"  DEARDIARY_TOKEN                a bearer token for it, when it needs one\n"+
+			"  DEARDIARY_ITERATION_ID         the iteration of this run\n"+
+			"  DEARDIARY_EXPERIMENT_ID        its experiment\n"+
+			"  DEARDIARY_PROJECT_ID           its project\n"+
+			"  DEARDIARY_PARENT_ITERATION_ID  the iteration again: a ddd run inside the command makes a child of it\n\n"+
+			"ddd run exits with the command's status; 125 when it fails itself.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {

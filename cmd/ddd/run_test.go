@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"io"
 	"strings"
@@ -69,5 +70,28 @@ func TestParseAllTakesFlagsAnywhere(t *testing.T) {
 	}
 	if err := parseAll(fs, nil, 1); err == nil {
 		t.Error("no argument where one is wanted")
+	}
+}
+
+// TestRunHelpListsTheVariables: the command's environment is ddd run's
+// interface; --help names every variable, one a line.
+func TestRunHelpListsTheVariables(t *testing.T) {
+	t.Parallel()
+	var help strings.Builder
+	if _, err := ParseRunFlags([]string{"--help"}, func(string) string { return "" }, &help); !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("--help: %v", err)
+	}
+	lines := strings.Split(help.String(), "\n")
+	for _, name := range []string{"DEARDIARY_URL", "DEARDIARY_TOKEN", "DEARDIARY_ITERATION_ID", "DEARDIARY_EXPERIMENT_ID",
+		"DEARDIARY_PROJECT_ID", "DEARDIARY_PARENT_ITERATION_ID"} {
+		n := 0
+		for _, line := range lines {
+			if f := strings.Fields(line); len(f) > 1 && f[0] == name {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("--help has %d lines that start with %s, want 1:\n%s", n, name, help.String())
+		}
 	}
 }

@@ -142,7 +142,17 @@ func RestoreMain(ctx context.Context, args []string, getenv func(string) string,
 		return fail(core.Errorf(core.ENotFound, "there is no iteration %q", id))
 	}
 	res, err := snapshot.RestoreIteration(ctx, t, id, depot, snapshot.RestoreOptions{Dir: dir, Force: force})
-	if err != nil {
+	var (
+		notEmpty  *snapshot.NotEmptyError
+		inherited *snapshot.InheritedError
+	)
+	switch {
+	case errors.As(err, &notEmpty):
+		return fail(fmt.Errorf("%s already exists and is not empty. Restore elsewhere (--dir DEPOT, or --into DIR), "+
+			"or pass --force to write into it, replacing the files the snapshot holds", notEmpty.Dir))
+	case errors.As(err, &inherited):
+		return fail(fmt.Errorf("%s: ddd restore %s", inherited, inherited.From))
+	case err != nil:
 		return fail(err)
 	}
 	// Most of a result is the snapshot's uploader's text: one line each,

@@ -86,3 +86,38 @@ func TestPrintsNoControlCharacters(t *testing.T) {
 		t.Errorf("the restore went elsewhere: %v", err)
 	}
 }
+
+// TestRestoreSaysWhatToDoInstead: a refusal names the way past it.
+func TestRestoreSaysWhatToDoInstead(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, driver := seedSnapshot(t, &core.Snapshot{Runtime: "python", Files: []core.SnapshotFile{core.NewSnapshotFile("uv.lock", "python", []byte("version = 1\n"))}})
+	s, err := duckdb.Open(db, duckdb.WithBcryptCost(bcrypt.MinCost))
+	if err != nil {
+		t.Fatal(err)
+	}
+	it, _ := s.GetIteration(ctx, driver)
+	child, _ := s.CreateIteration(ctx, core.IterationCreate{ExperimentID: it.ExperimentID, ParentID: driver})
+	grandchild, _ := s.CreateIteration(ctx, core.IterationCreate{ExperimentID: it.ExperimentID, ParentID: child})
+	alone, _ := s.CreateIteration(ctx, core.IterationCreate{ExperimentID: it.ExperimentID})
+	s.Close()
+	dir := t.TempDir()
+
+	if r := ddd(t, dir, nil, "restore", "--db", db, driver); r.code != 0 {
+		t.Fatalf("restore: exit %d\n%s", r.code, r.stderr)
+	}
+	again := ddd(t, dir, nil, "restore", "--db", db, driver)
+	if again.code != 1 || !strings.Contains(again.stderr, "not empty") || !strings.Contains(again.stderr, "--force") {
+		t.Errorf("restoring into a directory that is not empty: exit %d, %q; want it to name --force", again.code, again.stderr)
+	}
+	for _, id := range []string{child, grandchild} {
+		r := ddd(t, dir, nil, "restore", "--db", db, id, "--dir", t.TempDir())
+		want := "iteration " + id + " has no snapshot of its own; its driver " + driver + " has one: ddd restore " + driver
+		if r.code != 1 || !strings.Contains(r.stderr, want) {
+			t.Errorf("restoring a child: exit %d, %q; want %q", r.code, r.stderr, want)
+		}
+	}
+	if r := ddd(t, dir, nil, "restore", "--db", db, alone); r.code != 1 || !strings.Contains(r.stderr, "no captured environment") {
+		t.Errorf("restoring a driver without a snapshot: exit %d, %q", r.code, r.stderr)
+	}
+}
