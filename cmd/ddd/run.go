@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -177,7 +178,7 @@ func (r *RunCommand) run(ctx context.Context) (int, error) {
 		return ps[0].ID, nil
 	}, func() (string, error) { return t.CreateProject(ctx, core.ProjectCreate{Name: r.Project}) })
 	if err != nil {
-		return ExitRunError, fmt.Errorf("project %q: %w", r.Project, err)
+		return ExitRunError, r.explain(ctx, t, fmt.Errorf("project %q: %w", r.Project, err), "create", "")
 	}
 	experimentID, err := findOrCreate(ctx, "experiment", func() (string, error) {
 		es, _, err := t.ListExperiments(ctx, core.ExperimentFilter{ProjectID: projectID, Name: r.Experiment})
@@ -189,10 +190,10 @@ func (r *RunCommand) run(ctx context.Context) (int, error) {
 		return t.CreateExperiment(ctx, core.ExperimentCreate{ProjectID: projectID, Name: r.Experiment, Status: core.ExperimentInProgress})
 	})
 	if err != nil {
-		return ExitRunError, fmt.Errorf("experiment %q: %w", r.Experiment, err)
+		return ExitRunError, r.explain(ctx, t, fmt.Errorf("experiment %q: %w", r.Experiment, err), "create", fmt.Sprintf("to create experiment %q in it", r.Experiment))
 	}
 	if err := r.checkParent(ctx, t, experimentID); err != nil {
-		return ExitRunError, err
+		return ExitRunError, r.explain(ctx, t, err, "read", fmt.Sprintf("to read the parent iteration %s", r.Parent))
 	}
 
 	capture := &noisyCapturer{files: -1, inner: snapshot.Capturer{Dir: dir, Options: snapshot.CommandOptions(r.Command)}}
@@ -210,6 +211,7 @@ func (r *RunCommand) run(ctx context.Context) (int, error) {
 		r.announce(it, capture)
 		if len(r.Params) > 0 || len(r.Tags) > 0 {
 			if _, err := t.LogBatch(ctx, it.ID, core.Batch{Params: r.Params, Tags: r.Tags}); err != nil {
+				err = r.explain(ctx, t, err, "create", "to log parameters and tags")
 				fnErr = fmt.Errorf("could not log the parameters and tags, so the command did not run: %s", core.ErrorMessageOrText(err))
 				return fnErr
 			}
@@ -222,8 +224,8 @@ func (r *RunCommand) run(ctx context.Context) (int, error) {
 		code, fnErr = r.execute(dir, env)
 		return fnErr
 	}, opts...)
-	if iterationID == "" {
-		return ExitRunError, runErr // the iteration could not be created; nothing ran
+	if iterationID == "" { // the iteration could not be created; nothing ran
+		return ExitRunError, r.explain(ctx, t, runErr, "create", fmt.Sprintf("to create the run's iteration in experiment %q", r.Experiment))
 	}
 
 	// Say how it ended, as recorded (the command may have ended the
@@ -259,6 +261,36 @@ func (r *RunCommand) run(ctx context.Context) (int, error) {
 		return code, errors.New(core.ErrorMessageOrText(recordErr))
 	}
 	return code, nil
+}
+
+// explain turns the daemon's refusal of what ddd run was doing into what to
+// change: the credentials to pass, or which permission on which project is
+// missing (needed to do what doing says). Other errors are returned as
+// they are.
+func (r *RunCommand) explain(ctx context.Context, t *connect.Conn, err error, permission, doing string) error {
+	switch core.ErrorCode(err) {
+	case core.ETokenMissing:
+		return core.Errorf(core.ETokenMissing, "%s requires signing in: pass --user NAME and --password PASSWORD, or --token TOKEN "+
+			"(or set DEARDIARY_USER and DEARDIARY_PASSWORD, or DEARDIARY_TOKEN)", t.Source)
+	case core.EAdminRequired: // creating the project, which its list did not show
+		who := r.who(ctx, t)
+		return core.Errorf(core.EAdminRequired, "%s sees no project %q, and only an admin may create one. If it exists, %s needs "+
+			"the read and create permissions on it: ask an admin to grant them, or to create the project", who, r.Project, who)
+	case core.EPermissionRequired:
+		return core.Errorf(core.EPermissionRequired, "%s lacks the %s permission on project %q, needed %s; ask an admin to grant it",
+			r.who(ctx, t), permission, r.Project, doing)
+	}
+	return err
+}
+
+// who names the signed-in user, for messages about permissions.
+func (r *RunCommand) who(ctx context.Context, t *connect.Conn) string {
+	if t.Client != nil {
+		if u, err := t.Client.Me(ctx); err == nil {
+			return "user " + strconv.Quote(u.Username)
+		}
+	}
+	return "you"
 }
 
 // findOrCreate looks an entity up by name and creates it when missing; a
