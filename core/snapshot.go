@@ -161,12 +161,19 @@ func SHA256Hex(b []byte) string {
 // name.
 const MaxSnapshotNameBytes = 255
 
+// MaxSnapshotPathBytes is the longest snapshot file path, in bytes. A
+// path's length limit counts the directory restored into too (4,096 bytes
+// on Linux); a quarter of it leaves room for any reasonable one, and far
+// more than lock files need.
+const MaxSnapshotPathBytes = 1024
+
 // CheckSnapshotPath fails with EInvalid unless p is a clean, relative,
 // slash-separated path that stays inside the directory it is relative to: no
 // leading "/", no "..", no empty or "." parts, no backslashes or NULs. It also
 // refuses any part a file system could read as .git (see isGitName): a
 // restored repository's config can name commands that git then runs; parts
-// over MaxSnapshotNameBytes, which no file system writes; and control
+// over MaxSnapshotNameBytes, which no file system writes, and paths over
+// MaxSnapshotPathBytes; and control
 // characters (newlines, escapes, C1), which break the lines and terminals a
 // path is printed to.
 func CheckSnapshotPath(p string) error {
@@ -176,6 +183,9 @@ func CheckSnapshotPath(p string) error {
 	}
 	if bad || (len(p) >= 2 && p[1] == ':') {
 		return Invalid("snapshot file path %q is not a clean relative path inside the project", p)
+	}
+	if len(p) > MaxSnapshotPathBytes {
+		return Invalid("snapshot file path %.60q... is %d bytes; a restore writes paths of at most %d", p, len(p), MaxSnapshotPathBytes)
 	}
 	if strings.IndexFunc(p, unicode.IsControl) >= 0 {
 		return Invalid("snapshot file path %q holds a control character", p)

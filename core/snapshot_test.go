@@ -49,17 +49,19 @@ func TestCheckCommit(t *testing.T) {
 }
 
 // TestCheckSnapshotPathRefusesNamesNoRestoreCanWrite: a part over 255 bytes
-// is too long for any common file system, and control characters, newlines
+// is too long for any common file system, a path over 1,024 bytes leaves no
+// room for the directory restored into, and control characters, newlines
 // first, make names that break lines and terminals.
 func TestCheckSnapshotPathRefusesNamesNoRestoreCanWrite(t *testing.T) {
 	t.Parallel()
 	for _, p := range []string{"a\nb", "requirements.txt\n", "a\rb", "a\tb", "x\x1b[2J.txt", "a/\x7f", "a\u0085b", "a\u009bb",
-		"dir/" + strings.Repeat("x", 256), strings.Repeat("é", 128) + "/go.mod"} {
+		"dir/" + strings.Repeat("x", 256), strings.Repeat("é", 128) + "/go.mod", strings.Repeat("d/", 510) + "go.mod"} {
 		if err := CheckSnapshotPath(p); ErrorCode(err) != EInvalid {
 			t.Errorf("CheckSnapshotPath(%q) = %v, want EInvalid", p, err)
 		}
 	}
-	for _, p := range []string{"dir/" + strings.Repeat("x", 255), strings.Repeat("é", 127) + "/go.mod", "a b/c d.txt", "ünïcode/✓.toml"} {
+	for _, p := range []string{"dir/" + strings.Repeat("x", 255), strings.Repeat("é", 127) + "/go.mod", "a b/c d.txt", "ünïcode/✓.toml",
+		strings.Repeat("d/", 509) + "go.mod"} {
 		if err := CheckSnapshotPath(p); err != nil {
 			t.Errorf("CheckSnapshotPath(%q) = %v, want nil", p, err)
 		}

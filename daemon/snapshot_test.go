@@ -1,11 +1,18 @@
 package daemon_test
 
 import (
+	"bytes"
+	"context"
 	"encoding/base64"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/deardiary/deardiary-go/core"
+	"github.com/deardiary/deardiary-go/daemon"
+	"github.com/deardiary/deardiary-go/snapshot"
 )
 
 // fileJSON is one file of a snapshot upload, as the wire has it.
@@ -76,4 +83,68 @@ func TestUpstreamSnapshotRouteChecksTheCommit(t *testing.T) {
 	for _, sha := range []string{"", strings.Repeat("b", 40)} {
 		s.API.Expect(s.API.Do("POST", "/iteration/"+it+"/snapshot", env(sha)), 200, "")
 	}
+}
+
+// FuzzSnapshotUpload uploads snapshots of two files at arbitrary paths,
+// with an arbitrary commit and, when wrong is set, a wrong sha256. An upload
+// is refused with 422 exactly when core.CheckSnapshot refuses it, and one
+// that is stored restores, byte for byte.
+func FuzzSnapshotUpload(f *testing.F) {
+	for _, seed := range []struct {
+		first, second, commit string
+		wrong                 bool
+	}{
+		{"go.mod", "sub/go.sum", strings.Repeat("ab", 20), false}, {"uv.lock", "pyproject.toml", "", true},
+		{".git/config", "x", "", false}, {"a", "a/b", "", false}, {"a\nb", "c", "", false}, {"ok", "ok2", "deadbeef; touch x #", false},
+		{strings.Repeat("n", 256), "m", "", false}, {strings.Repeat("d/", 600) + "x", "y", "", false}, {"é/ü.toml", "GIT~1/x", "", false},
+	} {
+		f.Add(seed.first, seed.second, seed.commit, []byte("content\r\n"), seed.wrong)
+	}
+	s := startServer(f, nil)
+	api := s.API
+	_, _, it := api.Seed()
+	f.Fuzz(func(t *testing.T, first, second, commit string, content []byte, wrong bool) {
+		if !utf8.ValidString(first + second + commit) {
+			return // JSON carries text; encoding/json would change these
+		}
+		api := api
+		api.T = t
+		files := []map[string]any{fileJSON(first, append([]byte{1}, content...)), fileJSON(second, append([]byte{2}, content...))}
+		if wrong {
+			files[1]["sha256"] = core.SHA256Hex(content)
+		}
+		body := snapshotBody(commit, files...)
+		want := core.CheckSnapshot(snapshotOf(body))
+		a := api.Do("PUT", "/snapshot/iteration/"+it, body)
+		switch {
+		case a.Status == 422 && want != nil:
+			return
+		case a.Status != 200 || want != nil:
+			t.Fatalf("upload of %q, %q, commit %q: %d %s; core.CheckSnapshot says %v", first, second, commit, a.Status, a.Body, want)
+		}
+		c, err := daemon.Connect(context.Background(), s.URL, daemon.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := snapshot.RestoreIteration(context.Background(), c, it, t.TempDir(), snapshot.RestoreOptions{})
+		if err != nil {
+			t.Fatalf("stored %q and %q, but the restore fails: %v", first, second, err)
+		}
+		for i, p := range []string{first, second} {
+			if got, err := os.ReadFile(filepath.Join(res.Dir, filepath.FromSlash(p))); err != nil || !bytes.Equal(got, append([]byte{byte(i + 1)}, content...)) {
+				t.Fatalf("%q restored as %q, %v", p, got, err)
+			}
+		}
+	})
+}
+
+// snapshotOf reads an upload body as the daemon does.
+func snapshotOf(body map[string]any) *core.Snapshot {
+	var snap core.Snapshot
+	snap.Git.Commit = body["git"].(map[string]any)["commit"].(string)
+	for _, f := range body["files"].([]map[string]any) {
+		content, _ := base64.StdEncoding.DecodeString(f["content"].(string))
+		snap.Files = append(snap.Files, core.SnapshotFile{Path: f["path"].(string), Size: int64(f["size_bytes"].(int)), SHA256: f["sha256"].(string), Content: content})
+	}
+	return &snap
 }

@@ -443,13 +443,23 @@ func commandsOf(res *snapshot.Result) string {
 	return strings.Join(lines, "\n")
 }
 
-// deepFile is a file whose path is longer than any directory can hold
-// (PATH_MAX), though each of its parts is short enough: only writing it
-// fails.
+// longDir is a directory path of about 3,300 bytes under root: any file
+// path a snapshot may hold (up to 1,024 bytes) is restorable, but one of
+// 900 bytes no longer fits under it with a staging directory in between
+// (Linux's PATH_MAX is 4,096), so only writing it fails.
+func longDir(root string) string {
+	parts := []string{root, "new"}
+	for range 13 {
+		parts = append(parts, strings.Repeat("d", 250))
+	}
+	return filepath.Join(parts...)
+}
+
+// deepFile is a file of 900 bytes of path.
 func deepFile() core.SnapshotFile {
 	var parts []string
-	for range 20 {
-		parts = append(parts, strings.Repeat("d", 250))
+	for range 4 {
+		parts = append(parts, strings.Repeat("f", 220))
 	}
 	return core.NewSnapshotFile(strings.Join(parts, "/")+"/requirements.txt", "python", []byte("numpy==2\n"))
 }
@@ -465,20 +475,20 @@ func TestFailedRestoreLeavesNoFolderBehind(t *testing.T) {
 		depot string
 		opts  snapshot.RestoreOptions
 	}{
-		{filepath.Join(root, "new depot"), snapshot.RestoreOptions{}},
-		{"", snapshot.RestoreOptions{Dir: filepath.Join(root, "new", "deeper", "target")}},
+		{longDir(root), snapshot.RestoreOptions{}},
+		{"", snapshot.RestoreOptions{Dir: filepath.Join(longDir(root), "deeper", "target")}},
 	} {
 		if _, err := snapshot.Restore(snap, c.depot, c.opts); err == nil {
-			t.Fatal("a path longer than PATH_MAX was restored")
+			t.Fatal("a path past PATH_MAX was restored")
 		}
 		if entries, _ := os.ReadDir(root); len(entries) != 0 {
-			t.Errorf("restore into %q%q failed and left %v behind", c.depot, c.opts.Dir, entries)
+			t.Errorf("restore into %.80s%.80s... failed and left %v behind", c.depot, c.opts.Dir, entries)
 		}
 	}
 
-	// An existing target with a file the restore would replace, and a
+	// An existing target with a file the restore would replace, and then a
 	// directory where the snapshot has a file.
-	target := filepath.Join(root, "existing")
+	target := filepath.Join(longDir(t.TempDir()), "existing")
 	writeFiles(t, target, map[string][]byte{"pyproject.toml": []byte("old\n"), "z/inside.txt": []byte("kept\n")})
 	for _, s := range []*core.Snapshot{snap, sample("5", core.NewSnapshotFile("pyproject.toml", "python", []byte("new\n")), core.NewSnapshotFile("z", "", []byte("file\n")))} {
 		if _, err := snapshot.Restore(s, "", snapshot.RestoreOptions{Dir: target, Force: true}); err == nil {
