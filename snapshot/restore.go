@@ -144,10 +144,13 @@ func mkdirAll(dir string) ([]string, error) {
 	}
 	var made []string
 	for i := len(missing) - 1; i >= 0; i-- {
-		if err := os.Mkdir(missing[i], 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+		switch err := os.Mkdir(missing[i], 0o755); {
+		case errors.Is(err, fs.ErrExist): // made meanwhile by another process
+		case err != nil:
 			return made, err
+		default:
+			made = append(made, missing[i])
 		}
-		made = append(made, missing[i])
 	}
 	return made, nil
 }
