@@ -94,7 +94,7 @@ func Restore(snap *core.Snapshot, depot string, opts RestoreOptions) (res *Resul
 		target = filepath.Join(depot, "iteration_"+snap.IterationID)
 		res.Dir = target
 	}
-	if res.Patch = ""; files[PatchName] != nil {
+	if _, dirty := files[PatchName]; dirty {
 		res.Patch = filepath.Join(target, PatchName)
 	}
 	if err := checkTarget(target, res.Files, opts.Force); err != nil {
