@@ -8,6 +8,7 @@ import (
 	"path"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -155,9 +156,26 @@ func SHA256Hex(b []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// MaxSnapshotNameBytes is the longest part of a snapshot file path, in
+// bytes: the most ext4, XFS, APFS and NTFS (in UTF-16 units) allow in one
+// name.
+const MaxSnapshotNameBytes = 255
+
+// MaxSnapshotPathBytes is the longest snapshot file path, in bytes. A
+// path's length limit counts the directory restored into too (4,096 bytes
+// on Linux); a quarter of it leaves room for any reasonable one, and far
+// more than lock files need.
+const MaxSnapshotPathBytes = 1024
+
 // CheckSnapshotPath fails with EInvalid unless p is a clean, relative,
 // slash-separated path that stays inside the directory it is relative to: no
-// leading "/", no "..", no empty or "." parts, no backslashes or NULs.
+// leading "/", no "..", no empty or "." parts, no backslashes or NULs. It also
+// refuses any part a file system could read as .git (see isGitName): a
+// restored repository's config can name commands that git then runs; parts
+// over MaxSnapshotNameBytes, which no file system writes, and paths over
+// MaxSnapshotPathBytes; and control
+// characters (newlines, escapes, C1), which break the lines and terminals a
+// path is printed to.
 func CheckSnapshotPath(p string) error {
 	bad := p == "" || !utf8.ValidString(p) || strings.HasPrefix(p, "/") || strings.ContainsAny(p, "\\\x00") || path.Clean(p) != p
 	for part := range strings.SplitSeq(p, "/") {
@@ -165,6 +183,112 @@ func CheckSnapshotPath(p string) error {
 	}
 	if bad || (len(p) >= 2 && p[1] == ':') {
 		return Invalid("snapshot file path %q is not a clean relative path inside the project", p)
+	}
+	if len(p) > MaxSnapshotPathBytes {
+		return Invalid("snapshot file path %.60q... is %d bytes; a restore writes paths of at most %d", p, len(p), MaxSnapshotPathBytes)
+	}
+	if strings.IndexFunc(p, unicode.IsControl) >= 0 {
+		return Invalid("snapshot file path %q holds a control character", p)
+	}
+	for part := range strings.SplitSeq(p, "/") {
+		if isGitName(part) {
+			return Invalid("snapshot file path %q is inside a .git directory; a snapshot holds no repository", p)
+		}
+		if len(part) > MaxSnapshotNameBytes {
+			return Invalid("snapshot file path %q has a part of %d bytes; file systems allow %d bytes", p, len(part), MaxSnapshotNameBytes)
+		}
+	}
+	return nil
+}
+
+// isGitName reports whether a path part names a repository directory on
+// some file system, as git's own verify_path sees it: .git in any case;
+// followed by dots and spaces, or by an NTFS stream (":..."), which Windows
+// drops; its NTFS short name git~1; and with the code points HFS+ ignores
+// (zero-width joiners, direction marks, byte-order mark) anywhere in it.
+func isGitName(part string) bool {
+	part = strings.Map(func(r rune) rune {
+		if hfsIgnored(r) {
+			return -1
+		}
+		return r
+	}, part)
+	lower := strings.ToLower(part)
+	for _, name := range []string{".git", "git~1"} {
+		rest, ok := strings.CutPrefix(lower, name)
+		if ok && (strings.HasPrefix(rest, ":") || strings.Trim(rest, ". ") == "") {
+			return true
+		}
+	}
+	return false
+}
+
+// hfsIgnored reports the code points HFS+ leaves out when it compares names.
+func hfsIgnored(r rune) bool {
+	return r >= 0x200c && r <= 0x200f || r >= 0x202a && r <= 0x202e || r >= 0x206a && r <= 0x206f || r == 0xfeff
+}
+
+// CheckCommit fails with EInvalid unless c is empty (no repository) or a
+// commit id of 7 to 64 hex digits (SHA-1 or SHA-256, whole or abbreviated).
+// A restore prints `git checkout COMMIT`: anything else there would be text
+// the uploader chose, pasted into a shell.
+func CheckCommit(c string) error {
+	if c == "" {
+		return nil
+	}
+	hex := len(c) >= 7 && len(c) <= 64 && strings.IndexFunc(c, func(r rune) bool {
+		return !(r >= '0' && r <= '9' || r >= 'a' && r <= 'f' || r >= 'A' && r <= 'F')
+	}) < 0
+	if !hex {
+		return Invalid("git commit %q is not a commit id: it must be 7 to 64 hex digits, or empty without a repository", c)
+	}
+	return nil
+}
+
+// CheckSnapshot fails with EInvalid when a snapshot could not be restored
+// safely and as captured: its commit (CheckCommit) or its files
+// (CheckSnapshotFiles). A Tracker's SaveSnapshot refuses what it refuses,
+// and the daemon checks uploads with it before they reach the store.
+func CheckSnapshot(s *Snapshot) error {
+	if s == nil {
+		return Invalid("no snapshot given")
+	}
+	if err := CheckCommit(s.Git.Commit); err != nil {
+		return err
+	}
+	return CheckSnapshotFiles(s.Files)
+}
+
+// CheckSnapshotFiles fails with EInvalid unless a restore can write every
+// file back as captured: each path passes CheckSnapshotPath, none is listed
+// twice or lies under another (a path cannot be a file and a directory), and
+// the content of each file not skipped has its recorded size and sha256.
+func CheckSnapshotFiles(files []SnapshotFile) error {
+	paths := make(map[string]bool, len(files))
+	for _, f := range files {
+		if err := CheckSnapshotPath(f.Path); err != nil {
+			return err
+		}
+		if paths[f.Path] {
+			return Invalid("snapshot lists %q twice", f.Path)
+		}
+		paths[f.Path] = true
+		if f.Skipped != "" {
+			continue
+		}
+		if int64(len(f.Content)) != f.Size {
+			return Invalid("snapshot file %q: size %d does not match its %d bytes", f.Path, f.Size, len(f.Content))
+		}
+		if SHA256Hex(f.Content) != f.SHA256 {
+			return Invalid("snapshot file %q does not match its recorded sha256 (%q); the content is not what was captured", f.Path, f.SHA256)
+		}
+	}
+	for _, f := range files {
+		for dir := path.Dir(f.Path); dir != "."; dir = path.Dir(dir) {
+			if paths[dir] {
+				return Invalid("snapshot lists %q and %q, under it; a path cannot be both a file and a directory", dir, f.Path)
+			}
+		}
 	}
 	return nil
 }

@@ -139,6 +139,9 @@ func (s *Server) setEnvironment(w http.ResponseWriter, r *http.Request) error {
 	if in.JuliaVersion == nil || in.GitSHA == nil || in.GitDirty == nil || in.Entrypoint == nil || in.ProjectTOML == nil || in.ManifestTOML == nil {
 		return core.Invalid("julia_version, git_sha, git_dirty, entrypoint, project_toml and manifest_toml are required")
 	}
+	if err := core.CheckCommit(*in.GitSHA); err != nil {
+		return err
+	}
 	if err := s.t.SetIterationEnvironment(r.Context(), pathVar(r, "id"), core.EnvironmentSnapshot{JuliaVersion: *in.JuliaVersion,
 		GitSHA: *in.GitSHA, GitDirty: *in.GitDirty, Entrypoint: *in.Entrypoint, ProjectTOML: *in.ProjectTOML, ManifestTOML: *in.ManifestTOML}); err != nil {
 		return err
@@ -221,7 +224,11 @@ func (s *Server) saveSnapshot(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeSnapshot(w, r, &in, s.cfg.MaxSnapshotBytes); err != nil {
 		return err
 	}
-	if err := s.t.SaveSnapshot(r.Context(), pathVar(r, "id"), in.core()); err != nil {
+	snap := in.core()
+	if err := core.CheckSnapshot(snap); err != nil {
+		return err
+	}
+	if err := s.t.SaveSnapshot(r.Context(), pathVar(r, "id"), snap); err != nil {
 		return err
 	}
 	return updated(w)

@@ -82,10 +82,8 @@ var byProgram = map[string]string{
 // and the runtime follows the program, or the first argument with a known
 // extension.
 func CommandOptions(argv []string) Options {
-	quoted := make([]string, len(argv))
 	runtime := ""
-	for i, arg := range argv {
-		quoted[i] = quote(arg)
+	for _, arg := range argv {
 		if runtime == "" {
 			runtime = byExtension[strings.ToLower(filepath.Ext(arg))]
 		}
@@ -96,5 +94,5 @@ func CommandOptions(argv []string) Options {
 			runtime = r
 		}
 	}
-	return Options{Entrypoint: strings.Join(quoted, " "), Runtime: runtime}
+	return Options{Entrypoint: argvLine(argv), Runtime: runtime}
 }

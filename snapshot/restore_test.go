@@ -305,3 +305,200 @@ func TestRestoreIntoAChosenDirectory(t *testing.T) {
 		t.Fatalf("staging left behind: %v", entries)
 	}
 }
+
+// plantedRepository is a snapshot whose files make a git repository with a
+// command in its config: git status there would run it.
+func plantedRepository(gitDir, marker string) *core.Snapshot {
+	return sample("9",
+		core.NewSnapshotFile("requirements.txt", "python", []byte("numpy==2\n")),
+		core.NewSnapshotFile(gitDir+"/config", "", []byte("[core]\n\trepositoryformatversion = 0\n\tfsmonitor = \"touch "+marker+"; false\"\n")),
+		core.NewSnapshotFile(gitDir+"/HEAD", "", []byte("ref: refs/heads/main\n")),
+		core.NewSnapshotFile(gitDir+"/objects/info/packs", "", nil),
+		core.NewSnapshotFile(gitDir+"/refs/heads/.keep", "", nil),
+	)
+}
+
+// TestRestoreRefusesGitDirectories: a snapshot stored before uploads were
+// checked may hold a .git directory. Restore refuses it, into a fresh
+// directory and over a clone with Force, so git never runs its commands and
+// the clone keeps its own config.
+func TestRestoreRefusesGitDirectories(t *testing.T) {
+	t.Parallel()
+	for _, gitDir := range []string{".git", ".GIT", "sub/.git"} {
+		marker := filepath.Join(t.TempDir(), "ran")
+		depot := t.TempDir()
+		res, err := snapshot.Restore(plantedRepository(gitDir, marker), depot, snapshot.RestoreOptions{})
+		if res != nil {
+			exec.Command("git", "-C", filepath.Join(res.Dir, filepath.Dir(gitDir)), "status").Run()
+		}
+		if _, statErr := os.Stat(marker); statErr == nil {
+			t.Fatalf("%s: git status in the restored directory ran the snapshot's command", gitDir)
+		}
+		if core.ErrorCode(err) != core.EInvalid || !strings.Contains(err.Error(), ".git") {
+			t.Errorf("%s: restore = %v, want EInvalid naming .git", gitDir, err)
+		}
+		if entries, _ := os.ReadDir(depot); len(entries) != 0 {
+			t.Errorf("%s: restore wrote %v", gitDir, entries)
+		}
+	}
+
+	clone := t.TempDir()
+	run(t, clone, "git", "init", "-q")
+	config, _ := os.ReadFile(filepath.Join(clone, ".git", "config"))
+	marker := filepath.Join(t.TempDir(), "ran")
+	_, err := snapshot.Restore(plantedRepository(".git", marker), "", snapshot.RestoreOptions{Dir: clone, Force: true})
+	if core.ErrorCode(err) != core.EInvalid {
+		t.Errorf("restore over a clone: %v, want EInvalid", err)
+	}
+	if after, _ := os.ReadFile(filepath.Join(clone, ".git", "config")); !bytes.Equal(after, config) {
+		t.Errorf("the clone's .git/config was overwritten:\n%s", after)
+	}
+	exec.Command("git", "-C", clone, "status").Run()
+	if _, err := os.Stat(marker); err == nil {
+		t.Fatal("git status in the clone ran the snapshot's command")
+	}
+}
+
+// fakeTools makes a directory of stand-ins for the programs next steps run:
+// each appends its name and arguments, one per line, to log.
+func fakeTools(t *testing.T, log string) string {
+	t.Helper()
+	bin := t.TempDir()
+	script := "#!/bin/sh\n{ printf '%s\\n' \"${0##*/}\"; for a in \"$@\"; do printf '[%s]\\n' \"$a\"; done; } >> '" + log + "'\n"
+	for _, name := range []string{"git", "julia", "uv", "pip", "conda", "go", "cargo", "npm", "python", "poetry", "pipenv", "yarn", "pnpm"} {
+		if err := os.WriteFile(filepath.Join(bin, name), []byte(script), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return bin
+}
+
+// TestNextStepsAreShellSafe: what a snapshot records is the uploader's text.
+// Pasted into a shell, every printed step runs only the program it names,
+// with the arguments the restore meant, whatever the commit, file names,
+// directory and entrypoint hold.
+func TestNextStepsAreShellSafe(t *testing.T) {
+	t.Parallel()
+	work := t.TempDir()
+	marker := filepath.Join(work, "pwned")
+	log := filepath.Join(work, "log")
+	bin := fakeTools(t, log)
+	inject := "; touch " + marker + " #"
+	npmLast := []string{"npm", "[ci]"} // the entrypoint is shown, not run
+	// A file name's command would run in work, where the steps run.
+	for _, c := range []struct {
+		name, commit, entrypoint string
+		want                     []string // the last lines the fake tools log
+	}{
+		{"a command for a commit", "deadbeef" + inject, "python train.py", []string{"python", "[train.py]"}},
+		{"arguments with spaces", strings.Repeat("a", 40), `python 'my file.py' --lr=0.1 "it's"`, []string{"python", "[my file.py]", "[--lr=0.1]", "[it's]"}},
+		{"a command after the entrypoint", "", "python train.py" + inject, npmLast},
+		{"a substitution in the entrypoint", "", `python "$(touch ` + marker + `)"`, npmLast},
+		{"backquotes in the entrypoint", "", "python `touch " + marker + "`", npmLast},
+		{"a newline in the entrypoint", "", "python train.py\ntouch " + marker, npmLast},
+		{"a redirection in the entrypoint", "", "python train.py > " + marker, npmLast},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			os.Remove(log)
+			dir := filepath.Join(t.TempDir(), "it's $(touch "+marker+") dir")
+			snap := sample("1", core.NewSnapshotFile("requirements; touch pwned #.txt", "python", []byte("numpy==2\n")),
+				core.NewSnapshotFile("Project.toml", "julia", []byte("[deps]\n")),
+				core.NewSnapshotFile("environment.yml", "python", nil), core.NewSnapshotFile("go.mod", "go", nil),
+				core.NewSnapshotFile("Cargo.lock", "rust", nil), core.NewSnapshotFile("package-lock.json", "node", nil))
+			snap.Git = core.GitState{Commit: c.commit, Dirty: true, Diff: []byte("diff\n"), Remote: "https://x/$(touch " + marker + ")"}
+			snap.Entrypoint = c.entrypoint
+			res, err := snapshot.Restore(snap, "", snapshot.RestoreOptions{Dir: dir})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, step := range res.Next {
+				if strings.ContainsAny(step.Command, "\n\r") {
+					t.Errorf("step %q spans lines", step.Command)
+				}
+				cmd := exec.Command("sh", "-c", step.Command)
+				cmd.Dir, cmd.Env = work, append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"))
+				cmd.Run()
+			}
+			if _, err := os.Stat(marker); err == nil {
+				os.Remove(marker)
+				t.Fatalf("a printed step ran the snapshot's command:\n%s", commandsOf(res))
+			}
+			b, _ := os.ReadFile(log)
+			got := strings.Split(strings.TrimSpace(string(b)), "\n")
+			if want := strings.Join(c.want, "\n"); !strings.HasSuffix(strings.Join(got, "\n"), want) {
+				t.Errorf("the steps ran:\n%s\nwant them to end with:\n%s\nsteps:\n%s", b, want, commandsOf(res))
+			}
+			if !strings.Contains(string(b), "pip\n[install]\n[-r]\n["+filepath.Join(dir, "requirements; touch pwned #.txt")+"]\n") {
+				t.Errorf("pip was not given the restored requirements file:\n%s", b)
+			}
+		})
+	}
+}
+
+func commandsOf(res *snapshot.Result) string {
+	var lines []string
+	for _, s := range res.Next {
+		lines = append(lines, s.Command)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// longDir is a directory path of about 3,300 bytes under root: any file
+// path a snapshot may hold (up to 1,024 bytes) is restorable, but one of
+// 900 bytes no longer fits under it with a staging directory in between
+// (Linux's PATH_MAX is 4,096), so only writing it fails.
+func longDir(root string) string {
+	parts := []string{root, "new"}
+	for range 13 {
+		parts = append(parts, strings.Repeat("d", 250))
+	}
+	return filepath.Join(parts...)
+}
+
+// deepFile is a file of 900 bytes of path.
+func deepFile() core.SnapshotFile {
+	var parts []string
+	for range 4 {
+		parts = append(parts, strings.Repeat("f", 220))
+	}
+	return core.NewSnapshotFile(strings.Join(parts, "/")+"/requirements.txt", "python", []byte("numpy==2\n"))
+}
+
+// TestFailedRestoreLeavesNoFolderBehind: a restore that fails removes the
+// directories it made (the staging directory, the target and the depot
+// above it), and leaves a target that was there before as it was.
+func TestFailedRestoreLeavesNoFolderBehind(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	snap := sample("5", core.NewSnapshotFile("pyproject.toml", "python", []byte("[project]\n")), deepFile())
+	for _, c := range []struct {
+		depot string
+		opts  snapshot.RestoreOptions
+	}{
+		{longDir(root), snapshot.RestoreOptions{}},
+		{"", snapshot.RestoreOptions{Dir: filepath.Join(longDir(root), "deeper", "target")}},
+	} {
+		if _, err := snapshot.Restore(snap, c.depot, c.opts); err == nil {
+			t.Fatal("a path past PATH_MAX was restored")
+		}
+		if entries, _ := os.ReadDir(root); len(entries) != 0 {
+			t.Errorf("restore into %.80s%.80s... failed and left %v behind", c.depot, c.opts.Dir, entries)
+		}
+	}
+
+	// An existing target with a file the restore would replace, and then a
+	// directory where the snapshot has a file.
+	target := filepath.Join(longDir(t.TempDir()), "existing")
+	writeFiles(t, target, map[string][]byte{"pyproject.toml": []byte("old\n"), "z/inside.txt": []byte("kept\n")})
+	for _, s := range []*core.Snapshot{snap, sample("5", core.NewSnapshotFile("pyproject.toml", "python", []byte("new\n")), core.NewSnapshotFile("z", "", []byte("file\n")))} {
+		if _, err := snapshot.Restore(s, "", snapshot.RestoreOptions{Dir: target, Force: true}); err == nil {
+			t.Fatal("the restore did not fail")
+		}
+		if b, _ := os.ReadFile(filepath.Join(target, "pyproject.toml")); string(b) != "old\n" {
+			t.Errorf("a failed restore replaced pyproject.toml with %q", b)
+		}
+		if entries, _ := os.ReadDir(target); len(entries) != 2 {
+			t.Errorf("a failed restore left %v in the target", entries)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -17,6 +18,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/deardiary/deardiary-go/cmd/internal/connect"
+	"github.com/deardiary/deardiary-go/cmd/internal/termtext"
 	"github.com/deardiary/deardiary-go/core"
 	"github.com/deardiary/deardiary-go/core/duckdb"
 	"github.com/deardiary/deardiary-go/daemon"
@@ -64,7 +66,7 @@ type RunCommand struct {
 func ParseRunFlags(args []string, getenv func(string) string, usage io.Writer) (*RunCommand, error) {
 	r := &RunCommand{Grace: 10 * time.Second, EndRetry: 2 * time.Minute}
 	fs := flag.NewFlagSet("ddd run", flag.ContinueOnError)
-	fs.SetOutput(usage)
+	fs.SetOutput(termtext.NewWriter(usage))
 	r.Conn.Register(fs, getenv)
 	fs.StringVar(&r.Project, "project", "", "project name, created if new (required)")
 	fs.StringVar(&r.Experiment, "experiment", "", "experiment name, created if new (required)")
@@ -89,12 +91,21 @@ func ParseRunFlags(args []string, getenv func(string) string, usage io.Writer) (
 	fs.Usage = func() {
 		fmt.Fprint(usage, "ddd run: track one run of any command as an iteration\n\n"+
 			"Usage: ddd run [--server URL | --db FILE] --project NAME --experiment NAME [flags] -- COMMAND [ARGS...]\n\n"+
-			"The command gets DEARDIARY_URL, DEARDIARY_TOKEN, DEARDIARY_ITERATION_ID and DEARDIARY_EXPERIMENT_ID,\n"+
-			"to log metrics over the REST API. ddd run exits with the command's status; 125 when it fails itself.\n\nFlags:\n")
+			"The command gets these variables, to log to its iteration over the REST API:\n"+
+			"  DEARDIARY_URL                  the daemon's address (with --db, one ddd run serves for the command)\n"+
+			"  DEARDIARY_TOKEN                a bearer token for it, when it needs one\n"+
+			"  DEARDIARY_ITERATION_ID         the iteration of this run\n"+
+			"  DEARDIARY_EXPERIMENT_ID        its experiment\n"+
+			"  DEARDIARY_PROJECT_ID           its project\n"+
+			"  DEARDIARY_PARENT_ITERATION_ID  the iteration again: a ddd run inside the command makes a child of it\n\n"+
+			"ddd run exits with the command's status; 125 when it fails itself.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return nil, err
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, err
+		}
+		return nil, errors.New(termtext.Text(err.Error()))
 	}
 	r.Command = fs.Args()
 	switch {
@@ -120,9 +131,16 @@ func ParseRunFlags(args []string, getenv func(string) string, usage io.Writer) (
 func (r *RunCommand) Run(ctx context.Context) int {
 	code, err := r.run(ctx)
 	if err != nil {
-		fmt.Fprintln(r.Stderr, "ddd run:", core.ErrorMessageOrText(err))
+		r.say("ddd run: %s", core.ErrorMessageOrText(err))
 	}
 	return code
+}
+
+// say prints a line of ddd run's own to stderr, which the command shares.
+// Names, ids and messages come from the command line, the daemon and the
+// command: control characters and escape sequences are taken out.
+func (r *RunCommand) say(format string, args ...any) {
+	fmt.Fprintln(r.Stderr, termtext.Text(fmt.Sprintf(format, args...)))
 }
 
 func (r *RunCommand) run(ctx context.Context) (int, error) {
@@ -160,7 +178,7 @@ func (r *RunCommand) run(ctx context.Context) (int, error) {
 		return ps[0].ID, nil
 	}, func() (string, error) { return t.CreateProject(ctx, core.ProjectCreate{Name: r.Project}) })
 	if err != nil {
-		return ExitRunError, fmt.Errorf("project %q: %w", r.Project, err)
+		return ExitRunError, r.explain(ctx, t, fmt.Errorf("project %q: %w", r.Project, err), "create", "")
 	}
 	experimentID, err := findOrCreate(ctx, "experiment", func() (string, error) {
 		es, _, err := t.ListExperiments(ctx, core.ExperimentFilter{ProjectID: projectID, Name: r.Experiment})
@@ -172,10 +190,10 @@ func (r *RunCommand) run(ctx context.Context) (int, error) {
 		return t.CreateExperiment(ctx, core.ExperimentCreate{ProjectID: projectID, Name: r.Experiment, Status: core.ExperimentInProgress})
 	})
 	if err != nil {
-		return ExitRunError, fmt.Errorf("experiment %q: %w", r.Experiment, err)
+		return ExitRunError, r.explain(ctx, t, fmt.Errorf("experiment %q: %w", r.Experiment, err), "create", fmt.Sprintf("to create experiment %q in it", r.Experiment))
 	}
 	if err := r.checkParent(ctx, t, experimentID); err != nil {
-		return ExitRunError, err
+		return ExitRunError, r.explain(ctx, t, err, "read", fmt.Sprintf("to read the parent iteration %s", r.Parent))
 	}
 
 	capture := &noisyCapturer{files: -1, inner: snapshot.Capturer{Dir: dir, Options: snapshot.CommandOptions(r.Command)}}
@@ -193,6 +211,7 @@ func (r *RunCommand) run(ctx context.Context) (int, error) {
 		r.announce(it, capture)
 		if len(r.Params) > 0 || len(r.Tags) > 0 {
 			if _, err := t.LogBatch(ctx, it.ID, core.Batch{Params: r.Params, Tags: r.Tags}); err != nil {
+				err = r.explain(ctx, t, err, "create", "to log parameters and tags")
 				fnErr = fmt.Errorf("could not log the parameters and tags, so the command did not run: %s", core.ErrorMessageOrText(err))
 				return fnErr
 			}
@@ -205,8 +224,8 @@ func (r *RunCommand) run(ctx context.Context) (int, error) {
 		code, fnErr = r.execute(dir, env)
 		return fnErr
 	}, opts...)
-	if iterationID == "" {
-		return ExitRunError, runErr // the iteration could not be created; nothing ran
+	if iterationID == "" { // the iteration could not be created; nothing ran
+		return ExitRunError, r.explain(ctx, t, runErr, "create", fmt.Sprintf("to create the run's iteration in experiment %q", r.Experiment))
 	}
 
 	// Say how it ended, as recorded (the command may have ended the
@@ -232,7 +251,7 @@ func (r *RunCommand) run(ctx context.Context) (int, error) {
 	case fnErr != nil:
 		line += ": " + fnErr.Error()
 	}
-	fmt.Fprintln(r.Stderr, line)
+	r.say("%s", line)
 	if runErr != fnErr { // WithIteration joined the failure to record the end
 		recordErr := runErr
 		if joined, ok := runErr.(interface{ Unwrap() []error }); ok {
@@ -242,6 +261,36 @@ func (r *RunCommand) run(ctx context.Context) (int, error) {
 		return code, errors.New(core.ErrorMessageOrText(recordErr))
 	}
 	return code, nil
+}
+
+// explain turns the daemon's refusal of what ddd run was doing into what to
+// change: the credentials to pass, or which permission on which project is
+// missing (needed to do what doing says). Other errors are returned as
+// they are.
+func (r *RunCommand) explain(ctx context.Context, t *connect.Conn, err error, permission, doing string) error {
+	switch core.ErrorCode(err) {
+	case core.ETokenMissing:
+		return core.Errorf(core.ETokenMissing, "%s requires signing in: pass --user NAME and --password PASSWORD, or --token TOKEN "+
+			"(or set DEARDIARY_USER and DEARDIARY_PASSWORD, or DEARDIARY_TOKEN)", t.Source)
+	case core.EAdminRequired: // creating the project, which its list did not show
+		who := r.who(ctx, t)
+		return core.Errorf(core.EAdminRequired, "%s sees no project %q, and only an admin may create one. If it exists, %s needs "+
+			"the read and create permissions on it: ask an admin to grant them, or to create the project", who, r.Project, who)
+	case core.EPermissionRequired:
+		return core.Errorf(core.EPermissionRequired, "%s lacks the %s permission on project %q, needed %s; ask an admin to grant it",
+			r.who(ctx, t), permission, r.Project, doing)
+	}
+	return err
+}
+
+// who names the signed-in user, for messages about permissions.
+func (r *RunCommand) who(ctx context.Context, t *connect.Conn) string {
+	if t.Client != nil {
+		if u, err := t.Client.Me(ctx); err == nil {
+			return "user " + strconv.Quote(u.Username)
+		}
+	}
+	return "you"
 }
 
 // findOrCreate looks an entity up by name and creates it when missing; a
@@ -293,7 +342,7 @@ func (r *RunCommand) announce(it *core.Iteration, capture *noisyCapturer) {
 	case capture.files >= 0:
 		env = fmt.Sprintf("snapshot of %d files", capture.files)
 	}
-	fmt.Fprintf(r.Stderr, "ddd run: %s / %s: iteration %s (%s, %s)\n", r.Project, r.Experiment, it.ID, kind, env)
+	r.say("ddd run: %s / %s: iteration %s (%s, %s)", termtext.Line(r.Project), termtext.Line(r.Experiment), it.ID, kind, termtext.Line(env))
 }
 
 // noisyCapturer remembers what the capture did, which WithIteration
@@ -375,7 +424,7 @@ func (r *RunCommand) execute(dir string, env []string) (int, error) {
 				cmd.Process.Signal(sig)
 			}
 			killing = time.After(r.Grace)
-			fmt.Fprintf(r.Stderr, "ddd run: %s: stopping the command (killed in %s if it does not stop)\n", signalName(sig), r.Grace)
+			r.say("ddd run: %s: stopping the command (killed in %s if it does not stop)", signalName(sig), r.Grace)
 		case <-killing:
 			cmd.Process.Kill()
 		case <-done:

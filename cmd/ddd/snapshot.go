@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/deardiary/deardiary-go/cmd/internal/connect"
+	"github.com/deardiary/deardiary-go/cmd/internal/termtext"
 	"github.com/deardiary/deardiary-go/core"
 	"github.com/deardiary/deardiary-go/core/duckdb"
 	"github.com/deardiary/deardiary-go/snapshot"
@@ -25,7 +26,7 @@ func SnapshotMain(ctx context.Context, args []string, getenv func(string) string
 		force                   bool
 	)
 	fs := flag.NewFlagSet("ddd snapshot", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(termtext.NewWriter(stderr))
 	conn.Register(fs, getenv)
 	fs.StringVar(&iteration, "iteration", getenv("DEARDIARY_ITERATION_ID"), "the iteration to give the snapshot (DEARDIARY_ITERATION_ID)")
 	fs.StringVar(&dir, "dir", ".", "the directory to capture: its git repository, or the directory itself")
@@ -40,7 +41,7 @@ func SnapshotMain(ctx context.Context, args []string, getenv func(string) string
 		return usageStatus(err, stderr, "ddd snapshot")
 	}
 	fail := func(err error) int {
-		fmt.Fprintln(stderr, "ddd snapshot:", core.ErrorMessageOrText(err))
+		fmt.Fprintln(stderr, "ddd snapshot:", termtext.Text(core.ErrorMessageOrText(err)))
 		return 1
 	}
 	if iteration == "" {
@@ -81,9 +82,9 @@ func SnapshotMain(ctx context.Context, args []string, getenv func(string) string
 	if err := t.SaveSnapshot(ctx, iteration, snap); err != nil {
 		return fail(err)
 	}
-	fmt.Fprintf(stdout, "Captured %s into iteration %s\n", describeSnapshot(snap), iteration)
+	fmt.Fprintf(stdout, "Captured %s into iteration %s\n", termtext.Line(describeSnapshot(snap)), termtext.Line(iteration))
 	for _, note := range snap.Notes {
-		fmt.Fprintln(stdout, "  note:", note)
+		fmt.Fprintln(stdout, "  note:", termtext.Line(note))
 	}
 	return 0
 }
@@ -114,7 +115,7 @@ func RestoreMain(ctx context.Context, args []string, getenv func(string) string,
 		force      bool
 	)
 	fs := flag.NewFlagSet("ddd restore", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(termtext.NewWriter(stderr))
 	conn.Register(fs, getenv)
 	fs.StringVar(&depot, "dir", "restore", "restore into DIR/iteration_<id>")
 	fs.StringVar(&dir, "into", "", "restore into exactly this directory instead")
@@ -128,7 +129,7 @@ func RestoreMain(ctx context.Context, args []string, getenv func(string) string,
 		return usageStatus(err, stderr, "ddd restore")
 	}
 	fail := func(err error) int {
-		fmt.Fprintln(stderr, "ddd restore:", core.ErrorMessageOrText(err))
+		fmt.Fprintln(stderr, "ddd restore:", termtext.Text(core.ErrorMessageOrText(err)))
 		return 1
 	}
 	t, err := conn.Open(ctx, connect.Options{ReadOnly: true, StoreOptions: storeOpts})
@@ -141,19 +142,31 @@ func RestoreMain(ctx context.Context, args []string, getenv func(string) string,
 		return fail(core.Errorf(core.ENotFound, "there is no iteration %q", id))
 	}
 	res, err := snapshot.RestoreIteration(ctx, t, id, depot, snapshot.RestoreOptions{Dir: dir, Force: force})
-	if err != nil {
+	var (
+		notEmpty  *snapshot.NotEmptyError
+		inherited *snapshot.InheritedError
+	)
+	switch {
+	case errors.As(err, &notEmpty):
+		return fail(fmt.Errorf("%s already exists and is not empty. Restore elsewhere (--dir DEPOT, or --into DIR), "+
+			"or pass --force to write into it, replacing the files the snapshot holds", notEmpty.Dir))
+	case errors.As(err, &inherited):
+		return fail(fmt.Errorf("%s: ddd restore %s", inherited, inherited.From))
+	case err != nil:
 		return fail(err)
 	}
-	fmt.Fprintf(stdout, "Restored %d files into %s\n", len(res.Files), res.Dir)
+	// Most of a result is the snapshot's uploader's text: one line each,
+	// without control characters.
+	fmt.Fprintf(stdout, "Restored %d files into %s\n", len(res.Files), termtext.Line(res.Dir))
 	for _, f := range res.Files {
-		fmt.Fprintln(stdout, "  "+f)
+		fmt.Fprintln(stdout, "  "+termtext.Line(f))
 	}
 	if len(res.Skipped) > 0 {
-		fmt.Fprintln(stdout, "Not captured (too large):", strings.Join(res.Skipped, ", "))
+		fmt.Fprintln(stdout, "Not captured (too large):", termtext.Line(strings.Join(res.Skipped, ", ")))
 	}
 	fmt.Fprintln(stdout, "\nNext:")
 	for _, step := range res.Next {
-		fmt.Fprintf(stdout, "  %s\n      %s\n", step.Command, step.Why)
+		fmt.Fprintf(stdout, "  %s\n      %s\n", termtext.Line(step.Command), termtext.Line(step.Why))
 	}
 	return 0
 }
@@ -186,6 +199,6 @@ func usageStatus(err error, stderr io.Writer, name string) int {
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
-	fmt.Fprintln(stderr, name+":", err)
+	fmt.Fprintln(stderr, name+":", termtext.Text(err.Error()))
 	return 2
 }
