@@ -123,6 +123,22 @@ func snapshotsCases() []testCase {
 			}
 			twice := &core.Snapshot{Files: []core.SnapshotFile{core.NewSnapshotFile("go.mod", "go", nil), core.NewSnapshotFile("go.mod", "go", nil)}}
 			h.Code(h.Tracker.SaveSnapshot(h.Ctx, it, twice), core.EInvalid)
+			// What a restore could not write back as captured: a planted git
+			// repository, a file that is also a directory, content that is
+			// not what its hash says, a commit that is not one.
+			forged := core.NewSnapshotFile("uv.lock", "python", []byte("version = 1\n"))
+			forged.Content = []byte("version = 2\n")
+			for what, snap := range map[string]*core.Snapshot{
+				".git":            {Files: []core.SnapshotFile{core.NewSnapshotFile(".git/config", "", []byte("[core]\n\tfsmonitor = touch /tmp/x\n"))}},
+				".GIT, nested":    {Files: []core.SnapshotFile{core.NewSnapshotFile("sub/.GIT/hooks/post-checkout", "", []byte("x"))}},
+				"file and folder": {Files: []core.SnapshotFile{core.NewSnapshotFile("a", "", []byte("x")), core.NewSnapshotFile("a/b", "", []byte("y"))}},
+				"wrong sha256":    {Files: []core.SnapshotFile{forged}},
+				"commit":          {Git: core.GitState{Commit: "deadbeef; touch /tmp/x #"}},
+			} {
+				if err := h.Tracker.SaveSnapshot(h.Ctx, it, snap); core.ErrorCode(err) != core.EInvalid {
+					h.Fatalf("%s: %v, want INVALID_PAYLOAD", what, err)
+				}
+			}
 			_, err := h.Tracker.GetSnapshot(h.Ctx, it)
 			h.Code(err, core.ENotFound)
 		}},
