@@ -1,0 +1,279 @@
+// Package pgtest runs the tests of a package against a real PostgreSQL: a
+// throwaway cluster in a temporary directory, listening on a free loopback
+// port, started once per test binary by Main and removed when it ends. Each
+// test gets a database of its own from Database.
+//
+// The cluster is made with the server binaries of PostgreSQL 15 or later
+// (Debian's /usr/lib/postgresql/<version>/bin). They refuse to run as root,
+// so a root test process runs them as the postgres user. Without them tests
+// skip, unless CI=true is set: then a missing server fails the run.
+//
+// The cluster trades durability for speed (fsync off); set
+// DEARDIARY_PGTEST_FSYNC=on to measure with a durable one.
+package pgtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// cluster is the running server of this test binary.
+type cluster struct {
+	dir    string // temp dir: data/, the socket, the log
+	bin    string
+	port   int
+	asUser string // run the binaries as this user ("" for ourselves)
+	admin  *pgx.Conn
+	mu     sync.Mutex // guards admin: one statement at a time
+}
+
+var (
+	current  *cluster
+	skipWhy  string // why there is no cluster, when there is none
+	dbNumber atomic.Int64
+)
+
+// dirPrefix names this package's temp dirs, so a later run can find the
+// clusters of runs that died without stopping theirs.
+const dirPrefix = "deardiary-pgtest-"
+
+// Main starts the cluster, runs the tests and removes the cluster. Call it
+// from TestMain:
+//
+//	func TestMain(m *testing.M) { pgtest.Main(m) }
+func Main(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	ci := os.Getenv("CI") == "true"
+	c, err := start()
+	if err != nil {
+		if ci {
+			fmt.Fprintf(os.Stderr, "pgtest: %v (CI=true needs a real PostgreSQL)\n", err)
+			return 1
+		}
+		skipWhy = err.Error()
+		return m.Run()
+	}
+	current = c
+	defer c.stop()
+	return m.Run()
+}
+
+// URL returns the URL of database name on the cluster, or skips t without one.
+func URL(t testing.TB, name string) string {
+	t.Helper()
+	if current == nil {
+		t.Skipf("no PostgreSQL: %s", skipWhy)
+	}
+	return current.url(name)
+}
+
+// Available reports whether tests have a server, and why not.
+func Available() (bool, string) { return current != nil, skipWhy }
+
+// Database creates an empty database for t and returns its URL; it is
+// dropped when t ends. Without a server, t is skipped.
+func Database(t testing.TB) string {
+	t.Helper()
+	return FromTemplate(t, "template0")
+}
+
+// FromTemplate creates a database for t as a copy of template, which no
+// connection may be using, and returns its URL.
+func FromTemplate(t testing.TB, template string) string {
+	t.Helper()
+	if current == nil {
+		t.Skipf("no PostgreSQL: %s", skipWhy)
+	}
+	name := fmt.Sprintf("t%d_%d", os.Getpid(), dbNumber.Add(1))
+	if err := current.exec(fmt.Sprintf(`CREATE DATABASE %s TEMPLATE %s`, name, pgx.Identifier{template}.Sanitize())); err != nil {
+		t.Fatalf("pgtest: create database: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := current.exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`); err != nil {
+			t.Errorf("pgtest: drop database %s: %v", name, err)
+		}
+	})
+	return current.url(name)
+}
+
+// CreateTemplate creates a database named name that later FromTemplate calls
+// copy, after fill prepared it through its URL (and closed every
+// connection). Use it to migrate once per package instead of once per test.
+func CreateTemplate(name string, fill func(url string) error) error {
+	if current == nil {
+		return errors.New("no PostgreSQL: " + skipWhy)
+	}
+	if err := current.exec(`CREATE DATABASE ` + pgx.Identifier{name}.Sanitize() + ` TEMPLATE template0`); err != nil {
+		return err
+	}
+	return fill(current.url(name))
+}
+
+func (c *cluster) url(db string) string {
+	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", c.port, db)
+}
+
+func (c *cluster) exec(sql string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, err := c.admin.Exec(ctx, sql)
+	return err
+}
+
+// binDir finds the server binaries of PostgreSQL 15 or later.
+func binDir() (string, error) {
+	var tried []string
+	for _, v := range []string{"18", "17", "16", "15"} {
+		dir := "/usr/lib/postgresql/" + v + "/bin"
+		tried = append(tried, dir)
+		if _, err := os.Stat(filepath.Join(dir, "pg_ctl")); err == nil {
+			return dir, nil
+		}
+	}
+	return "", fmt.Errorf("no PostgreSQL 15+ server binaries (looked in %s)", strings.Join(tried, ", "))
+}
+
+func start() (*cluster, error) {
+	bin, err := binDir()
+	if err != nil {
+		return nil, err
+	}
+	removeAbandoned(bin)
+	c := &cluster{bin: bin}
+	if os.Geteuid() == 0 {
+		c.asUser = "postgres"
+	}
+	if c.dir, err = os.MkdirTemp("", dirPrefix); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(c.dir, "owner.pid"), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
+		return nil, err
+	}
+	if c.asUser != "" {
+		u, err := user.Lookup(c.asUser)
+		if err != nil {
+			os.RemoveAll(c.dir)
+			return nil, fmt.Errorf("running as root, and there is no %s user to run PostgreSQL as: %w", c.asUser, err)
+		}
+		uid, _ := strconv.Atoi(u.Uid)
+		gid, _ := strconv.Atoi(u.Gid)
+		if err := os.Chown(c.dir, uid, gid); err != nil {
+			os.RemoveAll(c.dir)
+			return nil, err
+		}
+	}
+	if err := c.initAndStart(); err != nil {
+		c.stop()
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *cluster) initAndStart() error {
+	data := filepath.Join(c.dir, "data")
+	if out, err := c.command("initdb", "-D", data, "-U", "postgres", "--auth=trust", "--encoding=UTF8",
+		"--locale=C.UTF-8", "--no-sync").CombinedOutput(); err != nil {
+		return fmt.Errorf("initdb: %v: %s", err, out)
+	}
+	fsync := "off"
+	if os.Getenv("DEARDIARY_PGTEST_FSYNC") == "on" {
+		fsync = "on"
+	}
+	var lastErr error
+	for range 5 { // a free port can be taken between finding and binding it
+		port, err := freePort()
+		if err != nil {
+			return err
+		}
+		opts := strings.Join([]string{
+			"-c port=" + strconv.Itoa(port),
+			"-c listen_addresses=127.0.0.1",
+			"-c unix_socket_directories=" + c.dir,
+			"-c max_connections=300",
+			"-c fsync=" + fsync,
+			"-c full_page_writes=" + fsync,
+			"-c shared_buffers=128MB",
+		}, " ")
+		out, err := c.command("pg_ctl", "start", "-w", "-t", "60", "-D", data, "-l", filepath.Join(c.dir, "server.log"), "-o", opts).CombinedOutput()
+		if err != nil {
+			log, _ := os.ReadFile(filepath.Join(c.dir, "server.log"))
+			lastErr = fmt.Errorf("pg_ctl start: %v: %s\n%s", err, out, log)
+			continue
+		}
+		c.port = port
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		c.admin, err = pgx.Connect(ctx, c.url("postgres"))
+		return err
+	}
+	return lastErr
+}
+
+// command runs a server binary, as the postgres user when we are root.
+func (c *cluster) command(name string, args ...string) *exec.Cmd {
+	path := filepath.Join(c.bin, name)
+	if c.asUser == "" {
+		return exec.Command(path, args...)
+	}
+	return exec.Command("runuser", append([]string{"-u", c.asUser, "--", path}, args...)...)
+}
+
+func (c *cluster) stop() {
+	if c.admin != nil {
+		c.admin.Close(context.Background())
+	}
+	if _, err := os.Stat(filepath.Join(c.dir, "data", "postmaster.pid")); err == nil {
+		_ = c.command("pg_ctl", "stop", "-w", "-m", "immediate", "-D", filepath.Join(c.dir, "data")).Run()
+	}
+	os.RemoveAll(c.dir)
+}
+
+// removeAbandoned stops and removes the clusters of earlier test binaries
+// that died (a panic, a timeout) before they could remove their own.
+func removeAbandoned(bin string) {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), dirPrefix+"*"))
+	for _, dir := range dirs {
+		b, err := os.ReadFile(filepath.Join(dir, "owner.pid"))
+		if err != nil {
+			continue
+		}
+		pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+		if err != nil || pid <= 0 || !errors.Is(syscall.Kill(pid, 0), syscall.ESRCH) {
+			continue // its owner still runs
+		}
+		c := &cluster{dir: dir, bin: bin}
+		if os.Geteuid() == 0 {
+			c.asUser = "postgres"
+		}
+		c.stop()
+	}
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
