@@ -104,11 +104,31 @@ func openError(where, user, database string, err error) error {
 	case pe != nil && pe.Code == tooManyConnections:
 		return fmt.Errorf("PostgreSQL at %s has no free connections: %s; close some or raise max_connections", where, pe.Message)
 	case errors.As(err, &ne) && ne.Op == "dial":
-		return fmt.Errorf("cannot connect to PostgreSQL at %s: %v; check the host and port in the URL", where, ne.Err)
+		return fmt.Errorf("cannot connect to PostgreSQL at %s: %s; check the host and port in the URL", where, oneLine(ne.Err))
 	case pe != nil:
 		return fmt.Errorf("PostgreSQL at %s refused the connection: %s", where, pe.Message)
 	}
-	return fmt.Errorf("cannot connect to PostgreSQL at %s: %v", where, err)
+	return fmt.Errorf("cannot connect to PostgreSQL at %s: %s", where, oneLine(err))
+}
+
+// urlError explains a URL pgx cannot read, without repeating the URL: it
+// may hold a password.
+func urlError(err error) error {
+	msg := err.Error()
+	if _, after, ok := strings.Cut(msg, "`: "); ok {
+		msg = after
+	}
+	return fmt.Errorf("cannot read the PostgreSQL URL: %s; write it as postgres://user:password@host:5432/database", msg)
+}
+
+// oneLine is the text of a connection error without pgx's prefix (the user
+// and database, said already) and on one line.
+func oneLine(err error) string {
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) && errors.Unwrap(ce) != nil {
+		err = errors.Unwrap(ce)
+	}
+	return strings.Join(strings.Fields(err.Error()), " ")
 }
 
 // requireText fails with EInvalid when a required text field (a key, name

@@ -14,7 +14,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -92,7 +91,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	}
 	pc, err := pgxpool.ParseConfig(url)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read the PostgreSQL URL: %v; write it as postgres://user:password@host:5432/database", errors.Unwrap(err))
+		return nil, urlError(err)
 	}
 	if cfg.maxConns > 0 {
 		pc.MaxConns = cfg.maxConns

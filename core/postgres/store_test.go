@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"os"
 	"testing"
 
 	"golang.org/x/crypto/bcrypt"
@@ -12,7 +13,12 @@ import (
 	"github.com/deardiary/deardiary-go/core/trackertest"
 )
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) != "" {
+		os.Exit(m.Run()) // a child of TestManyProcessesNumberTogether: the parent has the server
+	}
+	pgtest.Main(m)
+}
 
 // open opens a store on a fresh database of t's.
 func open(t testing.TB, opts ...postgres.Option) *postgres.Store {
