@@ -1,0 +1,112 @@
+package postgres_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/deardiary/deardiary-go/core"
+	"github.com/deardiary/deardiary-go/core/postgres"
+	"github.com/deardiary/deardiary-go/core/postgres/pgtest"
+)
+
+// Batch ingestion through the store against the floor it stands on: a raw
+// COPY of the same rows into the same table, in the same run. The store
+// does what the raw COPY does not: checks and locks the iteration, numbers
+// the points' steps from their series' counter rows, and keeps the
+// summaries, all in the batch's transaction.
+//
+//	go test ./core/postgres -run '^$' -bench BatchIngest -benchtime 50x
+//	go test ./core/postgres -run '^$' -bench SinglePoints -benchtime 20000x
+
+const (
+	benchBatch = 10_000
+	benchKeys  = 10
+)
+
+func BenchmarkBatchIngest(b *testing.B) {
+	ctx := context.Background()
+	batch := make([]core.MetricInput, benchBatch)
+	for i := range batch {
+		batch[i] = core.MetricInput{Key: fmt.Sprintf("key%d", i%benchKeys), Value: float64(i) / 7}
+	}
+	// Each side starts from an empty database of its own, so neither pays
+	// for the other's rows in the indexes.
+	b.Run("store", func(b *testing.B) {
+		s, _ := openBench(b)
+		_, _, it := newRun(b, s)
+		for b.Loop() {
+			if _, err := s.LogMetrics(ctx, it, core.MetricBatch{Metrics: batch}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.N*benchBatch)/b.Elapsed().Seconds(), "points/s")
+	})
+	b.Run("copy", func(b *testing.B) {
+		s, url := openBench(b)
+		_, _, it := newRun(b, s)
+		conn, err := pgx.Connect(ctx, url)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer conn.Close(ctx)
+		columns := []string{"id", "iteration_id", "key", "value", "step", "recorded_at"}
+		var step int64
+		for b.Loop() {
+			at := core.FormatTime(time.Now())
+			rows := make([][]any, benchBatch)
+			for i, m := range batch {
+				rows[i] = []any{uuid.Must(uuid.NewV7()).String(), it, m.Key, m.Value, step + int64(i/benchKeys), at}
+			}
+			step += benchBatch / benchKeys
+			if _, err := conn.CopyFrom(ctx, pgx.Identifier{"metric"}, columns, pgx.CopyFromRows(rows)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.N*benchBatch)/b.Elapsed().Seconds(), "points/s")
+	})
+}
+
+// openBench opens a store on a fresh database and returns it with the
+// database's URL.
+func openBench(b *testing.B) (*postgres.Store, string) {
+	url := pgtest.Database(b)
+	s, err := postgres.Open(context.Background(), url, postgres.WithBcryptCost(bcrypt.MinCost))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	return s, url
+}
+
+// BenchmarkSinglePoints is single LogMetric calls from 64 goroutines at
+// once, which group commit puts in shared transactions.
+func BenchmarkSinglePoints(b *testing.B) {
+	ctx := context.Background()
+	s, _ := openBench(b)
+	_, _, it := newRun(b, s)
+	const writers = 64
+	var wg sync.WaitGroup
+	work := make(chan int)
+	for w := range writers {
+		wg.Go(func() {
+			for range work {
+				if _, err := s.LogMetric(ctx, it, core.MetricInput{Key: fmt.Sprintf("key%d", w%4), Value: 1}); err != nil {
+					b.Error(err)
+				}
+			}
+		})
+	}
+	for i := 0; b.Loop(); i++ {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "points/s")
+}
