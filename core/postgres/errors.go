@@ -3,6 +3,7 @@ package postgres
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"syscall"
@@ -34,6 +35,9 @@ const (
 	invalidPassword      = "28P01"
 	invalidAuthorization = "28000"
 	tooManyConnections   = "53300"
+	adminShutdown        = "57P01" // the server ended the connection
+	crashShutdown        = "57P02"
+	cannotConnectNow     = "57P03" // the server is starting or stopping
 )
 
 func pgCode(err error) string {
@@ -84,6 +88,17 @@ func fold(err error) error {
 		return &core.Error{Code: core.EInvalid, Message: "a value is too large for the database to index", Err: err}
 	case readOnlyTransaction:
 		return &core.Error{Code: core.EInvalid, Message: "the database is open read-only", Err: err}
+	}
+	var (
+		ce *pgconn.ConnectError
+		ne *net.OpError
+	)
+	switch code := pgCode(err); {
+	case code == adminShutdown || code == crashShutdown || code == cannotConnectNow,
+		errors.As(err, &ce), errors.As(err, &ne), errors.Is(err, io.ErrUnexpectedEOF):
+		// Still internal, but a message a user can act on: the server is
+		// gone, not the request wrong. Addresses stay in the logs.
+		return &core.Error{Code: core.EInternal, Message: "cannot reach the PostgreSQL server; try again once it is back", Err: err}
 	}
 	return err
 }

@@ -72,7 +72,7 @@ const pointsPerStore = writersPerStore * (pointsEach + pointsEach/4)
 func TestManyProcessesNumberTogether(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	url := pgtest.Database(t)
+	url := pgtest.Schema(t)
 	stores := make([]*postgres.Store, 2)
 	for i := range stores {
 		s, err := postgres.Open(ctx, url, postgres.WithBcryptCost(bcrypt.MinCost))

@@ -23,16 +23,16 @@ func TestOpenSaysWhatIsWrong(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	url := pgtest.Database(t)
+	url := pgtest.Schema(t)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	must(t, err)
 	closedPort := l.Addr().(*net.TCPAddr).Port
 	l.Close()
-	missing := strings.Replace(url, "/t", "/nosuch", 1)
+	missing := strings.Replace(url, "/pgtest?", "/nosuch?", 1)
 	for name, c := range map[string]struct{ url, want string }{
 		"bad URL":            {"postgres://u@127.0.0.1:notaport/db", "cannot read the PostgreSQL URL"},
 		"connection refused": {fmt.Sprintf("postgres://u@127.0.0.1:%d/db?sslmode=disable", closedPort), "connection refused; start the server"},
-		"missing database":   {missing, `has no database "nosuch`},
+		"missing database":   {missing, `has no database "nosuch"; create it`},
 	} {
 		_, err := postgres.Open(ctx, c.url)
 		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
@@ -44,7 +44,7 @@ func TestOpenSaysWhatIsWrong(t *testing.T) {
 func TestOpenRefusesSomebodyElsesTables(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	url := pgtest.Database(t)
+	url := pgtest.Schema(t)
 	conn, err := pgx.Connect(ctx, url)
 	must(t, err)
 	_, err = conn.Exec(ctx, `CREATE TABLE invoices (id int)`)
@@ -54,21 +54,12 @@ func TestOpenRefusesSomebodyElsesTables(t *testing.T) {
 	if core.ErrorCode(err) != core.EInvalid {
 		t.Fatalf("open on another application's schema: %v", err)
 	}
-	// A schema of its own, chosen in the URL, is fine.
-	conn, err = pgx.Connect(ctx, url)
-	must(t, err)
-	_, err = conn.Exec(ctx, `CREATE SCHEMA deardiary`)
-	conn.Close(ctx)
-	must(t, err)
-	s, err := postgres.Open(ctx, url+"&search_path=deardiary", postgres.WithBcryptCost(bcrypt.MinCost))
-	must(t, err)
-	s.Close()
 }
 
 func TestOpensAtOnceMigrateOnce(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	url := pgtest.Database(t)
+	url := pgtest.Schema(t)
 	const n = 6
 	var wg sync.WaitGroup
 	errs := make([]error, n)
@@ -99,7 +90,7 @@ func TestOpensAtOnceMigrateOnce(t *testing.T) {
 func TestReadOnly(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	url := pgtest.Database(t)
+	url := pgtest.Schema(t)
 	if _, err := postgres.Open(ctx, url, postgres.ReadOnly()); core.ErrorCode(err) != core.EInvalid {
 		t.Fatalf("read-only open of an empty database: %v", err)
 	}
@@ -119,5 +110,37 @@ func TestReadOnly(t *testing.T) {
 	}
 	if _, err := r.LogMetric(ctx, p, core.MetricInput{Key: "loss", Value: 1}); core.ErrorCode(err) != core.EInvalid {
 		t.Fatalf("point on a read-only store: %v", err)
+	}
+}
+
+// TestLostConnections ends the store's connections from the server's side:
+// the call that meets one fails with a message that says so, and the next
+// gets a new connection.
+func TestLostConnections(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	url := pgtest.Schema(t)
+	name := fmt.Sprintf("lost-%d", time.Now().UnixNano())
+	s, err := postgres.Open(ctx, url+"&application_name="+name, postgres.WithBcryptCost(bcrypt.MinCost), postgres.WithMaxConns(1))
+	must(t, err)
+	defer s.Close()
+	p, err := s.CreateProject(ctx, core.ProjectCreate{Name: "P"})
+	must(t, err)
+	conn, err := pgx.Connect(ctx, url)
+	must(t, err)
+	defer conn.Close(ctx)
+	var ended int
+	must(t, conn.QueryRow(ctx, `SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1`, name).Scan(&ended))
+	if ended != 1 {
+		t.Fatalf("ended %d connections, want the store's one", ended)
+	}
+	time.Sleep(100 * time.Millisecond) // the backend exits, and its socket closes
+	_, err = s.GetProject(ctx, p)
+	t.Logf("after the server ended the connection: %v", err)
+	if !strings.Contains(core.ErrorMessage(err), "cannot reach the PostgreSQL server") {
+		t.Fatalf("error %v (%q), want one that says the server is out of reach", err, core.ErrorMessage(err))
+	}
+	if _, err := s.GetProject(ctx, p); err != nil {
+		t.Fatalf("the next call: %v", err)
 	}
 }

@@ -18,7 +18,7 @@ import (
 
 func openInternal(t *testing.T) *Store {
 	t.Helper()
-	s, err := Open(context.Background(), pgtest.Database(t), WithBcryptCost(bcrypt.MinCost))
+	s, err := Open(context.Background(), pgtest.Schema(t), WithBcryptCost(bcrypt.MinCost))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,7 +23,7 @@ func TestMain(m *testing.M) {
 // open opens a store on a fresh database of t's.
 func open(t testing.TB, opts ...postgres.Option) *postgres.Store {
 	t.Helper()
-	s, err := postgres.Open(context.Background(), pgtest.Database(t), append([]postgres.Option{postgres.WithBcryptCost(bcrypt.MinCost)}, opts...)...)
+	s, err := postgres.Open(context.Background(), pgtest.Schema(t), append([]postgres.Option{postgres.WithBcryptCost(bcrypt.MinCost)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -39,7 +39,8 @@ type cluster struct {
 	port   int
 	asUser string // run the binaries as this user ("" for ourselves)
 	admin  *pgx.Conn
-	mu     sync.Mutex // guards admin: one statement at a time
+	shared *pgx.Conn  // to sharedDatabase
+	mu     sync.Mutex // guards admin and shared: one statement at a time
 }
 
 var (
@@ -76,34 +77,17 @@ func run(m *testing.M) int {
 	return m.Run()
 }
 
-// URL returns the URL of database name on the cluster, or skips t without one.
-func URL(t testing.TB, name string) string {
-	t.Helper()
-	if current == nil {
-		t.Skipf("no PostgreSQL: %s", skipWhy)
-	}
-	return current.url(name)
-}
-
-// Available reports whether tests have a server, and why not.
-func Available() (bool, string) { return current != nil, skipWhy }
-
 // Database creates an empty database for t and returns its URL; it is
-// dropped when t ends. Without a server, t is skipped.
+// dropped when t ends. Without a server, t is skipped. A database costs a
+// copy of template0 (a few hundred milliseconds on a busy machine); Schema
+// is cheaper where a test does not need a database of its own.
 func Database(t testing.TB) string {
-	t.Helper()
-	return FromTemplate(t, "template0")
-}
-
-// FromTemplate creates a database for t as a copy of template, which no
-// connection may be using, and returns its URL.
-func FromTemplate(t testing.TB, template string) string {
 	t.Helper()
 	if current == nil {
 		t.Skipf("no PostgreSQL: %s", skipWhy)
 	}
 	name := fmt.Sprintf("t%d_%d", os.Getpid(), dbNumber.Add(1))
-	if err := current.exec(fmt.Sprintf(`CREATE DATABASE %s TEMPLATE %s`, name, pgx.Identifier{template}.Sanitize())); err != nil {
+	if err := current.exec(`CREATE DATABASE ` + name + ` TEMPLATE template0`); err != nil {
 		t.Fatalf("pgtest: create database: %v", err)
 	}
 	t.Cleanup(func() {
@@ -114,17 +98,27 @@ func FromTemplate(t testing.TB, template string) string {
 	return current.url(name)
 }
 
-// CreateTemplate creates a database named name that later FromTemplate calls
-// copy, after fill prepared it through its URL (and closed every
-// connection). Use it to migrate once per package instead of once per test.
-func CreateTemplate(name string, fill func(url string) error) error {
+// sharedDatabase holds the schemas Schema makes.
+const sharedDatabase = "pgtest"
+
+// Schema creates an empty schema for t in a database the package's tests
+// share, and returns a URL whose search_path selects it; it is dropped
+// when t ends. Without a server, t is skipped.
+func Schema(t testing.TB) string {
+	t.Helper()
 	if current == nil {
-		return errors.New("no PostgreSQL: " + skipWhy)
+		t.Skipf("no PostgreSQL: %s", skipWhy)
 	}
-	if err := current.exec(`CREATE DATABASE ` + pgx.Identifier{name}.Sanitize() + ` TEMPLATE template0`); err != nil {
-		return err
+	name := fmt.Sprintf("s%d", dbNumber.Add(1))
+	if err := current.execIn(sharedDatabase, `CREATE SCHEMA `+name); err != nil {
+		t.Fatalf("pgtest: create schema: %v", err)
 	}
-	return fill(current.url(name))
+	t.Cleanup(func() {
+		if err := current.execIn(sharedDatabase, `DROP SCHEMA IF EXISTS `+name+` CASCADE`); err != nil {
+			t.Errorf("pgtest: drop schema %s: %v", name, err)
+		}
+	})
+	return current.url(sharedDatabase) + "&search_path=" + name
 }
 
 func (c *cluster) url(db string) string {
@@ -132,11 +126,20 @@ func (c *cluster) url(db string) string {
 }
 
 func (c *cluster) exec(sql string) error {
+	return c.execIn("postgres", sql)
+}
+
+// execIn runs sql in the maintenance database or in sharedDatabase.
+func (c *cluster) execIn(db, sql string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	_, err := c.admin.Exec(ctx, sql)
+	conn := c.admin
+	if db == sharedDatabase {
+		conn = c.shared
+	}
+	_, err := conn.Exec(ctx, sql)
 	return err
 }
 
@@ -223,7 +226,13 @@ func (c *cluster) initAndStart() error {
 		c.port = port
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		c.admin, err = pgx.Connect(ctx, c.url("postgres"))
+		if c.admin, err = pgx.Connect(ctx, c.url("postgres")); err != nil {
+			return err
+		}
+		if _, err := c.admin.Exec(ctx, `CREATE DATABASE `+sharedDatabase); err != nil {
+			return err
+		}
+		c.shared, err = pgx.Connect(ctx, c.url(sharedDatabase))
 		return err
 	}
 	return lastErr
@@ -239,8 +248,10 @@ func (c *cluster) command(name string, args ...string) *exec.Cmd {
 }
 
 func (c *cluster) stop() {
-	if c.admin != nil {
-		c.admin.Close(context.Background())
+	for _, conn := range []*pgx.Conn{c.shared, c.admin} {
+		if conn != nil {
+			conn.Close(context.Background())
+		}
 	}
 	if _, err := os.Stat(filepath.Join(c.dir, "data", "postmaster.pid")); err == nil {
 		_ = c.command("pg_ctl", "stop", "-w", "-m", "immediate", "-D", filepath.Join(c.dir, "data")).Run()

@@ -12,8 +12,12 @@ import (
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
 func TestDatabasesAreSeparate(t *testing.T) {
+	t.Run("databases", func(t *testing.T) { separate(t, pgtest.Database(t), pgtest.Database(t)) })
+	t.Run("schemas", func(t *testing.T) { separate(t, pgtest.Schema(t), pgtest.Schema(t)) })
+}
+
+func separate(t *testing.T, a, b string) {
 	ctx := context.Background()
-	a, b := pgtest.Database(t), pgtest.Database(t)
 	if a == b {
 		t.Fatal("two tests share a database")
 	}
@@ -31,7 +35,7 @@ func TestDatabasesAreSeparate(t *testing.T) {
 	}
 	defer other.Close(ctx)
 	var n int
-	if err := other.QueryRow(ctx, `SELECT count(*) FROM pg_tables WHERE tablename = 'x'`).Scan(&n); err != nil || n != 0 {
+	if err := other.QueryRow(ctx, `SELECT count(*) FROM information_schema.tables WHERE table_name = 'x' AND table_schema = current_schema()`).Scan(&n); err != nil || n != 0 {
 		t.Fatalf("the second database sees the first's table: %d, %v", n, err)
 	}
 }
