@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/deardiary/deardiary-go/core"
@@ -23,7 +24,6 @@ import (
 // summaries, all in the batch's transaction.
 //
 //	go test ./core/postgres -run '^$' -bench BatchIngest -benchtime 50x
-//	go test ./core/postgres -run '^$' -bench SinglePoints -benchtime 20000x
 
 const (
 	benchBatch = 10_000
@@ -85,28 +85,55 @@ func openBench(b *testing.B) (*postgres.Store, string) {
 	return s, url
 }
 
-// BenchmarkSinglePoints is single LogMetric calls from 64 goroutines at
-// once, which group commit puts in shared transactions.
+// BenchmarkSinglePoints is single points from 64 goroutines at once: through
+// the store, whose group commit puts them in shared transactions, and as an
+// INSERT each in a transaction of its own on 16 connections, the floor
+// without it. Commits cost what they should only with fsync on:
+//
+//	DEARDIARY_PGTEST_FSYNC=on go test ./core/postgres -run '^$' -bench SinglePoints -benchtime 20000x
 func BenchmarkSinglePoints(b *testing.B) {
-	ctx := context.Background()
-	s, _ := openBench(b)
-	_, _, it := newRun(b, s)
 	const writers = 64
-	var wg sync.WaitGroup
-	work := make(chan int)
-	for w := range writers {
-		wg.Go(func() {
-			for range work {
-				if _, err := s.LogMetric(ctx, it, core.MetricInput{Key: fmt.Sprintf("key%d", w%4), Value: 1}); err != nil {
-					b.Error(err)
+	ctx := context.Background()
+	// concurrently runs log(w) b.N times over, from writers goroutines.
+	concurrently := func(b *testing.B, log func(w int) error) {
+		var wg sync.WaitGroup
+		work := make(chan struct{})
+		for w := range writers {
+			wg.Go(func() {
+				for range work {
+					if err := log(w); err != nil {
+						b.Error(err)
+					}
 				}
-			}
+			})
+		}
+		for b.Loop() {
+			work <- struct{}{}
+		}
+		close(work)
+		wg.Wait()
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "points/s")
+	}
+	b.Run("store", func(b *testing.B) {
+		s, _ := openBench(b)
+		_, _, it := newRun(b, s)
+		concurrently(b, func(w int) error {
+			_, err := s.LogMetric(ctx, it, core.MetricInput{Key: fmt.Sprintf("key%d", w%4), Value: 1})
+			return err
 		})
-	}
-	for i := 0; b.Loop(); i++ {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "points/s")
+	})
+	b.Run("insert-each", func(b *testing.B) {
+		s, url := openBench(b)
+		_, _, it := newRun(b, s)
+		pool, err := pgxpool.New(ctx, url+"&pool_max_conns=16")
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer pool.Close()
+		concurrently(b, func(w int) error {
+			_, err := pool.Exec(ctx, `INSERT INTO metric (id, iteration_id, key, value, step, recorded_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+				uuid.Must(uuid.NewV7()).String(), it, fmt.Sprintf("key%d", w%4), 1.0, int64(w), core.FormatTime(time.Now()))
+			return err
+		})
+	})
 }

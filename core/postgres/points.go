@@ -104,10 +104,20 @@ func writePoints(t *tx, sets []pointSet, missing func(kind, id string) *core.Err
 	if len(rows) == 0 {
 		return refused, nil
 	}
-	if err := insertPoints(t, rows); err != nil {
-		return nil, err
+	merge, mergeArgs := mergeSummaries(rows)
+	if len(rows) >= copyFrom {
+		if err := copyPoints(t, rows); err != nil {
+			return nil, err
+		}
+		_, err := t.Exec(t.ctx, merge, mergeArgs...)
+		return refused, err
 	}
-	return refused, mergeSummaries(t, rows)
+	// A few points and their summaries go in one round trip.
+	insert, insertArgs := insertPoints(rows)
+	b := &pgx.Batch{}
+	b.Queue(insert, insertArgs...)
+	b.Queue(merge, mergeArgs...)
+	return refused, t.SendBatch(t.ctx, b).Close()
 }
 
 // lockIterations locks the iterations for share and tells, for each that
@@ -214,15 +224,18 @@ func numberSteps(rows []metricRow, last map[seriesKey]int64) ([]metricRow, error
 
 var metricColumns = []string{"id", "iteration_id", "key", "value", "step", "recorded_at"}
 
-// insertPoints writes rows to metric.
-func insertPoints(t *tx, rows []metricRow) error {
-	if len(rows) >= copyFrom {
-		_, err := t.CopyFrom(t.ctx, pgx.Identifier{"metric"}, metricColumns, pgx.CopyFromSlice(len(rows), func(i int) ([]any, error) {
-			r := &rows[i]
-			return []any{r.id, r.iterationID, r.key, r.value, r.step, r.recordedAt}, nil
-		}))
-		return err
-	}
+// copyPoints writes rows to metric with COPY.
+func copyPoints(t *tx, rows []metricRow) error {
+	_, err := t.CopyFrom(t.ctx, pgx.Identifier{"metric"}, metricColumns, pgx.CopyFromSlice(len(rows), func(i int) ([]any, error) {
+		r := &rows[i]
+		return []any{r.id, r.iterationID, r.key, r.value, r.step, r.recordedAt}, nil
+	}))
+	return err
+}
+
+// insertPoints is the statement that writes a few rows to metric, from
+// arrays.
+func insertPoints(rows []metricRow) (string, []any) {
 	var (
 		ids, iterations, keys, recorded = make([]string, len(rows)), make([]string, len(rows)), make([]string, len(rows)), make([]string, len(rows))
 		values                          = make([]float64, len(rows))
@@ -231,10 +244,9 @@ func insertPoints(t *tx, rows []metricRow) error {
 	for i, r := range rows {
 		ids[i], iterations[i], keys[i], values[i], steps[i], recorded[i] = r.id, r.iterationID, r.key, r.value, r.step, r.recordedAt
 	}
-	_, err := t.Exec(t.ctx, `INSERT INTO metric (id, iteration_id, key, value, step, recorded_at)
+	return `INSERT INTO metric (id, iteration_id, key, value, step, recorded_at)
 		SELECT * FROM unnest($1::VARCHAR[], $2::VARCHAR[], $3::TEXT[], $4::DOUBLE PRECISION[], $5::BIGINT[], $6::TEXT[])`,
-		ids, iterations, keys, values, steps, recorded)
-	return err
+		[]any{ids, iterations, keys, values, steps, recorded}
 }
 
 // seriesDelta is what some points add to a series' summary.
@@ -258,10 +270,11 @@ func (d *seriesDelta) add(r metricRow) {
 	}
 }
 
-// mergeSummaries adds the points to their series' summary rows, one upsert
-// for all of them. The row's "last" changes when the new last point is at a
-// larger step, or at the same step and a time as late or later.
-func mergeSummaries(t *tx, rows []metricRow) error {
+// mergeSummaries is the upsert that adds the points to their series'
+// summary rows, all in one statement. The row's "last" changes when the new
+// last point is at a larger step, or at the same step and a time as late or
+// later.
+func mergeSummaries(rows []metricRow) (string, []any) {
 	deltas := map[seriesKey]*seriesDelta{}
 	for _, r := range rows {
 		k := seriesKey{r.iterationID, r.key}
@@ -284,7 +297,7 @@ func mergeSummaries(t *tx, rows []metricRow) error {
 		iterations[i], names[i], counts[i], mins[i], maxs[i], lastValues[i] = k.iteration, k.key, d.count, d.min, d.max, d.last
 		firsts[i], lasts[i], recorded[i] = d.firstStep, d.lastStep, d.lastRecordedAt
 	}
-	_, err := t.Exec(t.ctx, `INSERT INTO metric_summary AS s
+	return `INSERT INTO metric_summary AS s
 			(iteration_id, key, count, min_value, max_value, last_value, first_step, last_step, last_recorded_at)
 		SELECT i, k, c, lo, hi, lv, fs, ls, lr FROM unnest($1::VARCHAR[], $2::TEXT[], $3::BIGINT[], $4::DOUBLE PRECISION[],
 			$5::DOUBLE PRECISION[], $6::DOUBLE PRECISION[], $7::BIGINT[], $8::BIGINT[], $9::TEXT[])
@@ -299,6 +312,5 @@ func mergeSummaries(t *tx, rows []metricRow) error {
 				THEN excluded.last_value ELSE s.last_value END,
 			last_recorded_at = CASE WHEN s.last_step IS NULL OR (excluded.last_step, excluded.last_recorded_at) >= (s.last_step, s.last_recorded_at)
 				THEN excluded.last_recorded_at ELSE s.last_recorded_at END`,
-		iterations, names, counts, mins, maxs, lastValues, firsts, lasts, recorded)
-	return err
+		[]any{iterations, names, counts, mins, maxs, lastValues, firsts, lasts, recorded}
 }
