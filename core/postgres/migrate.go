@@ -49,10 +49,12 @@ func migrations() ([]migration, error) {
 	return out, nil
 }
 
-// migrationLock is the key of the advisory lock that migrations run under
-// (the first bytes of "deardiary" as a number): processes that start
-// together wait for the first to finish, then find nothing left to do.
-const migrationLock = 0x6465617264696172
+// migrationLock is the first key of the advisory lock that migrations run
+// under ("dear" as a number); the second is the schema's, so DearDiary
+// databases in different schemas of one PostgreSQL database do not wait for
+// each other. Processes that start together on one wait for the first to
+// finish, then find nothing left to do.
+const migrationLock = 0x64656172
 
 // migrate applies each pending migration in a transaction of its own and
 // records it in schema_migrations, as upstream's runner does, all under a
@@ -67,10 +69,10 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, now time.Time) error {
 		return err
 	}
 	defer conn.Release()
-	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, int64(migrationLock)); err != nil {
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1, hashtext(current_schema()))`, int32(migrationLock)); err != nil {
 		return fmt.Errorf("cannot take the migration lock: %w", err)
 	}
-	defer conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, int64(migrationLock))
+	defer conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1, hashtext(current_schema()))`, int32(migrationLock))
 	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
 		return fmt.Errorf("cannot create schema_migrations: %w", err)
