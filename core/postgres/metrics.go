@@ -187,16 +187,17 @@ func (s *Store) LogBatch(ctx context.Context, iterationID string, b core.Batch) 
 }
 
 // changeableMetric returns a metric point whose iteration is still running,
-// and locks the iteration so, and the point's series.
+// with the iteration locked so and then the point locked: in the order a
+// delete of the iteration takes them, so the two cannot deadlock.
 func changeableMetric(t *tx, id string) (*core.Metric, error) {
-	m, err := getOne(t.ctx, t, scanMetric, "metric", id, `SELECT `+metricList+` FROM metric WHERE id = $1 FOR UPDATE`, id)
+	m, err := getMetric(t.ctx, t, id)
 	if err != nil {
 		return nil, err
 	}
 	if err := runningIteration(t, m.IterationID, invalidRef); err != nil {
 		return nil, err
 	}
-	return m, nil
+	return getOne(t.ctx, t, scanMetric, "metric", id, `SELECT `+metricList+` FROM metric WHERE id = $1 FOR UPDATE`, id)
 }
 
 // UpdateMetric implements core.MetricService.

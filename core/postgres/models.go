@@ -93,7 +93,7 @@ func (s *Store) UpdateModel(ctx context.Context, id string, upd core.ModelUpdate
 		if err != nil {
 			return err
 		}
-		if err := c.apply(t, "model", id); isUnique(err, "") {
+		if err := c.apply(t, "model", id); isUnique(err, "") && upd.Name != nil {
 			return nameTaken(m.ProjectID, *upd.Name)
 		} else if err != nil {
 			return err
