@@ -243,3 +243,33 @@ func TestSummariesMatchThePoints(t *testing.T) {
 		t.Fatalf("%d series' summaries differ from their points", mismatches)
 	}
 }
+
+// TestOrderIsBytewise checks that keys sort by their bytes, as in DuckDB,
+// in a database whose own collation sorts them otherwise (pgtest's shared
+// database is en-US where the server has ICU).
+func TestOrderIsBytewise(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := openInternal(t)
+	_, it := newRun(t, s)
+	keys := []string{"a", "B", "_x", "b-2", "b1"}
+	for _, k := range keys {
+		if _, err := s.LogMetric(ctx, it, core.MetricInput{Key: k, Value: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sums, err := s.MetricSummaries(ctx, core.SummaryFilter{IterationIDs: []string{it}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range sums {
+		got = append(got, m.Key)
+	}
+	slices.Sort(keys)
+	if !slices.Equal(got, keys) {
+		var collation string
+		_ = s.pool.QueryRow(ctx, `SELECT datcollate || ' ' || COALESCE(daticulocale, '') FROM pg_database WHERE datname = current_database()`).Scan(&collation)
+		t.Fatalf("keys in order %v, want %v (database collation %s)", got, keys, collation)
+	}
+}

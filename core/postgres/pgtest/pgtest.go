@@ -98,7 +98,8 @@ func Database(t testing.TB) string {
 	return current.url(name)
 }
 
-// sharedDatabase holds the schemas Schema makes.
+// sharedDatabase holds the schemas Schema makes. Its collation sorts text
+// as people do (en-US), not by bytes, where the server has ICU.
 const sharedDatabase = "pgtest"
 
 // Schema creates an empty schema for t in a database the package's tests
@@ -195,7 +196,7 @@ func start() (*cluster, error) {
 func (c *cluster) initAndStart() error {
 	data := filepath.Join(c.dir, "data")
 	if out, err := c.command("initdb", "-D", data, "-U", "postgres", "--auth=trust", "--encoding=UTF8",
-		"--locale=C.UTF-8", "--no-sync").CombinedOutput(); err != nil {
+		"--no-locale", "--no-sync").CombinedOutput(); err != nil {
 		return fmt.Errorf("initdb: %v: %s", err, out)
 	}
 	fsync := "off"
@@ -229,8 +230,12 @@ func (c *cluster) initAndStart() error {
 		if c.admin, err = pgx.Connect(ctx, c.url("postgres")); err != nil {
 			return err
 		}
-		if _, err := c.admin.Exec(ctx, `CREATE DATABASE `+sharedDatabase); err != nil {
-			return err
+		// A locale whose order is not the bytes' (where the server has ICU),
+		// so that tests notice SQL that leans on the database's collation.
+		if _, err := c.admin.Exec(ctx, `CREATE DATABASE `+sharedDatabase+` TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C'`); err != nil {
+			if _, err := c.admin.Exec(ctx, `CREATE DATABASE `+sharedDatabase); err != nil {
+				return err
+			}
 		}
 		c.shared, err = pgx.Connect(ctx, c.url(sharedDatabase))
 		return err
