@@ -273,3 +273,23 @@ func TestOrderIsBytewise(t *testing.T) {
 		t.Fatalf("keys in order %v, want %v (database collation %s)", got, keys, collation)
 	}
 }
+
+// TestTryFloat8 checks the cast a numeric parameter filter compares with:
+// numbers as DuckDB's TRY_CAST reads them, NULL for anything else.
+func TestTryFloat8(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := openInternal(t)
+	for in, want := range map[string]*float64{
+		"0.01": new(0.01), "1.0e-5": new(1e-5), "-4": new(-4.0), " 32 ": new(32.0), ".5": new(0.5), "3.": new(3.0),
+		"adam": nil, "": nil, "1e400": nil, "1.2.3": nil, "0x10": nil, "true": nil,
+	} {
+		var got *float64
+		if err := s.pool.QueryRow(ctx, `SELECT deardiary_try_float8($1)`, in).Scan(&got); err != nil {
+			t.Fatalf("%q: %v", in, err)
+		}
+		if (got == nil) != (want == nil) || (got != nil && *got != *want) {
+			t.Errorf("deardiary_try_float8(%q) = %v, want %v", in, got, want)
+		}
+	}
+}
