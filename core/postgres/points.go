@@ -89,35 +89,62 @@ func writePoints(t *tx, sets []pointSet, missing func(kind, id string) *core.Err
 	if err != nil {
 		return nil, err
 	}
-	var rows []metricRow
+	var (
+		rows       []metricRow
+		overflowed bool
+	)
 	for i, set := range sets {
 		if refused[i] != nil {
 			continue
 		}
 		numbered, err := numberSteps(set.rows, last)
 		if err != nil {
-			refused[i] = err
+			refused[i], overflowed = err, true
 			continue
 		}
 		rows = append(rows, numbered...)
 	}
-	if len(rows) == 0 {
-		return refused, nil
+	if len(rows) > 0 {
+		if err := writeRows(t, rows); err != nil {
+			return nil, err
+		}
 	}
+	if overflowed {
+		// The refused set may have made rows for new series beside the
+		// one it could not number; none may outlive the transaction empty.
+		iterations, keys := seriesArrays(auto)
+		if _, err := t.Exec(t.ctx, `DELETE FROM metric_summary s USING unnest($1::VARCHAR[], $2::TEXT[]) AS u(i, k)
+			WHERE s.iteration_id = u.i AND s.key = u.k AND s.count = 0`, iterations, keys); err != nil {
+			return nil, err
+		}
+	}
+	return refused, nil
+}
+
+// writeRows writes numbered points and adds them to their summaries.
+func writeRows(t *tx, rows []metricRow) error {
 	merge, mergeArgs := mergeSummaries(rows)
 	if len(rows) >= copyFrom {
 		if err := copyPoints(t, rows); err != nil {
-			return nil, err
+			return err
 		}
 		_, err := t.Exec(t.ctx, merge, mergeArgs...)
-		return refused, err
+		return err
 	}
 	// A few points and their summaries go in one round trip.
 	insert, insertArgs := insertPoints(rows)
 	b := &pgx.Batch{}
 	b.Queue(insert, insertArgs...)
 	b.Queue(merge, mergeArgs...)
-	return refused, t.SendBatch(t.ctx, b).Close()
+	return t.SendBatch(t.ctx, b).Close()
+}
+
+func seriesArrays(series []seriesKey) (iterations, keys []string) {
+	iterations, keys = make([]string, len(series)), make([]string, len(series))
+	for i, k := range series {
+		iterations[i], keys[i] = k.iteration, k.key
+	}
+	return iterations, keys
 }
 
 // lockIterations locks the iterations for share and tells, for each that
@@ -161,10 +188,7 @@ func lockSeries(t *tx, series []seriesKey) (map[seriesKey]int64, error) {
 	}
 	slices.SortFunc(series, compareSeries)
 	series = slices.Compact(series)
-	iterations, keys := make([]string, len(series)), make([]string, len(series))
-	for i, k := range series {
-		iterations[i], keys[i] = k.iteration, k.key
-	}
+	iterations, keys := seriesArrays(series)
 	// The no-op update locks an existing row; a new row is locked by its
 	// insertion. Either way RETURNING gives the row as it stands once any
 	// transaction that held it has finished.

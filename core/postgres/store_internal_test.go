@@ -293,3 +293,26 @@ func TestTryFloat8(t *testing.T) {
 		}
 	}
 }
+
+// TestRefusedSetLeavesNoSeries logs a batch that starts a new series and
+// then overflows another: nothing of it stays, not even an empty summary.
+func TestRefusedSetLeavesNoSeries(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := openInternal(t)
+	_, it := newRun(t, s)
+	if _, err := s.LogMetric(ctx, it, core.MetricInput{Key: "full", Value: 1, Step: new(int64(math.MaxInt64))}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.LogMetrics(ctx, it, core.MetricBatch{Metrics: []core.MetricInput{{Key: "new", Value: 1}, {Key: "full", Value: 2}}})
+	if core.ErrorCode(err) != core.EInvalid {
+		t.Fatalf("overflowing batch: %v", err)
+	}
+	var rows int
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM metric_summary WHERE iteration_id = $1`, it).Scan(&rows); err != nil {
+		t.Fatal(err)
+	}
+	if rows != 1 {
+		t.Fatalf("%d summary rows, want only the full series'", rows)
+	}
+}
