@@ -137,3 +137,50 @@ func BenchmarkSinglePoints(b *testing.B) {
 		})
 	})
 }
+
+// BenchmarkHistory draws a chart of five runs of 100,000 points each at
+// 1,000 points: the store reduces each series to its M4 points in SQL
+// before LTTB, against reading every point and reducing in Go.
+func BenchmarkHistory(b *testing.B) {
+	const runs, points, width = 5, 100_000, 1000
+	ctx := context.Background()
+	s, _ := openBench(b)
+	_, e, _ := newRun(b, s)
+	var ids []string
+	batch := make([]core.MetricInput, 10_000)
+	for r := range runs {
+		it, err := s.CreateIteration(ctx, core.IterationCreate{ExperimentID: e})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ids = append(ids, it)
+		for start := 0; start < points; start += len(batch) {
+			for i := range batch {
+				x := float64(start + i)
+				batch[i] = core.MetricInput{Key: "loss", Value: 1/(1+x/1000) + float64((start+i)%97)/1000 + float64(r)}
+			}
+			if _, err := s.LogMetrics(ctx, it, core.MetricBatch{Metrics: batch}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.Run("m4", func(b *testing.B) {
+		for b.Loop() {
+			series, err := s.MetricHistory(ctx, core.HistoryQuery{Key: "loss", IterationIDs: ids, MaxPoints: width})
+			if err != nil || len(series) != runs || len(series[0].Points) != width {
+				b.Fatal(series, err)
+			}
+		}
+	})
+	b.Run("whole", func(b *testing.B) {
+		for b.Loop() {
+			series, err := s.MetricHistory(ctx, core.HistoryQuery{Key: "loss", IterationIDs: ids})
+			if err != nil || len(series) != runs {
+				b.Fatal(err)
+			}
+			for _, sr := range series {
+				core.Downsample(sr.Points, width)
+			}
+		}
+	})
+}

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"maps"
-	"math"
 	"slices"
 
 	"github.com/jackc/pgx/v5"
@@ -134,46 +133,81 @@ func (s *Store) longSeries(ctx context.Context, key string, ids []string, maxPoi
 }
 
 // bucketExtremes reduces each long series to the M4 points of maxPoints
-// equal step ranges, in one pass over each series in step order: the
-// window functions over a range find its first and last point and its
-// extremes, and those over the points before one tell whether it is the
-// first to reach them. Points come out by step, without their recording
-// times, which a chart never reads.
+// equal step ranges: the first and last point of each range, and the first
+// to reach its lowest and its highest value. Points come out by step,
+// without their recording times, which a chart never reads.
 func (s *Store) bucketExtremes(ctx context.Context, key string, long map[string]stepSpan, maxPoints int, bySeries map[string][]core.Point) error {
-	var (
-		ids         = slices.Sorted(maps.Keys(long))
-		los, widths = make([]int64, len(ids)), make([]int64, len(ids))
-		huge        bool
-	)
-	for i, id := range ids {
-		span := long[id]
-		los[i], widths[i] = span.lo, span.width(maxPoints)
-		huge = huge || span.steps() > math.MaxInt64
+	var exact, huge []string
+	for _, id := range slices.Sorted(maps.Keys(long)) {
+		if span := long[id]; span.lo >= -maxExactStep && span.hi <= maxExactStep {
+			exact = append(exact, id)
+		} else {
+			huge = append(huge, id)
+		}
 	}
-	// A step's offset from its series' first fits a BIGINT unless the
-	// series spans more than one holds; NUMERIC arithmetic costs more, so
-	// only a query with such a series pays for it.
-	bucket := `(m.step - r.lo) / r.width`
-	if huge {
-		bucket = `div(m.step::NUMERIC - r.lo, r.width)`
+	for _, q := range []struct {
+		ids   []string
+		query string
+	}{{exact, m4ByAggregates}, {huge, m4ByWindows}} {
+		if len(q.ids) == 0 {
+			continue
+		}
+		los, widths := make([]int64, len(q.ids)), make([]int64, len(q.ids))
+		for i, id := range q.ids {
+			los[i], widths[i] = long[id].lo, long[id].width(maxPoints)
+		}
+		rows, err := s.pool.Query(ctx, q.query, key, q.ids, los, widths)
+		if err != nil {
+			return fold(err)
+		}
+		if err := scanPoints(rows, bySeries, false); err != nil {
+			return err
+		}
 	}
-	rows, err := s.pool.Query(ctx, `SELECT iteration_id, step, value FROM (
-			SELECT m.iteration_id, m.step, m.value,
-				row_number() OVER w AS n, count(*) OVER whole AS total,
-				min(m.value) OVER whole AS lo, max(m.value) OVER whole AS hi,
-				min(m.value) OVER before AS lo_before, max(m.value) OVER before AS hi_before
-			FROM unnest($2::VARCHAR[], $3::BIGINT[], $4::BIGINT[]) AS r(iteration_id, lo, width)
-			JOIN metric m ON m.iteration_id = r.iteration_id AND m.key = $1
-			WINDOW w AS (PARTITION BY m.iteration_id, `+bucket+` ORDER BY m.step),
-				whole AS (w ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING),
-				before AS (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
-		) b
-		WHERE n = 1 OR n = total
-			OR (value = lo AND (lo_before IS NULL OR lo_before > lo))
-			OR (value = hi AND (hi_before IS NULL OR hi_before < hi))
-		ORDER BY iteration_id, step, value`, key, ids, los, widths)
-	if err != nil {
-		return fold(err)
-	}
-	return scanPoints(rows, bySeries, false)
+	return nil
 }
+
+// maxExactStep is the largest step a DOUBLE PRECISION holds exactly (2^53).
+const maxExactStep = 1 << 53
+
+// m4ByAggregates selects the M4 points of the series of key ($1) whose
+// ids, first steps and range widths are the arrays $2, $3 and $4, with one
+// hash aggregation per series over its index in step order. The minimum of
+// [step, value] is the first point of a range, the maximum of [value,
+// -step] the first to reach its highest value, and so on: PostgreSQL
+// compares arrays element by element, and has no arg_min. Steps travel as
+// doubles, so every step of the series must lie within ±2^53.
+const m4ByAggregates = `SELECT iteration_id, step, value FROM (
+		SELECT r.iteration_id, g.first, g.last, g.low, g.high
+		FROM unnest($2::VARCHAR[], $3::BIGINT[], $4::BIGINT[]) AS r(iteration_id, lo, width)
+		CROSS JOIN LATERAL (
+			SELECT min(ARRAY[m.step::DOUBLE PRECISION, m.value]) AS first, max(ARRAY[m.step::DOUBLE PRECISION, m.value]) AS last,
+				min(ARRAY[m.value, m.step::DOUBLE PRECISION]) AS low, max(ARRAY[m.value, -m.step::DOUBLE PRECISION]) AS high
+			FROM metric m WHERE m.iteration_id = r.iteration_id AND m.key = $1
+			GROUP BY (m.step - r.lo) / r.width) g
+	) b, LATERAL (VALUES (first[1]::BIGINT, first[2]), (last[1]::BIGINT, last[2]),
+		(low[2]::BIGINT, low[1]), ((-high[2])::BIGINT, high[1])) AS p(step, value)
+	GROUP BY iteration_id, step, value
+	ORDER BY iteration_id, step, value`
+
+// m4ByWindows selects the same points as m4ByAggregates for series whose
+// steps a double cannot hold, exactly and about twice as slowly: in one
+// pass over each range in step order, window functions over the range find
+// its first and last point and its extremes, and those over the points
+// before one tell whether it is the first to reach them. A step's offset
+// from its series' first is NUMERIC, as it may pass what a BIGINT holds.
+const m4ByWindows = `SELECT iteration_id, step, value FROM (
+		SELECT m.iteration_id, m.step, m.value,
+			row_number() OVER w AS n, count(*) OVER whole AS total,
+			min(m.value) OVER whole AS lo, max(m.value) OVER whole AS hi,
+			min(m.value) OVER before AS lo_before, max(m.value) OVER before AS hi_before
+		FROM unnest($2::VARCHAR[], $3::BIGINT[], $4::BIGINT[]) AS r(iteration_id, lo, width)
+		JOIN metric m ON m.iteration_id = r.iteration_id AND m.key = $1
+		WINDOW w AS (PARTITION BY m.iteration_id, div(m.step::NUMERIC - r.lo, r.width) ORDER BY m.step),
+			whole AS (w ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING),
+			before AS (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+	) b
+	WHERE n = 1 OR n = total
+		OR (value = lo AND (lo_before IS NULL OR lo_before > lo))
+		OR (value = hi AND (hi_before IS NULL OR hi_before < hi))
+	ORDER BY iteration_id, step, value`
