@@ -31,11 +31,9 @@ func deleteResources(t *tx, where string, args ...any) (int, error) {
 	if err := rows.Err(); err != nil {
 		return 0, err
 	}
-	t.afterCommit(func() {
-		for _, l := range gone {
-			removeArtifact(l.backend, l.uri)
-		}
-	})
+	for _, l := range gone {
+		t.dropAfterCommit(l.backend, l.uri)
+	}
 	return len(gone), nil
 }
 

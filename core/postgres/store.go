@@ -22,16 +22,20 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/deardiary/deardiary-go/core"
+	"github.com/deardiary/deardiary-go/core/artifact"
 )
 
 // Store implements core.Tracker on a PostgreSQL database.
 type Store struct {
 	pool      *pgxpool.Pool
 	cfg       config
-	where     string        // host:port/database, for messages
-	artifacts artifactStore // where new resource bytes go
-	points    *pointWriter  // nil when read-only
+	where     string          // host:port/database, for messages
+	artifacts *artifact.Store // where resource bytes are
+	points    *pointWriter    // nil when read-only
 	closeOnce sync.Once
+	// dropping counts the deletes of S3 objects under way, which Close
+	// waits for (see dropBytes).
+	dropping sync.WaitGroup
 	// unknownUserHash is what Authenticate compares a password against
 	// when the username does not exist, so that a login takes as long
 	// either way; made on first use, with the store's cost.
@@ -41,12 +45,11 @@ type Store struct {
 var _ core.Tracker = (*Store)(nil)
 
 type config struct {
-	readOnly        bool
-	artifactBackend string
-	artifactRoot    string
-	bcryptCost      int
-	now             func() time.Time
-	maxConns        int32
+	readOnly   bool
+	artifacts  artifact.Config
+	bcryptCost int
+	now        func() time.Time
+	maxConns   int32
 }
 
 // Option configures Open.
@@ -59,10 +62,19 @@ func ReadOnly() Option { return func(c *config) { c.readOnly = true } }
 
 // WithArtifacts chooses where new resource bytes go: core.BackendInline (the
 // default: a BYTEA column) or core.BackendFilesystem under root, which every
-// process sharing the database must see at the same path. Existing resources
-// are always read from the backend they were written to.
+// process sharing the database must see at the same path (core.BackendS3
+// takes the settings of WithArtifactConfig). Existing resources are always
+// read from the backend they were written to.
 func WithArtifacts(backend, root string) Option {
-	return func(c *config) { c.artifactBackend, c.artifactRoot = backend, root }
+	return func(c *config) { c.artifacts.Backend, c.artifacts.Root = backend, root }
+}
+
+// WithArtifactConfig sets where new resource bytes go and how to reach S3:
+// for the s3 backend, and for reading and deleting resources whose bytes
+// are in S3 whatever the backend. Open checks an s3 backend's bucket with
+// one request, and fails when it cannot be used.
+func WithArtifactConfig(cfg artifact.Config) Option {
+	return func(c *config) { c.artifacts = cfg }
 }
 
 // WithBcryptCost sets the cost of password hashes (tests use bcrypt.MinCost).
@@ -85,7 +97,14 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	for _, opt := range opts {
 		opt(&cfg)
 	}
-	artifacts, err := newArtifactStore(cfg.artifactBackend, cfg.artifactRoot)
+	artifactCfg := cfg.artifacts
+	if cfg.readOnly && artifactCfg.Backend == core.BackendS3 {
+		// Nothing is written, so the bucket is not checked: reads follow
+		// the rows, and an object store that is down must not keep a
+		// reader from opening the database.
+		artifactCfg.Backend = core.BackendInline
+	}
+	artifacts, err := artifact.New(ctx, artifactCfg)
 	if err != nil {
 		return nil, err
 	}
@@ -185,6 +204,7 @@ func (s *Store) Close() error {
 		if s.points != nil {
 			s.points.close()
 		}
+		s.dropping.Wait()
 		s.pool.Close()
 	})
 	return nil

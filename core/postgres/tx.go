@@ -14,12 +14,21 @@ import (
 type tx struct {
 	pgx.Tx
 	ctx      context.Context
+	s        *Store
 	onCommit []func()
 }
 
-// afterCommit runs fn once the transaction committed, such as removing the
-// bytes of a deleted resource: a rolled-back delete never loses them.
+// afterCommit runs fn once the transaction committed: a rolled-back delete
+// never loses bytes.
 func (t *tx) afterCommit(fn func()) { t.onCommit = append(t.onCommit, fn) }
+
+// dropAfterCommit removes the bytes at backend and uri once the transaction
+// committed: the rows that named them are gone or name others.
+func (t *tx) dropAfterCommit(backend, uri string) {
+	if uri != "" {
+		t.afterCommit(func() { t.s.dropBytes(backend, uri) })
+	}
+}
 
 // maxAttempts bounds how often a write that met another (a deadlock, a
 // serialization failure) runs again.
@@ -51,7 +60,7 @@ func (s *Store) writeOnce(ctx context.Context, fn func(t *tx) error) error {
 	// A rollback after the commit does nothing; one after a cancelled
 	// context must still reach the server.
 	defer pt.Rollback(context.WithoutCancel(ctx))
-	t := &tx{Tx: pt, ctx: ctx}
+	t := &tx{Tx: pt, ctx: ctx, s: s}
 	if err := fn(t); err != nil {
 		return err
 	}
