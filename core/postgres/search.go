@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/deardiary/deardiary-go/core"
 )
@@ -31,9 +32,19 @@ func (s *Store) SearchIterations(ctx context.Context, q core.IterationSearch) ([
 	if b.err != nil {
 		return nil, 0, b.err
 	}
-	return listPage(ctx, s.pool, scanIteration, iterationColumns, `iteration i WHERE i.experiment_id = ANY($1) AND `+cond,
+	bounded, cancel := context.WithTimeout(ctx, searchTimeout)
+	defer cancel()
+	its, total, err := listPage(bounded, s.pool, scanIteration, iterationColumns, `iteration i WHERE i.experiment_id = ANY($1) AND `+cond,
 		`created_date, id`, q.Page, b.args...)
+	if err != nil && ctx.Err() == nil && bounded.Err() != nil {
+		return nil, 0, core.Invalid("the filter took longer than %s to evaluate; narrow it (fewer experiments or comparisons)", searchTimeout)
+	}
+	return its, total, err
 }
+
+// searchTimeout bounds the time one search may take, whatever its filter,
+// as in core/duckdb.
+const searchTimeout = 10 * time.Second
 
 type whereBuilder struct {
 	args []any

@@ -316,3 +316,44 @@ func TestRefusedSetLeavesNoSeries(t *testing.T) {
 		t.Fatalf("%d summary rows, want only the full series'", rows)
 	}
 }
+
+// TestStreamHistory streams two series, in the order asked and each in
+// step order, and stops when the callback says so.
+func TestStreamHistory(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := openInternal(t)
+	experiment, a := newRun(t, s)
+	b, err := s.CreateIteration(ctx, core.IterationCreate{ExperimentID: experiment})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range []string{a, b} {
+		batch := make([]core.MetricInput, 1000)
+		for i := range batch {
+			batch[i] = core.MetricInput{Key: "loss", Value: float64(i), Step: new(int64(999 - i))}
+		}
+		if _, err := s.LogMetrics(ctx, it, core.MetricBatch{Metrics: batch}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	last := map[string]int64{a: -1, b: -1}
+	err = s.StreamHistory(ctx, core.HistoryQuery{Key: "loss", IterationIDs: []string{b, "missing", a}}, func(id string, p core.Point) error {
+		if len(got) == 0 || got[len(got)-1] != id {
+			got = append(got, id)
+		}
+		if p.Step != last[id]+1 {
+			return fmt.Errorf("step %d after %d", p.Step, last[id])
+		}
+		last[id] = p.Step
+		return nil
+	})
+	if err != nil || !slices.Equal(got, []string{b, a}) || last[a] != 999 {
+		t.Fatalf("streamed %v up to %v: %v", got, last, err)
+	}
+	stop := errors.New("stop")
+	if err := s.StreamHistory(ctx, core.HistoryQuery{Key: "loss", IterationIDs: []string{a}}, func(string, core.Point) error { return stop }); err != stop {
+		t.Fatalf("a callback's error: %v", err)
+	}
+}
