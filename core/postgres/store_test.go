@@ -34,11 +34,3 @@ func TestConformance(t *testing.T) {
 	t.Parallel()
 	trackertest.Run(t, func(t *testing.T) core.Tracker { return open(t) })
 }
-
-// TestConformanceFilesystem runs the suite with resource bytes on disk.
-func TestConformanceFilesystem(t *testing.T) {
-	t.Parallel()
-	trackertest.Run(t, func(t *testing.T) core.Tracker {
-		return open(t, postgres.WithArtifacts(core.BackendFilesystem, t.TempDir()))
-	})
-}
