@@ -1,0 +1,139 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/deardiary/deardiary-go/core"
+)
+
+const experimentColumns = `id, project_id, status_id, name, COALESCE(description, ''), created_date, COALESCE(end_date, '')`
+
+func scanExperiment(r scanner) (*core.Experiment, error) {
+	var (
+		e            core.Experiment
+		status       int64
+		created, end string
+	)
+	if err := r.Scan(&e.ID, &e.ProjectID, &status, &e.Name, &e.Description, &created, &end); err != nil {
+		return nil, err
+	}
+	e.Status, e.CreatedDate, e.EndDate = core.ExperimentStatus(status), storedTime(created), storedTime(end)
+	return &e, nil
+}
+
+func getExperiment(ctx context.Context, q querier, id string) (*core.Experiment, error) {
+	return getOne(ctx, q, scanExperiment, "experiment", id, `SELECT `+experimentColumns+` FROM experiment WHERE id = $1`, id)
+}
+
+// GetExperiment implements core.ExperimentService.
+func (s *Store) GetExperiment(ctx context.Context, id string) (*core.Experiment, error) {
+	return getExperiment(ctx, s.pool, id)
+}
+
+// ListExperiments implements core.ExperimentService.
+func (s *Store) ListExperiments(ctx context.Context, f core.ExperimentFilter) ([]*core.Experiment, int, error) {
+	if !storable(f.ProjectID) || !storable(f.Name) {
+		return []*core.Experiment{}, 0, nil
+	}
+	return listPage(ctx, s.pool, scanExperiment, experimentColumns,
+		`experiment WHERE project_id = $1 AND ($2 = '' OR name = $2)`, `created_date, id`, f.Page, f.ProjectID, f.Name)
+}
+
+// CreateExperiment implements core.ExperimentService.
+func (s *Store) CreateExperiment(ctx context.Context, in core.ExperimentCreate) (string, error) {
+	if err := requireText("experiment name", in.Name); err != nil {
+		return "", err
+	}
+	if err := checkText("description", in.Description); err != nil {
+		return "", err
+	}
+	if in.Status != 0 && in.Status != core.ExperimentInProgress {
+		return "", core.Invalid("a new experiment must be IN_PROGRESS, not %v", in.Status)
+	}
+	id, now := newID(), s.nowText()
+	err := s.write(ctx, func(t *tx) error {
+		if err := requireEntity(t, "project", "project", in.ProjectID); err != nil {
+			return err
+		}
+		_, err := t.Exec(t.ctx, `INSERT INTO experiment (id, project_id, status_id, name, description, created_date, end_date)
+			VALUES ($1, $2, $3, $4, $5, $6, '')`, id, in.ProjectID, int64(core.ExperimentInProgress), in.Name, in.Description, now)
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	return id, nil
+}
+
+// UpdateExperiment implements core.ExperimentService. A status and an end
+// date are each set as given, as upstream; reopening clears the end date.
+func (s *Store) UpdateExperiment(ctx context.Context, id string, upd core.ExperimentUpdate) error {
+	if upd.Status != nil && !upd.Status.Valid() {
+		return core.Invalid("unknown experiment status %d", *upd.Status)
+	}
+	if upd.Name != nil {
+		if err := requireText("experiment name", *upd.Name); err != nil {
+			return err
+		}
+	}
+	if upd.Description != nil {
+		if err := checkText("description", *upd.Description); err != nil {
+			return err
+		}
+	}
+	if upd.EndDate != nil && upd.EndDate.IsZero() {
+		upd.EndDate = nil // the zero time means no end date, as for iterations
+	}
+	return s.write(ctx, func(t *tx) error {
+		e, err := getOne(t.ctx, t, scanExperiment, "experiment", id, `SELECT `+experimentColumns+` FROM experiment WHERE id = $1 FOR UPDATE`, id)
+		if err != nil {
+			return err
+		}
+		var c changes
+		if upd.Name != nil {
+			c.set("name", *upd.Name)
+		}
+		if upd.Description != nil {
+			c.set("description", *upd.Description)
+		}
+		end := upd.EndDate
+		if upd.Status != nil {
+			c.set("status_id", int64(*upd.Status))
+			if *upd.Status == core.ExperimentInProgress {
+				end = nil
+				if !e.EndDate.IsZero() {
+					c.set("end_date", "")
+				}
+			}
+		}
+		if end != nil {
+			c.set("end_date", core.FormatTime(*end))
+		}
+		return c.apply(t, "experiment", id)
+	})
+}
+
+// DeleteExperiment implements core.ExperimentService.
+func (s *Store) DeleteExperiment(ctx context.Context, id string) error {
+	return s.write(ctx, func(t *tx) error { return deleteExperiment(t, id) })
+}
+
+// openExperiment checks that an experiment exists and accepts new iterations
+// and resources, and holds its row so that it stays so until the
+// transaction ends.
+func openExperiment(t *tx, id string) error {
+	if !storable(id) {
+		return invalidRef("experiment", id)
+	}
+	var status int64
+	err := t.QueryRow(t.ctx, `SELECT status_id FROM experiment WHERE id = $1 FOR SHARE`, id).Scan(&status)
+	switch {
+	case noRow(err):
+		return invalidRef("experiment", id)
+	case err != nil:
+		return err
+	case core.ExperimentStatus(status) != core.ExperimentInProgress:
+		return core.Invalid("experiment %q is %v; only IN_PROGRESS experiments take new iterations and resources", id, core.ExperimentStatus(status))
+	}
+	return nil
+}

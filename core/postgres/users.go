@@ -1,0 +1,160 @@
+package postgres
+
+import (
+	"context"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/deardiary/deardiary-go/core"
+)
+
+const userColumns = `id, COALESCE(first_name, ''), COALESCE(last_name, ''), username, created_date, COALESCE(is_admin, 0)`
+
+func scanUser(r scanner) (*core.User, error) {
+	var (
+		u       core.User
+		created string
+		admin   int64
+	)
+	if err := r.Scan(&u.ID, &u.FirstName, &u.LastName, &u.Username, &created, &admin); err != nil {
+		return nil, err
+	}
+	u.CreatedDate, u.IsAdmin = storedTime(created), admin != 0
+	return &u, nil
+}
+
+func getUser(ctx context.Context, q querier, id string) (*core.User, error) {
+	return getOne(ctx, q, scanUser, "user", id, `SELECT `+userColumns+` FROM "user" WHERE id = $1`, id)
+}
+
+// GetUser implements core.UserService.
+func (s *Store) GetUser(ctx context.Context, id string) (*core.User, error) {
+	return getUser(ctx, s.pool, id)
+}
+
+// GetUserByUsername implements core.UserService.
+func (s *Store) GetUserByUsername(ctx context.Context, username string) (*core.User, error) {
+	return getOne(ctx, s.pool, scanUser, "user", username, `SELECT `+userColumns+` FROM "user" WHERE username = $1`, username)
+}
+
+// ListUsers implements core.UserService.
+func (s *Store) ListUsers(ctx context.Context) ([]*core.User, error) {
+	return list(ctx, s.pool, scanUser, `SELECT `+userColumns+` FROM "user" ORDER BY created_date, id`)
+}
+
+func (s *Store) hash(password string) (string, error) {
+	if password == "" {
+		return "", core.Invalid("password must not be empty")
+	}
+	if err := checkText("password", password); err != nil {
+		return "", err
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte(password), s.cfg.bcryptCost)
+	if err != nil {
+		return "", core.Invalid("cannot use this password: %v", err)
+	}
+	return string(h), nil
+}
+
+// CreateUser implements core.UserService. The username's UNIQUE constraint
+// decides between processes that create the same user at once.
+func (s *Store) CreateUser(ctx context.Context, in core.UserCreate) (string, error) {
+	if err := requireText("username", in.Username); err != nil {
+		return "", err
+	}
+	if err := checkText("first name", in.FirstName, "last name", in.LastName); err != nil {
+		return "", err
+	}
+	hash, err := s.hash(in.Password)
+	if err != nil {
+		return "", err
+	}
+	id, now := newID(), s.nowText()
+	err = s.write(ctx, func(t *tx) error {
+		_, err := t.Exec(t.ctx, `INSERT INTO "user" (id, first_name, last_name, username, password, created_date, is_admin)
+			VALUES ($1, $2, $3, $4, $5, $6, 0)`, id, in.FirstName, in.LastName, in.Username, hash, now)
+		if isUnique(err, "") {
+			return core.Errorf(core.EConflict, "username %q is taken", in.Username)
+		}
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	return id, nil
+}
+
+// lockUser reads a user and locks its row for the rest of the transaction.
+func lockUser(t *tx, id string) (*core.User, error) {
+	return getOne(t.ctx, t, scanUser, "user", id, `SELECT `+userColumns+` FROM "user" WHERE id = $1 FOR UPDATE`, id)
+}
+
+// UpdateUser implements core.UserService.
+func (s *Store) UpdateUser(ctx context.Context, id string, upd core.UserUpdate) error {
+	var c changes
+	if upd.FirstName != nil {
+		if err := checkText("first name", *upd.FirstName); err != nil {
+			return err
+		}
+		c.set("first_name", *upd.FirstName)
+	}
+	if upd.LastName != nil {
+		if err := checkText("last name", *upd.LastName); err != nil {
+			return err
+		}
+		c.set("last_name", *upd.LastName)
+	}
+	if upd.Password != nil {
+		hash, err := s.hash(*upd.Password)
+		if err != nil {
+			return err
+		}
+		c.set("password", hash)
+	}
+	if upd.IsAdmin != nil {
+		c.set("is_admin", boolInt(*upd.IsAdmin))
+	}
+	return s.write(ctx, func(t *tx) error {
+		u, err := lockUser(t, id)
+		if err != nil {
+			return err
+		}
+		if u.Username == core.DefaultUsername && upd.IsAdmin != nil && !*upd.IsAdmin {
+			return core.Invalid("the default user cannot stop being an admin")
+		}
+		return c.apply(t, `"user"`, id)
+	})
+}
+
+// DeleteUser implements core.UserService. Its permissions go with it (ON
+// DELETE CASCADE).
+func (s *Store) DeleteUser(ctx context.Context, id string) error {
+	return s.write(ctx, func(t *tx) error {
+		u, err := lockUser(t, id)
+		if err != nil {
+			return err
+		}
+		if u.Username == core.DefaultUsername {
+			return core.Invalid("the default user cannot be deleted")
+		}
+		_, err = t.Exec(t.ctx, `DELETE FROM "user" WHERE id = $1`, id)
+		return err
+	})
+}
+
+// Authenticate implements core.UserService.
+func (s *Store) Authenticate(ctx context.Context, username, password string) (*core.User, error) {
+	var id, hash string
+	err := s.pool.QueryRow(ctx, `SELECT id, password FROM "user" WHERE username = $1`, username).Scan(&id, &hash)
+	switch {
+	case noRow(err) || (err != nil && !storable(username)):
+		_ = bcrypt.CompareHashAndPassword(s.unknownUserHash(), []byte(password))
+		return nil, core.Errorf(core.EInvalidCredentials, "invalid username or password")
+	case err != nil:
+		return nil, fold(err)
+	}
+	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil {
+		return nil, core.Errorf(core.EInvalidCredentials, "invalid username or password")
+	}
+	return getUser(ctx, s.pool, id)
+}
