@@ -245,13 +245,21 @@ func CheckCommit(c string) error {
 	return nil
 }
 
-// CheckSnapshot fails with EInvalid when a snapshot could not be restored
-// safely and as captured: its commit (CheckCommit) or its files
-// (CheckSnapshotFiles). A Tracker's SaveSnapshot refuses what it refuses,
+// CheckSnapshot fails with EInvalid when a snapshot could not be stored
+// within MaxSnapshotFileSize or restored safely and as captured: its
+// commit (CheckCommit) or its files (CheckSnapshotFiles). A Tracker's SaveSnapshot refuses what it refuses,
 // and the daemon checks uploads with it before they reach the store.
 func CheckSnapshot(s *Snapshot) error {
 	if s == nil {
 		return Invalid("no snapshot given")
+	}
+	if len(s.Git.Diff) > MaxSnapshotFileSize {
+		return Invalid("the uncommitted diff is %s; a snapshot holds at most %s of it", FormatBytes(int64(len(s.Git.Diff))), FormatBytes(MaxSnapshotFileSize))
+	}
+	for _, f := range s.Files {
+		if len(f.Content) > MaxSnapshotFileSize {
+			return Invalid("snapshot file %q is %s; a snapshot holds at most %s of each file", f.Path, FormatBytes(int64(len(f.Content))), FormatBytes(MaxSnapshotFileSize))
+		}
 	}
 	if err := CheckCommit(s.Git.Commit); err != nil {
 		return err

@@ -29,13 +29,7 @@ func checkSnapshot(snap *core.Snapshot) error {
 			return err
 		}
 	}
-	if len(snap.Git.Diff) > core.MaxSnapshotFileSize {
-		return core.Invalid("the uncommitted diff is %s; a snapshot holds at most %s of it", core.FormatBytes(int64(len(snap.Git.Diff))), core.FormatBytes(core.MaxSnapshotFileSize))
-	}
 	for _, f := range snap.Files {
-		if len(f.Content) > core.MaxSnapshotFileSize {
-			return core.Invalid("snapshot file %q is %s; a snapshot holds at most %s of each file", f.Path, core.FormatBytes(int64(len(f.Content))), core.FormatBytes(core.MaxSnapshotFileSize))
-		}
 		if err := checkText("ecosystem", f.Ecosystem, "sha256", f.SHA256, "skipped", f.Skipped); err != nil {
 			return err
 		}

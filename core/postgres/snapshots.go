@@ -31,32 +31,12 @@ func checkSnapshot(snap *core.Snapshot) error {
 			return err
 		}
 	}
-	if len(snap.Git.Diff) > core.MaxSnapshotFileSize {
-		return core.Invalid("the uncommitted diff is %s; a snapshot holds at most %s of it", core.FormatBytes(int64(len(snap.Git.Diff))), core.FormatBytes(core.MaxSnapshotFileSize))
-	}
-	seen := map[string]bool{}
 	for _, f := range snap.Files {
-		if len(f.Content) > core.MaxSnapshotFileSize {
-			return core.Invalid("snapshot file %q is %s; a snapshot holds at most %s of each file", f.Path, core.FormatBytes(int64(len(f.Content))), core.FormatBytes(core.MaxSnapshotFileSize))
-		}
-		if err := checkText("ecosystem", f.Ecosystem, "sha256", f.SHA256, "skipped", f.Skipped); err != nil {
+		if err := checkText("ecosystem", f.Ecosystem, "sha256", f.SHA256, "skipped", f.Skipped, "snapshot file path", f.Path); err != nil {
 			return err
-		}
-		if err := core.CheckSnapshotPath(f.Path); err != nil {
-			return err
-		}
-		if err := checkText("snapshot file path", f.Path); err != nil {
-			return err
-		}
-		if seen[f.Path] {
-			return core.Invalid("snapshot lists %q twice", f.Path)
-		}
-		seen[f.Path] = true
-		if f.Skipped == "" && int64(len(f.Content)) != f.Size {
-			return core.Invalid("snapshot file %q: size %d does not match its %d bytes", f.Path, f.Size, len(f.Content))
 		}
 	}
-	return nil
+	return core.CheckSnapshot(snap)
 }
 
 func jsonText(v any) string {
