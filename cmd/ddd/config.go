@@ -46,11 +46,14 @@ type Setting struct {
 	set     func(c *Config, v string) error
 }
 
+// databaseURL is an alias of DEARDIARY_DB_FILE, for a postgres:// URL.
+const databaseURL = "DEARDIARY_DATABASE_URL"
+
 // Settings lists every variable ddd reads, in the order --help shows them.
 var Settings = []Setting{
 	{"DEARDIARY_HOST", "host", "127.0.0.1", "address to listen on", func(c *Config, v string) error { c.Host = v; return nil }},
 	{"DEARDIARY_PORT", "port", "9000", "port to listen on (0 picks a free one)", func(c *Config, v string) error { return parseInt(&c.Port, v, 0, 65535) }},
-	{"DEARDIARY_DB_FILE", "db", "deardiary.db", "DuckDB database file, created if missing", func(c *Config, v string) error { c.DBFile = v; return nil }},
+	{"DEARDIARY_DB_FILE", "db", "deardiary.db", "the database: a DuckDB file, created if missing, or a postgres:// URL (alias DEARDIARY_DATABASE_URL)", func(c *Config, v string) error { c.DBFile = v; return nil }},
 	{"DEARDIARY_ENABLE_AUTH", "auth", "false", "require a bearer token on every request but /health and /auth", func(c *Config, v string) error { return parseBool(&c.Server.EnableAuth, v) }},
 	{"DEARDIARY_JWT_SECRET", "jwt-secret", daemon.DefaultSecret, "HS256 key for tokens; must be set to something else when auth is on", func(c *Config, v string) error { c.Server.JWTSecret = v; return nil }},
 	{"DEARDIARY_CORS_ORIGINS", "cors-origins", "*", "comma-separated origins browsers may call from", func(c *Config, v string) error {
@@ -145,6 +148,9 @@ func LoadConfig(getenv func(string) string, envFile string, flags map[string]str
 			values[s.Env] = v
 		}
 	}
+	if v := getenv(databaseURL); v != "" {
+		values[databaseURL] = v
+	}
 	if envFile != "" {
 		fromFile, err := readEnvFile(envFile)
 		if err != nil {
@@ -153,6 +159,12 @@ func LoadConfig(getenv func(string) string, envFile string, flags map[string]str
 		for k, v := range fromFile {
 			values[k] = v
 		}
+	}
+	// DEARDIARY_DATABASE_URL names the database as DEARDIARY_DB_FILE does,
+	// as MLflow-style deployments spell it; the file's name wins if both
+	// are set, and --db over both.
+	if values["DEARDIARY_DB_FILE"] == "" {
+		values["DEARDIARY_DB_FILE"] = values[databaseURL]
 	}
 	for _, s := range Settings {
 		if v, ok := flags[s.Flag]; ok && v != "" {
@@ -178,7 +190,7 @@ func readEnvFile(path string) (map[string]string, error) {
 		return nil, fmt.Errorf("env file: %w", err)
 	}
 	defer f.Close()
-	known := map[string]bool{}
+	known := map[string]bool{databaseURL: true}
 	for _, s := range Settings {
 		known[s.Env] = true
 	}

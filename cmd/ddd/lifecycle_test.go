@@ -22,7 +22,7 @@ func TestShutdownKeepsAcknowledgedWrites(t *testing.T) {
 	m := NewMain(io.Discard)
 	m.Config.Port = 0
 	m.Config.DBFile = filepath.Join(t.TempDir(), "deardiary.db")
-	m.StoreOptions = []duckdb.Option{duckdb.WithBcryptCost(bcrypt.MinCost)}
+	m.BcryptCost = bcrypt.MinCost
 	ctx := context.Background()
 	if err := m.Run(ctx); err != nil {
 		t.Fatal(err)

@@ -21,6 +21,7 @@ import (
 
 	"github.com/deardiary/deardiary-go/core"
 	"github.com/deardiary/deardiary-go/core/duckdb"
+	"github.com/deardiary/deardiary-go/core/postgres/pgtest"
 	"github.com/deardiary/deardiary-go/daemon"
 )
 
@@ -37,7 +38,8 @@ func TestMain(m *testing.M) {
 	case serveChild():
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	// A throwaway PostgreSQL cluster for the tests of ddd on PostgreSQL.
+	pgtest.Main(m)
 }
 
 // logMetrics is a training command: it logs three points of "loss" to the
@@ -249,7 +251,7 @@ func startMain(t testing.TB, configure func(*Config)) *Main {
 	m.Config.DBFile = filepath.Join(dir, "deardiary.db")
 	m.Config.Server.ArtifactBackend = core.BackendFilesystem
 	m.Config.ArtifactFSRoot = filepath.Join(dir, "artifacts")
-	m.StoreOptions = []duckdb.Option{duckdb.WithBcryptCost(bcrypt.MinCost)}
+	m.BcryptCost = bcrypt.MinCost
 	if configure != nil {
 		configure(&m.Config)
 	}
@@ -270,7 +272,7 @@ func startDaemon(t *testing.T, db string, port int) *Main {
 	m := NewMain(io.Discard)
 	m.Config.Port, m.Config.DBFile = port, db
 	m.Config.Server.EnableAuth, m.Config.Server.JWTSecret = true, "a test secret that is not the default"
-	m.StoreOptions = []duckdb.Option{duckdb.WithBcryptCost(bcrypt.MinCost)}
+	m.BcryptCost = bcrypt.MinCost
 	m.ShutdownTimeout = time.Second
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatal(err)

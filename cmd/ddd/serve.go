@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/deardiary/deardiary-go/cmd/internal/connect"
 	"github.com/deardiary/deardiary-go/core"
 	"github.com/deardiary/deardiary-go/core/duckdb"
 	"github.com/deardiary/deardiary-go/daemon"
@@ -23,7 +24,7 @@ import (
 type Main struct {
 	Config  Config
 	Log     *slog.Logger
-	Store   *duckdb.Store
+	Store   core.Tracker
 	URL     string // where it listens, once Run returned
 	srv     *http.Server
 	serving chan error
@@ -35,9 +36,9 @@ type Main struct {
 	// connections. A body may take up to half an hour, so that large
 	// uploads stream at whatever pace the network allows.
 	HeaderTimeout, IdleTimeout time.Duration
-	// StoreOptions are added to the database's options (tests lower the
-	// bcrypt cost).
-	StoreOptions []duckdb.Option
+	// BcryptCost, when set, is the cost of new password hashes (tests
+	// lower it).
+	BcryptCost int
 }
 
 // NewMain returns a Main with the default configuration, logging to stderr.
@@ -100,17 +101,9 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.Config.Validate(); err != nil {
 		return err
 	}
-	opts := []duckdb.Option{duckdb.WithArtifactConfig(m.Config.Artifacts()), duckdb.WithMemoryLimit(m.Config.DBMemoryLimit)}
-	if m.Config.IntegerIDs {
-		opts = append(opts, duckdb.WithIntegerIDs())
-	}
-	store, err := duckdb.Open(m.Config.DBFile, append(opts, m.StoreOptions...)...)
+	store, kind, err := m.openStore(ctx)
 	if err != nil {
 		return err
-	}
-	if m.Config.IntegerIDs && !store.IntegerIDs() {
-		store.Close()
-		return core.Invalid("%s has UUID ids; --ids integer (DEARDIARY_IDS) makes a new database with integer ids and converts no existing one", m.Config.DBFile)
 	}
 	ln, err := net.Listen("tcp", m.Config.Addr())
 	if err != nil {
@@ -138,10 +131,10 @@ func (m *Main) Run(ctx context.Context) error {
 	m.serving = make(chan error, 1)
 	go func() { m.serving <- m.srv.Serve(ln) }()
 	ids := "uuid"
-	if store.IntegerIDs() {
+	if d, ok := store.(*duckdb.Store); ok && d.IntegerIDs() {
 		ids = "integer"
 	}
-	attrs := []any{"url", m.URL, "db", m.Config.DBFile, "ids", ids, "auth", m.Config.Server.EnableAuth, "artifacts", m.Config.Server.ArtifactBackend}
+	attrs := []any{"url", m.URL, "db", kind, "ids", ids, "auth", m.Config.Server.EnableAuth, "artifacts", m.Config.Server.ArtifactBackend}
 	switch m.Config.Server.ArtifactBackend {
 	case core.BackendFilesystem:
 		attrs = append(attrs, "root", m.Config.ArtifactRoot())
@@ -150,6 +143,38 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.Log.Info("ddd serving", attrs...)
 	return nil
+}
+
+// openStore opens the database DEARDIARY_DB_FILE names: a PostgreSQL one
+// for a postgres:// URL, a DuckDB file otherwise. kind says which, for the
+// log, without a password.
+func (m *Main) openStore(ctx context.Context) (store core.Tracker, kind string, err error) {
+	if connect.IsDatabaseURL(m.Config.DBFile) {
+		if m.Config.IntegerIDs {
+			return nil, "", core.Invalid("a PostgreSQL store has UUID ids; --ids integer (DEARDIARY_IDS) is for a new DuckDB file")
+		}
+		s, err := connect.Postgres(ctx, m.Config.DBFile, false, m.Config.Artifacts(), m.BcryptCost)
+		if err != nil {
+			return nil, "", err
+		}
+		return s, "postgres " + connect.RedactURL(m.Config.DBFile), nil
+	}
+	opts := []duckdb.Option{duckdb.WithArtifactConfig(m.Config.Artifacts()), duckdb.WithMemoryLimit(m.Config.DBMemoryLimit)}
+	if m.Config.IntegerIDs {
+		opts = append(opts, duckdb.WithIntegerIDs())
+	}
+	if m.BcryptCost > 0 {
+		opts = append(opts, duckdb.WithBcryptCost(m.BcryptCost))
+	}
+	s, err := duckdb.Open(m.Config.DBFile, opts...)
+	if err != nil {
+		return nil, "", err
+	}
+	if m.Config.IntegerIDs && !s.IntegerIDs() {
+		s.Close()
+		return nil, "", core.Invalid("%s has UUID ids; --ids integer (DEARDIARY_IDS) makes a new database with integer ids and converts no existing one", m.Config.DBFile)
+	}
+	return s, "duckdb " + m.Config.DBFile, nil
 }
 
 // reservedFiles are the file descriptors ddd keeps for itself beside its

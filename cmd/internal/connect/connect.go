@@ -1,20 +1,25 @@
 // Package connect is how ddd's subcommands and ddtui find their tracker: a
-// running daemon named by URL, or a database opened in-process. It owns the
+// running daemon named by URL, or a database opened in-process (a DuckDB
+// file, or a PostgreSQL database named by a postgres:// URL). It owns the
 // flags they share (--server, --db, --user, --password, --token), their
 // DEARDIARY_* defaults, and the hints printed when a connection fails.
 package connect
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
+	"strings"
 
 	"github.com/deardiary/deardiary-go/core"
 	"github.com/deardiary/deardiary-go/core/artifact"
 	"github.com/deardiary/deardiary-go/core/duckdb"
+	"github.com/deardiary/deardiary-go/core/postgres"
 	"github.com/deardiary/deardiary-go/daemon"
 )
 
@@ -38,11 +43,11 @@ type Flags struct {
 // other.
 func (f *Flags) Register(fs *flag.FlagSet, getenv func(string) string) {
 	fs.StringVar(&f.Server, "server", "", "URL of a running ddd (DEARDIARY_URL)")
-	fs.StringVar(&f.DB, "db", "", "a database file to open in-process instead (DEARDIARY_DB_FILE)")
+	fs.StringVar(&f.DB, "db", "", "a database to open in-process instead: a DuckDB file, or a postgres:// URL (DEARDIARY_DB_FILE, DEARDIARY_DATABASE_URL)")
 	fs.StringVar(&f.User, "user", getenv("DEARDIARY_USER"), "username, when ddd requires auth (DEARDIARY_USER)")
 	fs.StringVar(&f.Password, "password", getenv("DEARDIARY_PASSWORD"), "password (DEARDIARY_PASSWORD)")
 	fs.StringVar(&f.Token, "token", getenv("DEARDIARY_TOKEN"), "a token instead of a password (DEARDIARY_TOKEN)")
-	f.envServer, f.envDB = getenv("DEARDIARY_URL"), getenv("DEARDIARY_DB_FILE")
+	f.envServer, f.envDB = getenv("DEARDIARY_URL"), cmp.Or(getenv("DEARDIARY_DB_FILE"), getenv("DEARDIARY_DATABASE_URL"))
 	f.artifacts = artifact.Config{
 		Backend: getenv("DEARDIARY_ARTIFACT_BACKEND"),
 		Root:    getenv("DEARDIARY_ARTIFACT_FS_ROOT"),
@@ -68,6 +73,9 @@ type Options struct {
 	MissingHint string
 	// StoreOptions are passed to duckdb.Open (tests lower the bcrypt cost).
 	StoreOptions []duckdb.Option
+	// BcryptCost, when set, is the cost of new password hashes in a
+	// PostgreSQL store (tests lower it).
+	BcryptCost int
 }
 
 // Conn is an open tracker and what it is.
@@ -104,6 +112,12 @@ func (f *Flags) Open(ctx context.Context, opts Options) (*Conn, error) {
 			return nil, err
 		}
 		return &Conn{Tracker: c, Client: c, Source: c.URL()}, nil
+	case IsDatabaseURL(file):
+		s, err := Postgres(ctx, file, opts.ReadOnly, f.artifacts, opts.BcryptCost)
+		if err != nil {
+			return nil, err
+		}
+		return &Conn{Tracker: s, Source: RedactURL(file)}, nil
 	case file != "":
 		if f.artifacts != (artifact.Config{}) {
 			opts.StoreOptions = append([]duckdb.Option{duckdb.WithArtifactConfig(f.artifacts)}, opts.StoreOptions...)
@@ -115,6 +129,39 @@ func (f *Flags) Open(ctx context.Context, opts Options) (*Conn, error) {
 		return &Conn{Tracker: s, Source: file}, nil
 	}
 	return nil, core.Invalid("name a daemon with --server URL (or DEARDIARY_URL), or a database file with --db FILE (or DEARDIARY_DB_FILE)")
+}
+
+// IsDatabaseURL reports whether db names a PostgreSQL database rather than a
+// DuckDB file.
+func IsDatabaseURL(db string) bool {
+	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
+}
+
+// RedactURL is a database URL fit to print: without its password.
+func RedactURL(db string) string {
+	u, err := url.Parse(db)
+	if err != nil {
+		return "a postgres:// URL that does not parse"
+	}
+	return u.Redacted()
+}
+
+// Postgres opens the PostgreSQL database at url; its errors are one line
+// saying what is wrong (a bad URL, nothing listening, no such database, a
+// refused login) and what to do.
+func Postgres(ctx context.Context, url string, readOnly bool, artifacts artifact.Config, bcryptCost int) (*postgres.Store, error) {
+	opts := []postgres.Option{postgres.WithArtifactConfig(artifacts)}
+	if readOnly {
+		opts = append(opts, postgres.ReadOnly())
+	}
+	if bcryptCost > 0 {
+		opts = append(opts, postgres.WithBcryptCost(bcryptCost))
+	}
+	s, err := postgres.Open(ctx, url, opts...)
+	if err != nil {
+		return nil, errors.New(core.ErrorMessageOrText(err))
+	}
+	return s, nil
 }
 
 // Daemon connects to the ddd at url. When nothing answers there, the error
