@@ -19,8 +19,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deardiary/deardiary-go/cmd/internal/connect"
 	"github.com/deardiary/deardiary-go/core"
 	"github.com/deardiary/deardiary-go/core/duckdb"
+	"github.com/deardiary/deardiary-go/core/postgres"
+	"github.com/deardiary/deardiary-go/core/postgres/pgtest"
 	"github.com/deardiary/deardiary-go/daemon/daemontest"
 )
 
@@ -114,14 +117,21 @@ func (l *ledger) ack(w, s int) {
 	l.acked[w] = append(l.acked[w], s)
 }
 
-// verifyCrash opens the file as the restarted process would and checks the
-// ledger against it: every acknowledged batch whole, every other batch
-// whole or absent, parameters and points alike.
-func verifyCrash(t *testing.T, path string, iterations map[int]string, l *ledger) {
+// verifyCrash opens the database as the restarted process would (a DuckDB
+// file, or a PostgreSQL URL) and checks the ledger against it: every
+// acknowledged batch whole, every other batch whole or absent, parameters
+// and points alike.
+func verifyCrash(t *testing.T, db string, iterations map[int]string, l *ledger) {
 	t.Helper()
-	s, err := duckdb.Open(path)
+	var s core.Tracker
+	var err error
+	if connect.IsDatabaseURL(db) {
+		s, err = postgres.Open(context.Background(), db)
+	} else {
+		s, err = duckdb.Open(db)
+	}
 	if err != nil {
-		t.Fatalf("the file does not open after the kill: %v", err)
+		t.Fatalf("the database does not open after the kill: %v", err)
 	}
 	defer s.Close()
 	ctx := context.Background()
@@ -184,14 +194,27 @@ func verifyCrash(t *testing.T, path string, iterations map[int]string, l *ledger
 	}
 }
 
-// TestCrashDaemon kills ddd under 16 writers.
+// TestCrashDaemon kills ddd under 16 writers, on a DuckDB file.
 func TestCrashDaemon(t *testing.T) {
 	t.Parallel()
 	if testing.Short() {
 		t.Skip("kills and restarts ddd")
 	}
+	crashDaemon(t, filepath.Join(t.TempDir(), "crash.db"))
+}
+
+// TestCrashDaemonOnPostgres kills a ddd replica on PostgreSQL under 16
+// writers: every acknowledged write is there exactly once.
+func TestCrashDaemonOnPostgres(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("kills and restarts ddd")
+	}
+	crashDaemon(t, pgtest.Database(t))
+}
+
+func crashDaemon(t *testing.T, path string) {
 	rng := crashRand(t)
-	path := filepath.Join(t.TempDir(), "crash.db")
 	l := newLedger()
 	iterations := map[int]string{}
 	for round := range crashRounds(t) {
