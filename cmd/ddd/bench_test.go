@@ -17,11 +17,11 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/deardiary/deardiary-go/core"
+	"github.com/deardiary/deardiary-go/core/postgres/pgtest"
 	"github.com/deardiary/deardiary-go/daemon"
 )
 
@@ -265,4 +265,54 @@ func BenchmarkBatchPOST(b *testing.B) {
 	b.ReportMetric((s.cpuSeconds()-cpu)/b.Elapsed().Seconds(), "server-cores")
 }
 
-var _ = time.Second
+// BenchmarkReplicas: single-point POSTs from 64 keep-alive clients, each to
+// an iteration of its own (training jobs of a team), against one ddd
+// replica and then against two on the same PostgreSQL database, the
+// clients split between them. The PostgreSQL cluster syncs its log
+// (DEARDIARY_PGTEST_FSYNC=on) for figures a team would see:
+//
+//	DEARDIARY_PGTEST_FSYNC=on go test ./cmd/ddd/ -run '^$' -bench Replicas -benchtime 10s
+func BenchmarkReplicas(b *testing.B) {
+	for _, n := range []int{1, 2} {
+		b.Run(fmt.Sprintf("replicas=%d", n), func(b *testing.B) {
+			db := pgtest.Database(b)
+			var urls []string
+			for range n {
+				s := startChild(b, "ddd", db)
+				b.Cleanup(func() {
+					s.stdin.Close()
+					s.cmd.Wait()
+				})
+				urls = append(urls, "http://"+s.addr)
+			}
+			c, err := daemon.Connect(context.Background(), urls[0], daemon.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			ctx := context.Background()
+			p, _ := c.CreateProject(ctx, core.ProjectCreate{Name: "bench"})
+			e, _ := c.CreateExperiment(ctx, core.ExperimentCreate{ProjectID: p, Name: "bench"})
+			var its []string
+			for range 64 {
+				it, err := c.CreateIteration(ctx, core.IterationCreate{ExperimentID: e})
+				if err != nil {
+					b.Fatal(err)
+				}
+				its = append(its, it)
+			}
+			body := []byte(`{"key":"loss","value":0.123456}`)
+			hc := loadClient()
+			var next atomic.Int64
+			b.SetParallelism(32) // 64 goroutines on this machine's 2 cores
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				i := int(next.Add(1) - 1)
+				url := urls[i%n] + "/metric/iteration/" + its[i%len(its)]
+				for pb.Next() {
+					post(b, hc, url, body)
+				}
+			})
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+		})
+	}
+}
