@@ -9,10 +9,12 @@
 // core does no I/O. A Tracker comes from one of its implementations:
 //
 //   - core/duckdb: an embedded DuckDB file, for training code in the same
-//     process ("offline mode") and as ddd's store;
+//     process ("offline mode") and as ddd's default store;
+//   - core/postgres: a PostgreSQL database, which several ddd replicas
+//     share;
 //   - daemon: the client of a running ddd, for many processes or machines.
 //
-// Both pass the same conformance suite (core/trackertest), so code written
+// All pass the same conformance suite (core/trackertest), so code written
 // against Tracker behaves the same on either.
 //
 // A training run, with its environment recorded and its end written as
@@ -24,7 +26,8 @@
 //		return err
 //	}, snapshot.CaptureWorkingDir())
 //
-// Ids are strings (UUIDs in files this project creates). Timestamps are
-// UTC. Expected failures are *Error values whose Code says what went wrong
+// Ids are strings: UUIDs, or decimal integers in DuckDB files of
+// DearDiary.jl 0.9.1 (and ones made with duckdb.WithIntegerIDs). Timestamps
+// are UTC. Expected failures are *Error values whose Code says what went wrong
 // (ErrorCode reads it).
 package core
