@@ -241,6 +241,9 @@ func decodeSnapshot(w http.ResponseWriter, r *http.Request, dst *snapshotJSON, l
 	if _, err := io.ReadFull(r.Body, body); err != nil {
 		return core.Invalid("the request body broke off before its end")
 	}
+	if err := checkJSON(body, dst); err != nil {
+		return err
+	}
 	if err := json.Unmarshal(body, dst); err != nil {
 		return bodyError(err, limit)
 	}

@@ -1,6 +1,8 @@
 package daemon_test
 
 import (
+	"context"
+	"strings"
 	"testing"
 
 	"github.com/deardiary/deardiary-go/core"
@@ -27,4 +29,80 @@ func TestNewExperimentIsInProgress(t *testing.T) {
 			t.Fatalf("%v: status_id %v", body, got)
 		}
 	}
+}
+
+// TestStrictJSON: what encoding/json would read loosely is a 422 on every
+// JSON route, and changes nothing; unknown fields stay allowed.
+func TestStrictJSON(t *testing.T) {
+	t.Parallel()
+	m := startServer(t, nil)
+	c := daemontest.API{T: t, Base: m.URL}
+	p, e, it := c.Seed()
+	mid := c.Expect(c.Do("POST", "/metric/iteration/"+it, `{"key": "loss", "value": 1}`), 201, "").ID("metric_id")
+	model := c.Expect(c.Do("POST", "/model/project/"+p, `{"name": "m"}`), 201, "").ID("model_id")
+	before := checksum(t, m)
+	for _, tc := range []struct{ method, path, body, says string }{
+		// Text that is not UTF-8, which encoding/json keeps as U+FFFD.
+		{"POST", "/project/", "{\"name\": \"caf\xe9\"}", "not UTF-8"},
+		{"POST", "/project/", `{"name": "x\ud800y"}`, "surrogate"},
+		{"POST", "/project/", `{"name": "x\udc00"}`, "surrogate"},
+		{"POST", "/project/", `{"name": "x\ud800\u0041"}`, "surrogate"},
+		{"POST", "/metric/iteration/" + it, "{\"key\": \"lo\xffss\", \"value\": 1}", "not UTF-8"},
+		{"POST", "/metric/iteration/" + it + "/batch", "{\"metrics\": [{\"key\": \"ok\", \"value\": 1}, {\"key\": \"\xc3\", \"value\": 1}]}", "metrics[1].key"},
+		{"PATCH", "/iteration/" + it, "{\"notes\": \"\xed\xa0\x80\"}", "not UTF-8"},
+		{"POST", "/iteration/" + it + "/batch", "{\"params\": [{\"key\": \"k\", \"value\": \"\xff\"}]}", "params[0].value"},
+		// Fields given twice, at any depth.
+		{"POST", "/project/", `{"name": "a", "name": "b"}`, `"name" is given twice`},
+		{"POST", "/project/", `{"name": "a", "n\u0061me": "b"}`, "twice"},
+		{"POST", "/project/", `{"name": "a", "extra": 1, "extra": 2}`, "twice"},
+		{"POST", "/metric/iteration/" + it + "/batch", `{"metrics": [{"key": "a", "value": 1, "value": 2}]}`, "metrics[0]"},
+		{"POST", "/iteration/" + it + "/batch", `{"params": [{"key": "k", "value": {"a": 1, "a": 2}}]}`, "params[0].value"},
+		{"POST", "/iteration/" + it + "/batch", `{"tags": ["t"], "tags": ["u"]}`, "twice"},
+		// Field names that match only when case is ignored.
+		{"POST", "/project/", `{"Name": "x"}`, `"Name"`},
+		{"POST", "/metric/iteration/" + it, "{\"\u212aey\": \"loss\", \"value\": 1}", "spelled"},
+		{"POST", "/metric/iteration/" + it + "/batch", `{"Metrics": [{"key": "a", "value": 1}]}`, "spelled"},
+		{"POST", "/iteration/" + it + "/batch", `{"params": [{"KEY": "k", "value": 1}]}`, "params[0]"},
+		{"PATCH", "/experiment/" + e, `{"Status_ID": 3}`, "spelled"},
+		{"POST", "/user/", `{"username": "u", "Password": "p"}`, "spelled"},
+		// A metric's value is a JSON number, not a string holding one.
+		{"POST", "/metric/iteration/" + it, `{"key": "loss", "value": "0.5"}`, "want a JSON number"},
+		{"POST", "/metric/iteration/" + it + "/batch", `{"metrics": [{"key": "loss", "value": "0.5"}]}`, "metrics[0].value"},
+		{"POST", "/iteration/" + it + "/batch", `{"metrics": [{"key": "loss", "value": "1e3"}]}`, "metrics[0].value"},
+		{"PATCH", "/metric/" + mid, `{"value": "2"}`, "want a JSON number"},
+		// Two parameters of one key in a batch.
+		{"POST", "/iteration/" + it + "/batch", `{"params": [{"key": "lr", "value": 1}, {"key": "lr", "value": 2}]}`, `"lr" is given twice`},
+		// NUL in names and keys.
+		{"POST", "/project/", `{"name": "a\u0000b"}`, "NUL"},
+		{"POST", "/experiment/project/" + p, `{"name": "a\u0000b"}`, "NUL"},
+		{"POST", "/model/project/" + p, `{"name": "\u0000"}`, "NUL"},
+		{"PATCH", "/model/" + model, `{"name": "m\u0000"}`, "NUL"},
+		{"POST", "/tag/iteration/" + it, `{"value": "t\u0000"}`, "NUL"},
+		{"POST", "/user/", `{"username": "u\u0000", "password": "p"}`, "NUL"},
+		{"POST", "/metric/iteration/" + it, `{"key": "lo\u0000ss", "value": 1}`, "NUL"},
+		{"POST", "/parameter/iteration/" + it, `{"key": "l\u0000r", "value": 1}`, "NUL"},
+		{"POST", "/iteration/" + it + "/batch", `{"params": [{"key": "\u0000", "value": 1}]}`, "NUL"},
+	} {
+		if a := c.Do(tc.method, tc.path, tc.body); a.Status != 422 || a.Str("code") != core.EInvalid || !strings.Contains(a.Str("message"), tc.says) {
+			t.Errorf("%s %s %q: %d %s, want 422 saying %q", tc.method, tc.path, tc.body, a.Status, a.Body, tc.says)
+		}
+	}
+	if after := checksum(t, m); after != before {
+		t.Fatal("a refused request changed the database")
+	}
+	// Unknown fields are ignored, as upstream, and the ordinary shapes pass.
+	c.Expect(c.Do("POST", "/project/", `{"name": "ok", "colour": "blue", "nested": {"a": [1, {"b": null}]}}`), 201, "")
+	c.Expect(c.Do("POST", "/project/", "{\"\u212aey\": \"x\", \"name\": \"ok2\"}"), 201, "") // K(elvin)ey is no field of a project
+	c.Expect(c.Do("POST", "/metric/iteration/"+it, `{"key": "caf\u00e9 \ud83d\ude00", "value": -1.5e-3, "unit": "s"}`), 201, "")
+	c.Expect(c.Do("POST", "/iteration/"+it+"/batch", `{"params": [{"key": "lr", "value": "0.5"}, {"key": "n", "value": 3}], "metrics": [{"key": "a", "value": 1}], "tags": ["x"]}`), 201, "")
+}
+
+// checksum is the database's checksum, to tell that refusals changed nothing.
+func checksum(t *testing.T, m *testServer) string {
+	t.Helper()
+	sum, err := m.Store.Checksum(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sum
 }

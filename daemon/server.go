@@ -227,12 +227,21 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, dst any) error {
 	return decodeLimited(w, r, dst, s.cfg.MaxBodyBytes)
 }
 
+// decodeLimited reads a JSON body of at most limit bytes whole, and into dst
+// once checkJSON finds nothing encoding/json would read loosely.
 func decodeLimited(w http.ResponseWriter, r *http.Request, dst any, limit int64) error {
 	body, err := limitedBody(w, r, limit)
 	if err != nil {
 		return err
 	}
-	return decodeBody(body, dst, limit)
+	var data bytes.Buffer
+	if r.ContentLength > 0 {
+		data.Grow(int(r.ContentLength) + bytes.MinRead)
+	}
+	if _, err := data.ReadFrom(body); err != nil {
+		return bodyError(err, limit)
+	}
+	return decodeStrict(data.Bytes(), dst, limit)
 }
 
 // limitedBody is r's body, cut off past limit bytes.
@@ -263,6 +272,9 @@ func (s *Server) decodeFast(w http.ResponseWriter, r *http.Request, dst any, par
 	}
 	if parse(body.Bytes()) {
 		return nil
+	}
+	if err := checkJSON(body.Bytes(), dst); err != nil {
+		return err
 	}
 	return decodeBody(&body, dst, limit)
 }
