@@ -6,9 +6,13 @@ import (
 )
 
 // DefaultUsername is the administrator every database is seeded with
-// (password "default"). It cannot be deleted or demoted; with auth off every
-// request acts as this user.
+// (password DefaultPassword). It cannot be deleted or demoted; with auth off
+// every request acts as this user.
 const DefaultUsername = "default"
+
+// DefaultPassword is the seeded administrator's password, as upstream's:
+// ddd warns while an admin still has it.
+const DefaultPassword = "default"
 
 // User is a person who can log in. The password hash never leaves the store.
 type User struct {
@@ -18,6 +22,12 @@ type User struct {
 	Username    string
 	CreatedDate time.Time
 	IsAdmin     bool
+	// PasswordStamp changes whenever the password does: a short
+	// fingerprint of its hash (not the hash, from which nothing can be
+	// learnt), so that ddd can refuse tokens issued before a change. A
+	// store fills it; the daemon's client, which never sees it, leaves it
+	// empty.
+	PasswordStamp string
 }
 
 // UserCreate is the input of CreateUser. New users are never admins.

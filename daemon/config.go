@@ -8,6 +8,11 @@ import (
 // server refuses to start with it, or with none.
 const DefaultSecret = "deardiary_secret"
 
+// MinSecretBytes is the shortest JWT secret the server takes with auth on:
+// HS256's key should be as long as its hash, 256 bits (RFC 7518, 3.2), and
+// a short one can be guessed offline from any token.
+const MinSecretBytes = 32
+
 // Config is how the server behaves: authentication, CORS and the limits it
 // puts on requests. Where its values come from (DearDiary.jl's DEARDIARY_*
 // variables, an env file, flags) is the program's business: ddd reads them
@@ -44,6 +49,10 @@ func DefaultConfig() Config {
 func (c Config) Validate() error {
 	if c.EnableAuth && (c.JWTSecret == "" || c.JWTSecret == DefaultSecret) {
 		return core.Invalid("DEARDIARY_ENABLE_AUTH is on but DEARDIARY_JWT_SECRET is unset or the default; set a secret of your own")
+	}
+	if c.EnableAuth && len(c.JWTSecret) < MinSecretBytes {
+		return core.Invalid("DEARDIARY_JWT_SECRET is %d bytes; with DEARDIARY_ENABLE_AUTH on it must be at least %d (`openssl rand -hex 32` makes one of 64)",
+			len(c.JWTSecret), MinSecretBytes)
 	}
 	switch c.ArtifactBackend {
 	case core.BackendInline, core.BackendFilesystem:

@@ -4,8 +4,12 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/deardiary/deardiary-go/core"
+	"github.com/deardiary/deardiary-go/daemon"
 	"github.com/deardiary/deardiary-go/daemon/daemontest"
 )
 
@@ -105,4 +109,84 @@ func checksum(t *testing.T, m *testServer) string {
 		t.Fatal(err)
 	}
 	return sum
+}
+
+// TestTokensEndWithPasswordOrRole: a token stops working once its user's
+// password changes, or the user is made or unmade an admin; tokens issued
+// after work. The token keeps upstream's claims.
+func TestTokensEndWithPasswordOrRole(t *testing.T) {
+	t.Parallel()
+	const secret = "hardening-secret-that-is-not-the-default"
+	m := startServer(t, func(c *daemon.Config) { c.EnableAuth, c.JWTSecret = true, secret })
+	anon := daemontest.API{T: t, Base: m.URL}
+	login := func(user, password string) daemontest.API {
+		t.Helper()
+		return anon.As(anon.Expect(anon.Do("POST", "/auth", map[string]string{"username": user, "password": password}), 200, "").Str("access_token"))
+	}
+	admin := login("default", "default")
+	claims := jwt.MapClaims{}
+	if _, _, err := jwt.NewParser().ParseUnverified(admin.Token, claims); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []string{"sub", "id", "exp"} {
+		if claims[c] == nil {
+			t.Fatalf("the token lacks upstream's claim %q: %v", c, claims)
+		}
+	}
+	ada := admin.Expect(admin.Do("POST", "/user/", map[string]string{"username": "ada", "password": "first"}), 201, "").Str("user_id")
+	old := login("ada", "first")
+	old.Expect(old.Do("GET", "/auth/me", nil), 200, "")
+	other := login("ada", "first")
+
+	// Her own change of password ends both her tokens.
+	old.Expect(old.Do("PATCH", "/user/"+ada, map[string]string{"password": "second"}), 200, "")
+	for _, tok := range []daemontest.API{old, other} {
+		a := tok.Expect(tok.Do("GET", "/auth/me", nil), 401, core.ETokenInvalid)
+		if !strings.Contains(a.Str("message"), "sign in again") {
+			t.Fatalf("stale token: %s", a.Body)
+		}
+		tok.Expect(tok.Do("POST", "/auth/refresh", nil), 401, core.ETokenInvalid)
+	}
+	fresh := login("ada", "second")
+	fresh.Expect(fresh.Do("GET", "/auth/me", nil), 200, "")
+
+	// An admin's change of her password, too.
+	admin.Expect(admin.Do("PATCH", "/user/"+ada, map[string]string{"password": "third"}), 200, "")
+	fresh.Expect(fresh.Do("GET", "/auth/me", nil), 401, core.ETokenInvalid)
+
+	// Made an admin, then unmade: each ends the tokens before it.
+	asUser := login("ada", "third")
+	admin.Expect(admin.Do("PATCH", "/user/"+ada, map[string]any{"is_admin": true}), 200, "")
+	asUser.Expect(asUser.Do("GET", "/auth/me", nil), 401, core.ETokenInvalid)
+	asAdmin := login("ada", "third")
+	asAdmin.Expect(asAdmin.Do("GET", "/user/", nil), 200, "")
+	admin.Expect(admin.Do("PATCH", "/user/"+ada, map[string]any{"is_admin": false}), 200, "")
+	asAdmin.Expect(asAdmin.Do("GET", "/user/", nil), 401, core.ETokenInvalid)
+	login("ada", "third").Expect(login("ada", "third").Do("GET", "/user/", nil), 403, core.EAdminRequired)
+
+	// Changing her name changes nothing of the kind; nor does another
+	// user's change.
+	now := login("ada", "third")
+	admin.Expect(admin.Do("PATCH", "/user/"+ada, map[string]any{"first_name": "Ada"}), 200, "")
+	admin.Expect(admin.Do("POST", "/user/", map[string]string{"username": "bob", "password": "pw"}), 201, "")
+	now.Expect(now.Do("GET", "/auth/me", nil), 200, "")
+	admin.Expect(admin.Do("GET", "/auth/me", nil), 200, "")
+
+	// A token signed with the secret but without the fingerprint (an older
+	// ddd's, or one made by hand) is refused.
+	bare := sign(t, secret, jwt.MapClaims{"sub": "ada", "id": ada, "exp": time.Now().Add(time.Hour).Unix()})
+	anon.Expect(anon.Do("GET", "/auth/me", nil, "Authorization", "Bearer "+bare), 401, core.ETokenInvalid)
+
+	// The Go client, signed in with a password, changes its own and
+	// carries on.
+	c, err := daemon.Connect(context.Background(), m.URL, daemon.Options{Username: "ada", Password: "third"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.UpdateUser(context.Background(), ada, core.UserUpdate{Password: new("fourth")}); err != nil {
+		t.Fatal(err)
+	}
+	if u, err := c.Me(context.Background()); err != nil || u.Username != "ada" {
+		t.Fatalf("after its password change the client is %v, %v", u, err)
+	}
 }

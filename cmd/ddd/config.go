@@ -44,7 +44,7 @@ var Settings = []Setting{
 	{"DEARDIARY_PORT", "port", "9000", "port to listen on (0 picks a free one)", func(c *Config, v string) error { return parseInt(&c.Port, v, 0, 65535) }},
 	{"DEARDIARY_DB_FILE", "db", "deardiary.db", "DuckDB database file, created if missing", func(c *Config, v string) error { c.DBFile = v; return nil }},
 	{"DEARDIARY_ENABLE_AUTH", "auth", "false", "require a bearer token on every request but /health and /auth", func(c *Config, v string) error { return parseBool(&c.Server.EnableAuth, v) }},
-	{"DEARDIARY_JWT_SECRET", "jwt-secret", daemon.DefaultSecret, "HS256 key for tokens; must be set to something else when auth is on", func(c *Config, v string) error { c.Server.JWTSecret = v; return nil }},
+	{"DEARDIARY_JWT_SECRET", "jwt-secret", daemon.DefaultSecret, "HS256 key for tokens; with auth on, at least 32 bytes and not the default (openssl rand -hex 32)", func(c *Config, v string) error { c.Server.JWTSecret = v; return nil }},
 	{"DEARDIARY_CORS_ORIGINS", "cors-origins", "*", "comma-separated origins browsers may call from", func(c *Config, v string) error {
 		c.Server.CORSOrigins = nil
 		for o := range strings.SplitSeq(v, ",") {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/deardiary/deardiary-go/core"
@@ -125,7 +126,34 @@ func (m *Main) Run(ctx context.Context) error {
 		ids = "integer"
 	}
 	m.Log.Info("ddd serving", "url", m.URL, "db", m.Config.DBFile, "ids", ids, "auth", m.Config.Server.EnableAuth, "artifacts", m.Config.Server.ArtifactBackend)
+	if m.Config.Server.EnableAuth {
+		m.warnDefaultPasswords(ctx, store)
+	}
 	return nil
+}
+
+// warnDefaultPasswords logs the admins who still have the seeded password,
+// which anyone who has read DearDiary's documentation knows. (ddd also
+// warns when one of them signs in with it.)
+func (m *Main) warnDefaultPasswords(ctx context.Context, t core.Tracker) {
+	users, err := t.ListUsers(ctx)
+	if err != nil {
+		m.Log.Warn("cannot check the admins' passwords", "error", err)
+		return
+	}
+	var weak []string
+	for _, u := range users {
+		if !u.IsAdmin {
+			continue
+		}
+		if _, err := t.Authenticate(ctx, u.Username, core.DefaultPassword); err == nil {
+			weak = append(weak, u.Username)
+		}
+	}
+	if len(weak) > 0 {
+		m.Log.Warn(`admins still have the password "default", so anyone can sign in as them: change it (PATCH /user/{id} with {"password": ...})`,
+			"users", strings.Join(weak, ","))
+	}
 }
 
 // Wait blocks until the server stops, returning why unless it was Close.

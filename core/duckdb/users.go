@@ -2,25 +2,35 @@ package duckdb
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/deardiary/deardiary-go/core"
 )
 
-const userColumns = `id, COALESCE(first_name, ''), COALESCE(last_name, ''), username, created_date, COALESCE(is_admin, 0)`
+const userColumns = `id, COALESCE(first_name, ''), COALESCE(last_name, ''), username, created_date, COALESCE(is_admin, 0), COALESCE(password, '')`
 
 func scanUser(r scanner) (*core.User, error) {
 	var (
 		u       core.User
 		created string
 		admin   int64
+		hash    string
 	)
-	if err := r.Scan(&u.ID, &u.FirstName, &u.LastName, &u.Username, &created, &admin); err != nil {
+	if err := r.Scan(&u.ID, &u.FirstName, &u.LastName, &u.Username, &created, &admin, &hash); err != nil {
 		return nil, err
 	}
-	u.CreatedDate, u.IsAdmin = storedTime(created), admin != 0
+	u.CreatedDate, u.IsAdmin, u.PasswordStamp = storedTime(created), admin != 0, passwordStamp(hash)
 	return &u, nil
+}
+
+// passwordStamp is core.User.PasswordStamp: 64 bits of the SHA-256 of the
+// password's bcrypt hash, whose salt changes with every new password.
+func passwordStamp(hash string) string {
+	sum := sha256.Sum256([]byte(hash))
+	return hex.EncodeToString(sum[:8])
 }
 
 func getUser(ctx context.Context, q querier, id string) (*core.User, error) {
