@@ -190,3 +190,112 @@ func TestTokensEndWithPasswordOrRole(t *testing.T) {
 		t.Fatalf("after its password change the client is %v, %v", u, err)
 	}
 }
+
+// TestWebPagesAreKeptOut: by default no web page may use the API, however
+// its browser sends the request: CORS allows no origin, a request
+// addressed to a name ddd does not know (DNS rebinding) is refused, a
+// change sent by a page of another site is refused, and a JSON route takes
+// only JSON. What ddd's clients send still passes.
+func TestWebPagesAreKeptOut(t *testing.T) {
+	t.Parallel()
+	m := startServer(t, nil)
+	c := daemontest.API{T: t, Base: m.URL}
+	p, e, _ := c.Seed()
+	before := checksum(t, m)
+	const evil = "https://evil.example"
+
+	// No CORS: neither a preflight nor a request lets any origin read.
+	for _, a := range []daemontest.Answer{
+		c.Do("OPTIONS", "/project/", nil, "Origin", evil, "Access-Control-Request-Method", "POST", "Access-Control-Request-Headers", "content-type"),
+		c.Do("GET", "/project/", nil, "Origin", evil),
+	} {
+		if got := a.Header.Get("Access-Control-Allow-Origin"); got != "" {
+			t.Errorf("Access-Control-Allow-Origin %q for %s by default", got, evil)
+		}
+	}
+
+	// Bodies that are not JSON, as a page's form or fetch sends them
+	// without asking first.
+	for _, ctype := range []string{"text/plain", "text/plain;charset=UTF-8", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", ""} {
+		a := c.Do("POST", "/project/", `{"name": "from a web page"}`, "Content-Type", ctype)
+		c.Expect(a, 415, "UNSUPPORTED_MEDIA_TYPE")
+		if !strings.Contains(a.Str("message"), "application/json") {
+			t.Errorf("Content-Type %q: %s does not say what to send", ctype, a.Body)
+		}
+	}
+	c.Expect(c.Do("POST", "/iteration/experiment/"+e, "", "Content-Type", "text/plain"), 415, "UNSUPPORTED_MEDIA_TYPE")
+	c.Expect(c.Do("PATCH", "/project/"+p, `{"name": "x"}`, "Content-Type", "text/plain"), 415, "UNSUPPORTED_MEDIA_TYPE")
+
+	// A change sent by a page of another site, even without a body.
+	c.Expect(c.Do("POST", "/iteration/experiment/"+e, nil, "Origin", evil, "Sec-Fetch-Site", "cross-site"), 403, "CROSS_ORIGIN_REFUSED")
+	c.Expect(c.Do("POST", "/iteration/experiment/"+e, nil, "Origin", evil), 403, "CROSS_ORIGIN_REFUSED") // a browser without Sec-Fetch-Site
+	c.Expect(c.Do("POST", "/iteration/experiment/"+e, nil, "Origin", "http://localhost:3000", "Sec-Fetch-Site", "same-site"), 403, "CROSS_ORIGIN_REFUSED")
+
+	// A request addressed to a name that is not ddd's (DNS rebinding).
+	for _, host := range []string{"evil.example", "evil.example:9000", "localhost.evil.example", "127.0.0.1.nip.io"} {
+		a := c.Do("POST", "/project/", `{"name": "rebound"}`, "Host", host)
+		c.Expect(a, 403, "HOST_NOT_ALLOWED")
+		if !strings.Contains(a.Str("message"), "DEARDIARY_ALLOWED_HOSTS") {
+			t.Errorf("Host %s: %s does not say how to allow it", host, a.Body)
+		}
+		c.Expect(c.Do("GET", "/project/", nil, "Host", host), 403, "HOST_NOT_ALLOWED")
+	}
+	if after := checksum(t, m); after != before {
+		t.Fatal("a refused request changed the database")
+	}
+
+	// What clients send passes: IP addresses and localhost, JSON with or
+	// without parameters, no body without a type, and a browser's own
+	// same-origin request.
+	port := m.URL[strings.LastIndex(m.URL, ":")+1:]
+	for _, host := range []string{"127.0.0.1:" + port, "localhost:" + port, "LOCALHOST", "localhost.", "[::1]:" + port, "10.1.2.3"} {
+		c.Expect(c.Do("GET", "/project/", nil, "Host", host), 200, "")
+	}
+	for _, ctype := range []string{"application/json", "application/json; charset=utf-8", "Application/JSON"} {
+		c.Expect(c.Do("POST", "/tag/iteration/"+c.Expect(c.Do("POST", "/iteration/experiment/"+e, nil), 201, "").ID("iteration_id"),
+			`{"value": "ok"}`, "Content-Type", ctype), 201, "")
+	}
+	c.Expect(c.Do("POST", "/project/", `{"name": "same origin"}`, "Origin", m.URL, "Sec-Fetch-Site", "same-origin"), 201, "")
+	body, ctype := multipartBody(t, map[string]string{"name": "weights"}, []byte("w"))
+	c.Expect(c.Do("POST", "/resource/experiment/"+e, body, "Content-Type", ctype), 201, "")
+	c.Expect(c.Do("POST", "/resource/experiment/"+e, `{"name": "x"}`), 422, core.EInvalid) // uploads stay multipart
+}
+
+// TestAllowedOriginsAndHosts: the origins and host names configured are let
+// in, and "*" lets in any, as it did before it had to be asked for.
+func TestAllowedOriginsAndHosts(t *testing.T) {
+	t.Parallel()
+	const lab = "https://lab.example"
+	m := startServer(t, func(c *daemon.Config) { c.CORSOrigins, c.AllowedHosts = []string{lab}, []string{"ddd.lab.example"} })
+	c := daemontest.API{T: t, Base: m.URL}
+	_, e, _ := c.Seed()
+	c.Expect(c.Do("POST", "/iteration/experiment/"+e, nil, "Origin", lab, "Sec-Fetch-Site", "cross-site"), 201, "")
+	c.Expect(c.Do("POST", "/iteration/experiment/"+e, nil, "Origin", "https://evil.example", "Sec-Fetch-Site", "cross-site"), 403, "CROSS_ORIGIN_REFUSED")
+	for _, host := range []string{"ddd.lab.example", "DDD.lab.example:9000", "ddd.lab.example."} {
+		c.Expect(c.Do("GET", "/project/", nil, "Host", host), 200, "")
+	}
+	c.Expect(c.Do("GET", "/project/", nil, "Host", "lab.example"), 403, "HOST_NOT_ALLOWED")
+
+	open := startServer(t, func(c *daemon.Config) { c.CORSOrigins, c.AllowedHosts = []string{"*"}, []string{"*"} })
+	c = daemontest.API{T: t, Base: open.URL}
+	_, e, _ = c.Seed()
+	a := c.Expect(c.Do("POST", "/iteration/experiment/"+e, nil, "Origin", "https://any.example", "Sec-Fetch-Site", "cross-site", "Host", "any.example"), 201, "")
+	if got := a.Header.Get("Access-Control-Allow-Origin"); got != "*" {
+		t.Fatalf("with CORS origins *: Access-Control-Allow-Origin %q", got)
+	}
+	// Not even "*" takes a body that is not JSON.
+	c.Expect(c.Do("POST", "/project/", `{"name": "x"}`, "Content-Type", "text/plain"), 415, "UNSUPPORTED_MEDIA_TYPE")
+
+	for name, cfg := range map[string]daemon.Config{
+		"origin without scheme": {CORSOrigins: []string{"lab.example"}},
+		"origin with a path":    {CORSOrigins: []string{"https://lab.example/app"}},
+		"host with a scheme":    {AllowedHosts: []string{"https://ddd.lab"}},
+		"empty host":            {AllowedHosts: []string{""}},
+	} {
+		def := daemon.DefaultConfig()
+		def.CORSOrigins, def.AllowedHosts = cfg.CORSOrigins, cfg.AllowedHosts
+		if err := def.Validate(); core.ErrorCode(err) != core.EInvalid {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}

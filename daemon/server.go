@@ -45,6 +45,11 @@ type Server struct {
 	defaultOnce sync.Once
 	defaultUser *core.User
 	defaultErr  error
+
+	// The checks that keep web pages out (browsers.go).
+	anyHost bool
+	hosts   map[string]bool
+	xorigin *http.CrossOriginProtection
 }
 
 // NewServer returns the HTTP handler of ddd's API over t.
@@ -55,6 +60,7 @@ func NewServer(t core.Tracker, cfg Config, log *slog.Logger) *Server {
 	// Match on the encoded path, so an id or tag value may hold any byte,
 	// "/" included; pathVar decodes.
 	s := &Server{t: t, cfg: cfg, log: log, router: mux.NewRouter().UseEncodedPath(), now: time.Now}
+	s.guardBrowsers()
 	s.router.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, core.Errorf(core.ENotFound, "no route %s %s", r.Method, r.URL.Path))
 	})
@@ -75,7 +81,8 @@ func NewServer(t core.Tracker, cfg Config, log *slog.Logger) *Server {
 }
 
 // ServeHTTP runs the middleware chain: request id and log, panic recovery,
-// CORS, then authentication and the route.
+// the Host check, CORS, the cross-origin check, then authentication and the
+// route.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	id := r.Header.Get("X-Request-Id")
 	if id == "" || len(id) > 64 {
@@ -100,7 +107,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
 			"duration_ms", float64(time.Since(start).Microseconds())/1000, "request_id", id)
 	}()
-	if s.cors(rec, r) {
+	if s.refuseHost(rec, r) || s.cors(rec, r) || s.refuseCrossOrigin(rec, r) {
 		return
 	}
 	if !utf8URL(r.URL) {
@@ -172,8 +179,9 @@ func (r *statusRecorder) Write(b []byte) (int, error) {
 
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
-// cors applies upstream's CORS rules and answers preflights; it reports
-// whether the request is done.
+// cors answers for the origins of Config.CORSOrigins (none by default;
+// upstream allowed any) and answers preflights; it reports whether the
+// request is done.
 func (s *Server) cors(w http.ResponseWriter, r *http.Request) bool {
 	origin := r.Header.Get("Origin")
 	if origin != "" {
@@ -205,6 +213,12 @@ func (s *Server) endpoint(rt route) http.Handler {
 		if err := s.authorize(r, rt.access); err != nil {
 			writeError(w, r, s.log, err)
 			return
+		}
+		if takesJSON(rt) {
+			if err := jsonContent(r); err != nil {
+				writeError(w, r, s.log, err)
+				return
+			}
 		}
 		if err := rt.handle(w, r); err != nil {
 			writeError(w, r, s.log, err)

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -63,7 +64,11 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string, usage io.Wr
 			"  ddd restore ID [--dir DEPOT]                       write an iteration's environment back\n\n"+
 			"Settings come from the environment, then --env-file, then flags:\n\n")
 		for _, s := range Settings {
-			fmt.Fprintf(usage, "  --%-20s %-30s %s\n  %-22s   default: %s\n", s.Flag, s.Env, s.Help, "", s.Default)
+			def := s.Default
+			if def == "" {
+				def = "(none)"
+			}
+			fmt.Fprintf(usage, "  --%-20s %-30s %s\n  %-22s   default: %s\n", s.Flag, s.Env, s.Help, "", def)
 		}
 		fmt.Fprintf(usage, "  --%-20s read settings from a KEY=VALUE file\n", "env-file")
 	}
@@ -110,8 +115,9 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.Store = store
 	m.URL = "http://" + ln.Addr().String()
+	server, hosts := m.Config.serverConfig()
 	m.srv = &http.Server{
-		Handler:           daemon.NewServer(store, m.Config.Server, m.Log),
+		Handler:           daemon.NewServer(store, server, m.Log),
 		ReadHeaderTimeout: m.HeaderTimeout,
 		ReadTimeout:       30 * time.Minute,
 		WriteTimeout:      30 * time.Minute,
@@ -125,7 +131,15 @@ func (m *Main) Run(ctx context.Context) error {
 	if store.IntegerIDs() {
 		ids = "integer"
 	}
-	m.Log.Info("ddd serving", "url", m.URL, "db", m.Config.DBFile, "ids", ids, "auth", m.Config.Server.EnableAuth, "artifacts", m.Config.Server.ArtifactBackend)
+	cors := strings.Join(server.CORSOrigins, ",")
+	if cors == "" {
+		cors = "none"
+	}
+	m.Log.Info("ddd serving", "url", m.URL, "db", m.Config.DBFile, "ids", ids, "auth", m.Config.Server.EnableAuth, "artifacts", m.Config.Server.ArtifactBackend,
+		"hosts", hosts, "cors_origins", cors)
+	if slices.Contains(server.AllowedHosts, "*") && !m.Config.Server.EnableAuth {
+		m.Log.Warn("ddd answers requests addressed to any host name, with auth off: a web page visited by anyone who can reach ddd may read and change its data; set DEARDIARY_ALLOWED_HOSTS, or turn auth on")
+	}
 	if m.Config.Server.EnableAuth {
 		m.warnDefaultPasswords(ctx, store)
 	}
