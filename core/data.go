@@ -177,7 +177,8 @@ type MetricService interface {
 	// Points of the same key without a step take consecutive steps.
 	LogMetrics(ctx context.Context, iterationID string, b MetricBatch) ([]string, error)
 	// LogBatch records parameters, metric points and tags of a running
-	// iteration atomically: all of them or, on any error, none.
+	// iteration atomically: all of them or, on any error, none. A parameter
+	// key given twice in one batch is EInvalid.
 	LogBatch(ctx context.Context, iterationID string, b Batch) (*BatchResult, error)
 	// UpdateMetric changes a point of a running iteration.
 	UpdateMetric(ctx context.Context, id string, upd MetricUpdate) error

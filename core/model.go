@@ -96,7 +96,9 @@ type ModelService interface {
 	ListModelVersions(ctx context.Context, f ModelVersionFilter) ([]*ModelVersion, int, error)
 	// CreateModelVersion registers the next version of a model, in NO_STAGE,
 	// and returns its id. EInvalid when the model, iteration or resource is
-	// missing or the iteration or resource belongs to another project.
+	// missing or the iteration or resource belongs to another project, in
+	// the same words for both, so the refusal reveals nothing of other
+	// projects.
 	CreateModelVersion(ctx context.Context, in ModelVersionCreate) (string, error)
 	// UpdateModelVersion changes a version. ENotFound; EInvalid for an unknown
 	// stage or resource.

@@ -2,13 +2,19 @@ package core
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"time"
 )
 
 // DefaultUsername is the administrator every database is seeded with
-// (password "default"). It cannot be deleted or demoted; with auth off every
-// request acts as this user.
+// (password DefaultPassword). It cannot be deleted or demoted; with auth off
+// every request acts as this user.
 const DefaultUsername = "default"
+
+// DefaultPassword is the seeded administrator's password, as upstream's:
+// ddd warns while an admin still has it.
+const DefaultPassword = "default"
 
 // User is a person who can log in. The password hash never leaves the store.
 type User struct {
@@ -18,6 +24,20 @@ type User struct {
 	Username    string
 	CreatedDate time.Time
 	IsAdmin     bool
+	// PasswordStamp changes whenever the password does: a short
+	// fingerprint of its hash (not the hash, from which nothing can be
+	// learnt), so that ddd can refuse tokens issued before a change. A
+	// store fills it; the daemon's client, which never sees it, leaves it
+	// empty.
+	PasswordStamp string
+}
+
+// PasswordStamp is what a store puts in User.PasswordStamp: 64 bits of the
+// SHA-256 of the password's hash as stored, whose salt changes with every
+// new password.
+func PasswordStamp(hash string) string {
+	sum := sha256.Sum256([]byte(hash))
+	return hex.EncodeToString(sum[:8])
 }
 
 // UserCreate is the input of CreateUser. New users are never admins.

@@ -10,7 +10,8 @@ import (
 // Length limits, in characters, as MLflow's: a parameter value holds at
 // most MaxParamValueLength; a metric or parameter key, a tag and the name of
 // a project, experiment, model or resource at most MaxKeyLength. A Tracker
-// refuses longer ones with EInvalid.
+// refuses longer ones with EInvalid, and such names and keys (usernames too)
+// that hold a NUL character.
 const (
 	MaxKeyLength        = 250
 	MaxParamValueLength = 6000

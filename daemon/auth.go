@@ -2,8 +2,11 @@ package daemon
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -26,8 +29,10 @@ type tokenJSON struct {
 func (s *Server) issue(u *core.User) (tokenJSON, error) {
 	now := s.now()
 	exp := now.Add(TokenTTL)
-	// Upstream's payload: sub is the username, id the user id.
-	tok := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"sub": u.Username, "id": u.ID, "exp": exp.Unix(), "iat": now.Unix()})
+	// Upstream's payload: sub is the username, id the user id; and ddd's
+	// fp, which ties the token to the user's password and role.
+	tok := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"sub": u.Username, "id": u.ID, "exp": exp.Unix(), "iat": now.Unix(),
+		"fp": fingerprint(u)})
 	signed, err := tok.SignedString([]byte(s.cfg.JWTSecret))
 	if err != nil {
 		return tokenJSON{}, err
@@ -103,7 +108,23 @@ func (s *Server) verify(ctx context.Context, raw string) (*core.User, error) {
 	if core.IsNotFound(err) {
 		return nil, &httpError{status: http.StatusUnauthorized, err: core.Errorf(core.EUserNotFound, "User not found")}
 	}
-	return u, err
+	if err != nil {
+		return nil, err
+	}
+	if fp, _ := c["fp"].(string); fp != fingerprint(u) {
+		return nil, authError(core.ETokenInvalid, "Invalid token: the user's password or admin role changed after it was issued; sign in again")
+	}
+	return u, nil
+}
+
+// fingerprint is a token's fp claim: 64 bits of a hash of the user's
+// password stamp and admin flag, as they were when the token was issued.
+// verify compares it with the user as they are, so a token stops working
+// when the password changes or the user is made or unmade an admin,
+// without a revocation list or a column on upstream's user table.
+func fingerprint(u *core.User) string {
+	sum := sha256.Sum256([]byte("ddd token v1\x00" + u.PasswordStamp + "\x00" + strconv.FormatBool(u.IsAdmin)))
+	return base64.RawURLEncoding.EncodeToString(sum[:8])
 }
 
 // accessKind is who may call a route.

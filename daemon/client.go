@@ -39,6 +39,7 @@ type Client struct {
 	mu       sync.Mutex
 	token    string
 	expires  time.Time
+	userID   string // the token's user
 	username string
 	password string
 }
@@ -117,21 +118,33 @@ func (c *Client) Close() error {
 }
 
 func (c *Client) login(ctx context.Context) error {
+	c.mu.Lock()
+	username, password := c.username, c.password
+	c.mu.Unlock()
 	var tok tokenJSON
-	if err := c.doRaw(ctx, "POST", "/auth", nil, credentialsJSON{&c.username, &c.password}, &tok, false); err != nil {
+	if err := c.doRaw(ctx, "POST", "/auth", nil, credentialsJSON{&username, &password}, &tok, false); err != nil {
 		return err
 	}
+	c.setToken(tok.AccessToken)
 	c.mu.Lock()
-	c.token, c.expires = tok.AccessToken, time.Unix(tok.ExpiresAt, 0)
+	c.expires = time.Unix(tok.ExpiresAt, 0)
 	c.mu.Unlock()
 	return nil
 }
 
-// setToken keeps a token given by the caller, reading its expiry.
+// signsIn reports whether the client has a username and password to sign
+// in with.
+func (c *Client) signsIn() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.username != ""
+}
+
+// setToken keeps a token, reading its user and expiry.
 func (c *Client) setToken(token string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.token, c.expires = token, time.Time{}
+	c.token, c.expires, c.userID = token, time.Time{}, ""
 	parts := strings.Split(token, ".")
 	if len(parts) != 3 {
 		return
@@ -141,11 +154,16 @@ func (c *Client) setToken(token string) {
 		return
 	}
 	var claims struct {
-		Exp int64 `json:"exp"`
+		Exp int64  `json:"exp"`
+		ID  wireID `json:"id"`
 	}
-	if json.Unmarshal(payload, &claims) == nil && claims.Exp > 0 {
+	if json.Unmarshal(payload, &claims) != nil {
+		return
+	}
+	if claims.Exp > 0 {
 		c.expires = time.Unix(claims.Exp, 0)
 	}
+	c.userID = string(claims.ID)
 }
 
 // fresh renews the token when it is about to expire: with the password when
@@ -157,7 +175,7 @@ func (c *Client) fresh(ctx context.Context) {
 	if !due {
 		return
 	}
-	if c.username != "" && c.login(ctx) == nil {
+	if c.signsIn() && c.login(ctx) == nil {
 		return
 	}
 	var tok tokenJSON

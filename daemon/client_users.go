@@ -35,8 +35,28 @@ func (c *Client) CreateUser(ctx context.Context, in core.UserCreate) (string, er
 // UpdateUser sends PATCH /user/{id} with the fields upd sets. A non-admin may
 // change only themselves, and never is_admin (EAdminRequired, even to
 // false).
+//
+// A change of the signed-in user's own password or admin role ends the
+// client's token (ddd refuses tokens issued before it): a client that
+// signed in with a password signs in again, with the new one; one given a
+// token needs a new token.
 func (c *Client) UpdateUser(ctx context.Context, id string, upd core.UserUpdate) error {
-	return c.do(ctx, "PATCH", "/user/"+esc(id), nil, userUpdateJSON(upd), nil)
+	if err := c.do(ctx, "PATCH", "/user/"+esc(id), nil, userUpdateJSON(upd), nil); err != nil {
+		return err
+	}
+	if upd.Password == nil && upd.IsAdmin == nil {
+		return nil
+	}
+	c.mu.Lock()
+	self := c.userID != "" && c.userID == id && c.username != ""
+	if self && upd.Password != nil {
+		c.password = *upd.Password
+	}
+	c.mu.Unlock()
+	if self {
+		return c.login(ctx)
+	}
+	return nil
 }
 
 // DeleteUser sends DELETE /user/{id}: the caller themselves, or anyone for

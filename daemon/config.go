@@ -1,6 +1,9 @@
 package daemon
 
 import (
+	"net/http"
+	"strings"
+
 	"github.com/deardiary/deardiary-go/core"
 )
 
@@ -8,14 +11,26 @@ import (
 // server refuses to start with it, or with none.
 const DefaultSecret = "deardiary_secret"
 
+// MinSecretBytes is the shortest JWT secret the server takes with auth on:
+// HS256's key should be as long as its hash, 256 bits (RFC 7518, 3.2), and
+// a short one can be guessed offline from any token.
+const MinSecretBytes = 32
+
 // Config is how the server behaves: authentication, CORS and the limits it
 // puts on requests. Where its values come from (DearDiary.jl's DEARDIARY_*
 // variables, an env file, flags) is the program's business: ddd reads them
 // in cmd/ddd.
 type Config struct {
-	EnableAuth  bool
-	JWTSecret   string
+	EnableAuth bool
+	JWTSecret  string
+	// CORSOrigins are the origins (https://lab.example) whose pages a
+	// browser lets call the API: none by default, "*" for any.
 	CORSOrigins []string
+	// AllowedHosts are the host names a request may be addressed to (its
+	// Host), besides IP addresses and localhost, which are always fine;
+	// "*" allows any. A web page whose name its owner points at ddd's
+	// address (DNS rebinding) still sends its own name, and is refused.
+	AllowedHosts []string
 	// ArtifactBackend is where the store puts new resource bytes
 	// (core.BackendInline, core.BackendFilesystem or core.BackendS3);
 	// inline bytes live in the database, so uploads are then held to
@@ -31,12 +46,12 @@ type Config struct {
 	MaxBodyMemory int64
 }
 
-// DefaultConfig is the configuration with nothing set: auth off, any origin,
-// inline artifacts, and the default limits.
+// DefaultConfig is the configuration with nothing set: auth off, no CORS,
+// requests addressed to IP addresses and localhost only, inline artifacts,
+// and the default limits.
 func DefaultConfig() Config {
 	return Config{
 		JWTSecret:        DefaultSecret,
-		CORSOrigins:      []string{"*"},
 		ArtifactBackend:  core.BackendInline,
 		MaxBodyBytes:     8 << 20,
 		MaxSnapshotBytes: 256 << 20,
@@ -49,6 +64,20 @@ func DefaultConfig() Config {
 func (c Config) Validate() error {
 	if c.EnableAuth && (c.JWTSecret == "" || c.JWTSecret == DefaultSecret) {
 		return core.Invalid("DEARDIARY_ENABLE_AUTH is on but DEARDIARY_JWT_SECRET is unset or the default; set a secret of your own")
+	}
+	if c.EnableAuth && len(c.JWTSecret) < MinSecretBytes {
+		return core.Invalid("DEARDIARY_JWT_SECRET is %d bytes; with DEARDIARY_ENABLE_AUTH on it must be at least %d (`openssl rand -hex 32` makes one of 64)",
+			len(c.JWTSecret), MinSecretBytes)
+	}
+	for _, o := range c.CORSOrigins {
+		if o != "*" && http.NewCrossOriginProtection().AddTrustedOrigin(o) != nil {
+			return core.Invalid("DEARDIARY_CORS_ORIGINS: %q is not an origin such as https://lab.example or http://localhost:3000 (or * for any)", o)
+		}
+	}
+	for _, h := range c.AllowedHosts {
+		if h == "" || strings.ContainsAny(h, "/@ ") {
+			return core.Invalid("DEARDIARY_ALLOWED_HOSTS: %q is not a host name such as ddd.lab.example (or * for any)", h)
+		}
 	}
 	switch c.ArtifactBackend {
 	case core.BackendInline, core.BackendFilesystem, core.BackendS3:

@@ -27,10 +27,21 @@ var statusOf = map[string]int{
 	core.EStorage:             http.StatusInsufficientStorage,
 	codeTooLarge:              http.StatusRequestEntityTooLarge,
 	codeBusy:                  http.StatusServiceUnavailable,
+	codeUnsupportedMediaType:  http.StatusUnsupportedMediaType,
+	codeHostNotAllowed:        http.StatusForbidden,
+	codeCrossOrigin:           http.StatusForbidden,
 }
 
-// codeTooLarge is ddd's code for a request body over its limit (413).
-const codeTooLarge = "PAYLOAD_TOO_LARGE"
+// ddd's own codes: a request body over its limit (413), a body that is not
+// JSON where JSON is read (415), a request addressed to a host name ddd
+// does not answer to (403), and a change sent by a web page of another
+// site (403).
+const (
+	codeTooLarge             = "PAYLOAD_TOO_LARGE"
+	codeUnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE"
+	codeHostNotAllowed       = "HOST_NOT_ALLOWED"
+	codeCrossOrigin          = "CROSS_ORIGIN_REFUSED"
+)
 
 // reasonLocked marks, in the envelope's "reason", a change refused because the
 // iteration ended, so clients can tell it from other INVALID_PAYLOAD errors.

@@ -18,3 +18,6 @@ func RouteRules() []RouteRule {
 	}
 	return out
 }
+
+// Fingerprint is the fp claim of u's tokens, for tests that sign their own.
+func Fingerprint(u *core.User) string { return fingerprint(u) }

@@ -14,10 +14,12 @@ import (
 // ddd's CPU under batch load.
 //
 // It accepts only a plain subset of JSON, and reports false for anything
-// else: a string with an escape or bytes that are not UTF-8, another field,
-// a field given twice, a null, a step that is not an integer in range,
-// trailing data. Such a body goes to encoding/json, which decides what it
-// means and words any error, so the two always agree (FuzzParseMetricBatch).
+// else: a string with an escape or bytes that are not UTF-8, another field
+// (one spelled in another case too), a field given twice, a null, a value
+// or step given as a string, a step that is not an integer in range,
+// trailing data. Such a body goes to checkJSON and encoding/json, which
+// decide what it means and word any error, so the two always agree
+// (FuzzParseMetricBatch).
 func parseMetricBatch(data []byte, out *metricBatchIn) bool {
 	var b metricBatchIn // out is left alone unless the whole body parses
 	p := batchParser{data: data, interned: map[string]string{}}

@@ -25,8 +25,8 @@ func batchBody(n int) []byte {
 	return buf.Bytes()
 }
 
-// agree checks that where the fast parsers accept data, encoding/json
-// reads the same from it.
+// agree checks that where the fast parsers accept data, the strict decoder
+// (checkJSON, then encoding/json) reads the same from it.
 func agree(t *testing.T, data []byte) (batch, point bool) {
 	t.Helper()
 	return agreeOn(t, data, parseMetricBatch), agreeOn(t, data, parseMetric)
@@ -38,8 +38,8 @@ func agreeOn[T any](t *testing.T, data []byte, parse func([]byte, *T) bool) bool
 	if !parse(data, &fast) {
 		return false
 	}
-	if err := decodeBody(bytes.NewReader(data), &std, 1<<30); err != nil {
-		t.Fatalf("%q: the fast path took a %T encoding/json refuses: %v", data, fast, err)
+	if err := decodeStrict(data, &std, 1<<30); err != nil {
+		t.Fatalf("%q: the fast path took a %T the strict decoder refuses: %v", data, fast, err)
 	}
 	if !reflect.DeepEqual(fast, std) {
 		t.Fatalf("%q: the fast path read %+v, encoding/json %+v", data, fast, std)
@@ -60,6 +60,11 @@ var fastSeeds = []string{
 	`{"metrics":[{"key":"loss","value":1,"step":1.5}]}`,
 	`{"metrics":[{"key":"loss","value":1,"step":9223372036854775808}]}`,
 	`{"metrics":[{"key":"loss","value":"1"}]}`,
+	`{"key":"loss","value":"0.5"}`,
+	`{"Metrics":[{"key":"loss","value":1}]}`,
+	"{\"key\":\"loss\",\"value\":1,\"\u212aey\":\"x\"}",
+	`{"metrics":[{"key":"lo\ud800ss","value":1}]}`,
+	`{"key":"loss\u0000","value":1}`,
 	`{"metrics":[{"key":null,"value":1}]}`,
 	`{"metrics":[{"Key":"loss","value":1}]}`,
 	`{"metrics":[{"key":"loss","value":1,"key":"acc"}]}`,

@@ -35,6 +35,7 @@ func newFuzzServer(t testing.TB, configure func(*daemon.Config)) *fuzzServer {
 	}
 	t.Cleanup(func() { store.Close() })
 	cfg := daemon.DefaultConfig()
+	cfg.AllowedHosts = []string{"ddd.test", "example.com"} // the hosts of its requests
 	if configure != nil {
 		configure(&cfg)
 	}

@@ -45,12 +45,13 @@ func (s *Server) createExperiment(w http.ResponseWriter, r *http.Request) error 
 	if in.Name == nil {
 		return core.Invalid("name is required")
 	}
-	status := core.ExperimentInProgress
-	if in.Status != nil {
-		status = *in.Status
+	// The store reads a zero status as "the default"; on the wire a
+	// status_id of 0 is a status like any other, and not IN_PROGRESS.
+	if in.Status != nil && *in.Status != core.ExperimentInProgress {
+		return core.Invalid("a new experiment must be IN_PROGRESS (status_id 1), not %d", *in.Status)
 	}
 	id, err := s.t.CreateExperiment(r.Context(), core.ExperimentCreate{ProjectID: pathVar(r, "project_id"), Name: *in.Name,
-		Description: deref(in.Description), Status: status})
+		Description: deref(in.Description), Status: core.ExperimentInProgress})
 	if err != nil {
 		return err
 	}
@@ -246,6 +247,9 @@ func decodeSnapshot(w http.ResponseWriter, r *http.Request, dst *snapshotJSON, l
 	var body bytes.Buffer
 	if _, err := body.ReadFrom(in); err != nil {
 		return bodyError(err, limit)
+	}
+	if err := checkJSON(body.Bytes(), dst); err != nil {
+		return err
 	}
 	if err := json.Unmarshal(body.Bytes(), dst); err != nil {
 		return bodyError(err, limit)

@@ -25,6 +25,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if u.IsAdmin && *in.Password == core.DefaultPassword {
+		s.log.Warn("an admin signed in with the password \"default\": anyone can; change it (PATCH /user/{id} with a new password)", "user", u.Username)
+	}
 	tok, err := s.issue(u)
 	if err != nil {
 		return err

@@ -358,7 +358,11 @@ func TestAuth(t *testing.T) {
 		t.Fatalf("connect without credentials (health is open): %v", err)
 	}
 	// A token close to its expiry is renewed before the next request.
-	soon := sign(t, secret, jwt.MapClaims{"sub": "default", "id": defaultID, "exp": time.Now().Add(30 * time.Minute).Unix()})
+	defaultUser, err := m.Store.GetUser(context.Background(), defaultID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	soon := sign(t, secret, jwt.MapClaims{"sub": "default", "id": defaultID, "exp": time.Now().Add(30 * time.Minute).Unix(), "fp": daemon.Fingerprint(defaultUser)})
 	c, err = daemon.Connect(context.Background(), m.URL, daemon.Options{Token: soon})
 	if err != nil {
 		t.Fatal(err)

@@ -48,6 +48,11 @@ type Server struct {
 	defaultOnce sync.Once
 	defaultUser *core.User
 	defaultErr  error
+
+	// The checks that keep web pages out (browsers.go).
+	anyHost bool
+	hosts   map[string]bool
+	xorigin *http.CrossOriginProtection
 }
 
 // NewServer returns the HTTP handler of ddd's API over t.
@@ -62,6 +67,7 @@ func NewServer(t core.Tracker, cfg Config, log *slog.Logger) *Server {
 	}
 	s := &Server{t: t, cfg: cfg, log: log, router: mux.NewRouter().UseEncodedPath(), now: time.Now,
 		bodies: newBodyBudget(cfg.MaxBodyMemory), pace: bodyPace{rate: minBodyRate, grace: bodyGrace}}
+	s.guardBrowsers()
 	s.router.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, core.Errorf(core.ENotFound, "no route %s %s", r.Method, r.URL.Path))
 	})
@@ -82,7 +88,8 @@ func NewServer(t core.Tracker, cfg Config, log *slog.Logger) *Server {
 }
 
 // ServeHTTP runs the middleware chain: request id and log, panic recovery,
-// CORS, then authentication and the route.
+// the Host check, CORS, the cross-origin check, then authentication and the
+// route.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	id := r.Header.Get("X-Request-Id")
 	if id == "" || len(id) > 64 {
@@ -108,7 +115,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
 			"duration_ms", float64(time.Since(start).Microseconds())/1000, "request_id", id)
 	}()
-	if s.cors(rec, r) {
+	if s.refuseHost(rec, r) || s.cors(rec, r) || s.refuseCrossOrigin(rec, r) {
 		return
 	}
 	if !utf8URL(r.URL) {
@@ -180,8 +187,9 @@ func (r *statusRecorder) Write(b []byte) (int, error) {
 
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
-// cors applies upstream's CORS rules and answers preflights; it reports
-// whether the request is done.
+// cors answers for the origins of Config.CORSOrigins (none by default;
+// upstream allowed any) and answers preflights; it reports whether the
+// request is done.
 func (s *Server) cors(w http.ResponseWriter, r *http.Request) bool {
 	origin := r.Header.Get("Origin")
 	if origin != "" {
@@ -214,6 +222,12 @@ func (s *Server) endpoint(rt route) http.Handler {
 			writeError(w, r, s.log, err)
 			return
 		}
+		if takesJSON(rt) {
+			if err := jsonContent(r); err != nil {
+				writeError(w, r, s.log, err)
+				return
+			}
+		}
 		r, release := s.bodies.withHold(r)
 		defer release()
 		if err := rt.handle(w, r); err != nil {
@@ -237,12 +251,21 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, dst any) error {
 	return decodeLimited(w, r, dst, s.cfg.MaxBodyBytes)
 }
 
+// decodeLimited reads a JSON body of at most limit bytes whole, and into dst
+// once checkJSON finds nothing encoding/json would read loosely.
 func decodeLimited(w http.ResponseWriter, r *http.Request, dst any, limit int64) error {
 	body, err := limitedBody(w, r, limit)
 	if err != nil {
 		return err
 	}
-	return decodeBody(body, dst, limit)
+	var data bytes.Buffer
+	if r.ContentLength > 0 {
+		data.Grow(int(r.ContentLength) + bytes.MinRead)
+	}
+	if _, err := data.ReadFrom(body); err != nil {
+		return bodyError(err, limit)
+	}
+	return decodeStrict(data.Bytes(), dst, limit)
 }
 
 // limitedBody is r's body, cut off past limit bytes.
@@ -272,6 +295,9 @@ func (s *Server) decodeFast(w http.ResponseWriter, r *http.Request, dst any, par
 	}
 	if parse(body.Bytes()) {
 		return nil
+	}
+	if err := checkJSON(body.Bytes(), dst); err != nil {
+		return err
 	}
 	return decodeBody(&body, dst, limit)
 }

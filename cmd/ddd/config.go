@@ -3,8 +3,10 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -55,14 +57,13 @@ var Settings = []Setting{
 	{"DEARDIARY_PORT", "port", "9000", "port to listen on (0 picks a free one)", func(c *Config, v string) error { return parseInt(&c.Port, v, 0, 65535) }},
 	{"DEARDIARY_DB_FILE", "db", "deardiary.db", "the database: a DuckDB file, created if missing, or a postgres:// URL (alias DEARDIARY_DATABASE_URL)", func(c *Config, v string) error { c.DBFile = v; return nil }},
 	{"DEARDIARY_ENABLE_AUTH", "auth", "false", "require a bearer token on every request but /health and /auth", func(c *Config, v string) error { return parseBool(&c.Server.EnableAuth, v) }},
-	{"DEARDIARY_JWT_SECRET", "jwt-secret", daemon.DefaultSecret, "HS256 key for tokens; must be set to something else when auth is on", func(c *Config, v string) error { c.Server.JWTSecret = v; return nil }},
-	{"DEARDIARY_CORS_ORIGINS", "cors-origins", "*", "comma-separated origins browsers may call from", func(c *Config, v string) error {
-		c.Server.CORSOrigins = nil
-		for o := range strings.SplitSeq(v, ",") {
-			if o = strings.TrimSpace(o); o != "" {
-				c.Server.CORSOrigins = append(c.Server.CORSOrigins, o)
-			}
-		}
+	{"DEARDIARY_JWT_SECRET", "jwt-secret", daemon.DefaultSecret, "HS256 key for tokens; with auth on, at least 32 bytes and not the default (openssl rand -hex 32)", func(c *Config, v string) error { c.Server.JWTSecret = v; return nil }},
+	{"DEARDIARY_CORS_ORIGINS", "cors-origins", "", "comma-separated origins (https://lab.example) whose web pages may call the API; none by default, * for any", func(c *Config, v string) error {
+		c.Server.CORSOrigins = splitList(v)
+		return nil
+	}},
+	{"DEARDIARY_ALLOWED_HOSTS", "allowed-hosts", "", "comma-separated host names clients may address ddd by, besides IP addresses and localhost; * for any; when none are set and ddd listens beyond loopback, any", func(c *Config, v string) error {
+		c.Server.AllowedHosts = splitList(v)
 		return nil
 	}},
 	{"DEARDIARY_ARTIFACT_BACKEND", "artifact-backend", "inline", "where resource bytes go: inline, filesystem or s3", func(c *Config, v string) error { c.Server.ArtifactBackend = v; return nil }},
@@ -95,6 +96,17 @@ var Settings = []Setting{
 var ignored = map[string]string{
 	"DEARDIARY_ENABLE_UI": "ddd has no web UI", "DEARDIARY_UI_HOST": "ddd has no web UI", "DEARDIARY_UI_PORT": "ddd has no web UI",
 	"DEARDIARY_ENABLE_API": "unused upstream too",
+}
+
+// splitList reads a comma-separated list; empty items are dropped.
+func splitList(v string) []string {
+	var out []string
+	for item := range strings.SplitSeq(v, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }
 
 func parseInt(dst *int, v string, lo, hi int) error {
@@ -229,6 +241,36 @@ func (c Config) Validate() error {
 		return core.Invalid("DEARDIARY_ARTIFACT_BACKEND=s3 needs a bucket: set DEARDIARY_ARTIFACT_S3_BUCKET (--artifact-s3-bucket) to an existing one")
 	}
 	return c.Server.Validate()
+}
+
+// serverConfig is the server's configuration as ddd runs it, and what its
+// Host check admits, for the start log. Listening on loopback, the check
+// admits IP addresses, localhost and DEARDIARY_ALLOWED_HOSTS; listening
+// beyond it (0.0.0.0, an interface's address or name), clients come by
+// names ddd cannot know, so without DEARDIARY_ALLOWED_HOSTS the check is
+// off; with it, the listening name is admitted too.
+func (c Config) serverConfig() (server daemon.Config, hosts string) {
+	server = c.Server
+	switch {
+	case slices.Contains(server.AllowedHosts, "*"):
+		return server, "any (DEARDIARY_ALLOWED_HOSTS=*)"
+	case len(server.AllowedHosts) == 0 && !loopback(c.Host):
+		server.AllowedHosts = []string{"*"}
+		return server, "any: listening beyond loopback without DEARDIARY_ALLOWED_HOSTS, so a web page could reach ddd through DNS rebinding; set it to the names clients use"
+	}
+	if _, err := netip.ParseAddr(c.Host); err != nil && c.Host != "" && !loopback(c.Host) {
+		server.AllowedHosts = append(slices.Clip(server.AllowedHosts), c.Host)
+	}
+	return server, strings.Join(append([]string{"IP addresses", "localhost"}, server.AllowedHosts...), ", ")
+}
+
+// loopback reports whether listening on host serves this machine only.
+func loopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(strings.Trim(host, "[]"))
+	return err == nil && ip.IsLoopback()
 }
 
 // Addr is the address to listen on.

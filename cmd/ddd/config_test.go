@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/deardiary/deardiary-go/core"
@@ -16,6 +17,7 @@ func TestRefusesUnsafeOrBrokenConfig(t *testing.T) {
 	for name, env := range map[string]map[string]string{
 		"auth with the default secret":  {"DEARDIARY_ENABLE_AUTH": "true"},
 		"auth with an explicit default": {"DEARDIARY_ENABLE_AUTH": "true", "DEARDIARY_JWT_SECRET": daemon.DefaultSecret},
+		"auth with a short secret":      {"DEARDIARY_ENABLE_AUTH": "true", "DEARDIARY_JWT_SECRET": "31 bytes: not the default, but."},
 		"a bad port":                    {"DEARDIARY_PORT": "ninety"},
 		"an unknown backend":            {"DEARDIARY_ARTIFACT_BACKEND": "ftp"},
 		"s3 without a bucket":           {"DEARDIARY_ARTIFACT_BACKEND": "s3"},
@@ -24,6 +26,17 @@ func TestRefusesUnsafeOrBrokenConfig(t *testing.T) {
 		if core.ErrorCode(err) != core.EInvalid {
 			t.Errorf("%s: %v", name, err)
 		}
+	}
+	_, err := LoadConfig(func(k string) string {
+		return map[string]string{"DEARDIARY_ENABLE_AUTH": "true", "DEARDIARY_JWT_SECRET": "too short"}[k]
+	}, "", nil)
+	if msg := core.ErrorMessage(err); !strings.Contains(msg, "at least 32") || !strings.Contains(msg, "DEARDIARY_JWT_SECRET is 9 bytes") {
+		t.Errorf("a short secret is refused with %q", msg)
+	}
+	if _, err := LoadConfig(func(k string) string {
+		return map[string]string{"DEARDIARY_ENABLE_AUTH": "true", "DEARDIARY_JWT_SECRET": strings.Repeat("s", 32)}[k]
+	}, "", nil); err != nil {
+		t.Errorf("a secret of 32 bytes: %v", err)
 	}
 	cfg, err := LoadConfig(func(k string) string { return map[string]string{"DEARDIARY_PORT": "9100", "DEARDIARY_HOST": ""}[k] }, "",
 		map[string]string{"port": "9200"})

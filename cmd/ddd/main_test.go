@@ -49,6 +49,7 @@ func logMetrics() int {
 		body := fmt.Sprintf(`{"key": "loss", "value": %g, "step": %d}`, 1/float64(step+1), step)
 		req, _ := http.NewRequest("POST", os.Getenv("DEARDIARY_URL")+"/metric/iteration/"+os.Getenv("DEARDIARY_ITERATION_ID"), strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+os.Getenv("DEARDIARY_TOKEN"))
+		req.Header.Set("Content-Type", "application/json")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)

@@ -10,6 +10,8 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -119,8 +121,9 @@ func (m *Main) Run(ctx context.Context) error {
 	ln = daemon.LimitConnections(ln, max(conns, 1))
 	m.Store = store
 	m.URL = "http://" + ln.Addr().String()
+	server, hosts := m.Config.serverConfig()
 	m.srv = &http.Server{
-		Handler:           daemon.NewServer(store, m.Config.Server, m.Log),
+		Handler:           daemon.NewServer(store, server, m.Log),
 		ReadHeaderTimeout: m.HeaderTimeout,
 		ReadTimeout:       30 * time.Minute,
 		WriteTimeout:      30 * time.Minute,
@@ -134,7 +137,12 @@ func (m *Main) Run(ctx context.Context) error {
 	if d, ok := store.(*duckdb.Store); ok && d.IntegerIDs() {
 		ids = "integer"
 	}
-	attrs := []any{"url", m.URL, "db", kind, "ids", ids, "auth", m.Config.Server.EnableAuth, "artifacts", m.Config.Server.ArtifactBackend}
+	cors := strings.Join(server.CORSOrigins, ",")
+	if cors == "" {
+		cors = "none"
+	}
+	attrs := []any{"url", m.URL, "db", kind, "ids", ids, "auth", m.Config.Server.EnableAuth, "hosts", hosts, "cors_origins", cors,
+		"artifacts", m.Config.Server.ArtifactBackend}
 	switch m.Config.Server.ArtifactBackend {
 	case core.BackendFilesystem:
 		attrs = append(attrs, "root", m.Config.ArtifactRoot())
@@ -142,7 +150,37 @@ func (m *Main) Run(ctx context.Context) error {
 		attrs = append(attrs, "endpoint", m.Config.ArtifactS3.Endpoint, "bucket", m.Config.ArtifactS3.Bucket)
 	}
 	m.Log.Info("ddd serving", attrs...)
+	if slices.Contains(server.AllowedHosts, "*") && !m.Config.Server.EnableAuth {
+		m.Log.Warn("ddd answers requests addressed to any host name, with auth off: a web page visited by anyone who can reach ddd may read and change its data; set DEARDIARY_ALLOWED_HOSTS, or turn auth on")
+	}
+	if m.Config.Server.EnableAuth {
+		m.warnDefaultPasswords(ctx, store)
+	}
 	return nil
+}
+
+// warnDefaultPasswords logs the admins who still have the seeded password,
+// which anyone who has read DearDiary's documentation knows. (ddd also
+// warns when one of them signs in with it.)
+func (m *Main) warnDefaultPasswords(ctx context.Context, t core.Tracker) {
+	users, err := t.ListUsers(ctx)
+	if err != nil {
+		m.Log.Warn("cannot check the admins' passwords", "error", err)
+		return
+	}
+	var weak []string
+	for _, u := range users {
+		if !u.IsAdmin {
+			continue
+		}
+		if _, err := t.Authenticate(ctx, u.Username, core.DefaultPassword); err == nil {
+			weak = append(weak, u.Username)
+		}
+	}
+	if len(weak) > 0 {
+		m.Log.Warn(`admins still have the password "default", so anyone can sign in as them: change it (PATCH /user/{id} with {"password": ...})`,
+			"users", strings.Join(weak, ","))
+	}
 }
 
 // openStore opens the database DEARDIARY_DB_FILE names: a PostgreSQL one

@@ -45,7 +45,7 @@ func TestSlowClientsAreCut(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer stalled.Close()
-	io.WriteString(stalled, "GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: ") // and nothing more
+	io.WriteString(stalled, "GET /health HTTP/1.1\r\nHost: localhost\r\nX-Slow: ") // and nothing more
 	daemontest.API{T: t, Base: m.URL}.Expect(daemontest.API{T: t, Base: m.URL}.Do("GET", "/health", nil), 200, "")
 	closedByServer("half-sent headers", stalled)
 
@@ -54,7 +54,7 @@ func TestSlowClientsAreCut(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer idle.Close()
-	io.WriteString(idle, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n") // one request, then silence
+	io.WriteString(idle, "GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n") // one request, then silence
 	if answer := closedByServer("an idle kept-alive connection", idle); !strings.HasPrefix(answer, "HTTP/1.1 200") {
 		t.Fatalf("the request before going idle got %q", answer)
 	}

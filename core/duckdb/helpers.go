@@ -195,13 +195,18 @@ func diskTrouble(msg string) string {
 }
 
 // requireText fails with EInvalid when a required text field (a key, name
-// or tag) is empty, not valid UTF-8 or longer than core.MaxKeyLength.
+// or tag) is empty, not valid UTF-8, holds a NUL or is longer than
+// core.MaxKeyLength. A NUL names nothing anyone could type or see, and
+// PostgreSQL's text cannot hold one.
 func requireText(field, value string) error {
 	if strings.TrimSpace(value) == "" {
 		return core.Invalid("%s must not be empty", field)
 	}
 	if err := checkText(field, value); err != nil {
 		return err
+	}
+	if strings.IndexByte(value, 0) >= 0 {
+		return core.Invalid("%s must not hold a NUL character", field)
 	}
 	if n := utf8.RuneCountInString(value); n > core.MaxKeyLength {
 		return core.Invalid("%s is %d characters; at most %d are kept", field, n, core.MaxKeyLength)

@@ -160,16 +160,16 @@ func projectOf(t *tx, table, id string) (string, error) {
 }
 
 // sameProject fails with EInvalid unless the iteration or resource exists and
-// belongs to the model's project.
+// belongs to the model's project. One of another project is refused in the
+// words of one that does not exist, so that a caller with rights in this
+// project learns nothing of the others.
 func sameProject(t *tx, kind, table, id, projectID string) error {
 	project, err := projectOf(t, table, id)
 	switch {
 	case err != nil:
 		return err
-	case project == "":
+	case project == "", project != projectID:
 		return core.Invalid("%s %q not found", kind, id)
-	case project != projectID:
-		return core.Invalid("%s %q belongs to another project than the model", kind, id)
 	}
 	return nil
 }

@@ -8,18 +8,19 @@ import (
 	"github.com/deardiary/deardiary-go/core"
 )
 
-const userColumns = `id, COALESCE(first_name, ''), COALESCE(last_name, ''), username, created_date, COALESCE(is_admin, 0)`
+const userColumns = `id, COALESCE(first_name, ''), COALESCE(last_name, ''), username, created_date, COALESCE(is_admin, 0), COALESCE(password, '')`
 
 func scanUser(r scanner) (*core.User, error) {
 	var (
 		u       core.User
 		created string
 		admin   int64
+		hash    string
 	)
-	if err := r.Scan(&u.ID, &u.FirstName, &u.LastName, &u.Username, &created, &admin); err != nil {
+	if err := r.Scan(&u.ID, &u.FirstName, &u.LastName, &u.Username, &created, &admin, &hash); err != nil {
 		return nil, err
 	}
-	u.CreatedDate, u.IsAdmin = storedTime(created), admin != 0
+	u.CreatedDate, u.IsAdmin, u.PasswordStamp = storedTime(created), admin != 0, core.PasswordStamp(hash)
 	return &u, nil
 }
 

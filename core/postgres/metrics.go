@@ -129,10 +129,15 @@ func (s *Store) preparePoints(iterationID string, b core.MetricBatch) (pointSet,
 func (s *Store) LogBatch(ctx context.Context, iterationID string, b core.Batch) (*core.BatchResult, error) {
 	res := &core.BatchResult{ParameterIDs: make([]string, len(b.Params)), TagIDs: make([]string, len(b.Tags))}
 	values := make([]string, len(b.Params))
+	keys := make(map[string]bool, len(b.Params))
 	for i, p := range b.Params {
 		if err := requireText("parameter key", p.Key); err != nil {
 			return nil, err
 		}
+		if keys[p.Key] {
+			return nil, core.Invalid("parameter %q is given twice in the batch", p.Key)
+		}
+		keys[p.Key] = true
 		text, err := core.FormatParamValue(p.Value)
 		if err == nil {
 			err = checkText("value", text)

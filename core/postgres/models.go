@@ -160,7 +160,9 @@ func sameProject(t *tx, kind, table, id, projectID string) error {
 	case err != nil:
 		return err
 	case project != projectID:
-		return core.Invalid("%s %q belongs to another project than the model", kind, id)
+		// In the words of a missing one: a caller with rights in this
+		// project learns nothing of the others.
+		return invalidRef(kind, id)
 	}
 	return nil
 }

@@ -172,9 +172,10 @@ func metricsCases() []testCase {
 			Equal(h, "steps", fmtSlice(steps(h, it, "loss")), "[0 1]")
 			Equal(h, "tags (sweep was already there)", tagValues(h, core.KindIteration, it), "[sweep baseline]")
 			for name, bad := range map[string]core.Batch{
-				"bad parameter": {Params: []core.ParamInput{{Key: "k", Value: "ok"}, {Key: "x", Value: ""}}, Tags: []string{"t"}},
-				"bad metric":    {Params: []core.ParamInput{{Key: "k", Value: 1}}, Metrics: core.MetricBatch{Metrics: []core.MetricInput{{Key: ""}}}},
-				"bad tag":       {Params: []core.ParamInput{{Key: "k", Value: 1}}, Tags: []string{""}},
+				"bad parameter":             {Params: []core.ParamInput{{Key: "k", Value: "ok"}, {Key: "x", Value: ""}}, Tags: []string{"t"}},
+				"bad metric":                {Params: []core.ParamInput{{Key: "k", Value: 1}}, Metrics: core.MetricBatch{Metrics: []core.MetricInput{{Key: ""}}}},
+				"bad tag":                   {Params: []core.ParamInput{{Key: "k", Value: 1}}, Tags: []string{""}},
+				"parameter key given twice": {Params: []core.ParamInput{{Key: "lr", Value: 0.1}, {Key: "lr", Value: 0.2}}},
 			} {
 				_, err := h.Tracker.LogBatch(h.Ctx, it, bad)
 				if core.ErrorCode(err) != core.EInvalid {

@@ -129,6 +129,38 @@ func modelsCases() []testCase {
 			h.Must(err)
 			Equal(h, "resource cleared", got.ResourceID, "")
 		}},
+		testCase{"ForeignLineageLooksUnknown", func(h *H) {
+			// An iteration or resource of another project is refused in the
+			// very words of one that does not exist: the refusal must not
+			// tell a caller with rights in one project what another holds.
+			p, _, it := h.Run()
+			id := h.MustID(h.Tracker.CreateModel(h.Ctx, core.ModelCreate{ProjectID: p, Name: "m"}))
+			oe := h.Experiment(h.Project("Other"), "E")
+			foreignIt := h.Iteration(oe, "")
+			foreignRes := h.MustID(h.Tracker.CreateResource(h.Ctx, core.ResourceCreate{ExperimentID: oe, Name: "r"}, strings.NewReader("w")))
+			const unknown = "9999"
+			same := func(what string, refuse func(id string) error, foreign string) {
+				h.Helper()
+				gone, other := refuse(unknown), refuse(foreign)
+				h.Code(gone, core.EInvalid)
+				h.Code(other, core.EInvalid)
+				if want := strings.ReplaceAll(core.ErrorMessage(gone), unknown, foreign); core.ErrorMessage(other) != want {
+					h.Fatalf("%s of another project: %q, want the words for an unknown one: %q", what, core.ErrorMessage(other), want)
+				}
+			}
+			same("iteration", func(iteration string) error {
+				_, err := h.Tracker.CreateModelVersion(h.Ctx, core.ModelVersionCreate{ModelID: id, IterationID: iteration})
+				return err
+			}, foreignIt)
+			same("resource", func(resource string) error {
+				_, err := h.Tracker.CreateModelVersion(h.Ctx, core.ModelVersionCreate{ModelID: id, IterationID: it, ResourceID: resource})
+				return err
+			}, foreignRes)
+			v := h.MustID(h.Tracker.CreateModelVersion(h.Ctx, core.ModelVersionCreate{ModelID: id, IterationID: it}))
+			same("resource of an update", func(resource string) error {
+				return h.Tracker.UpdateModelVersion(h.Ctx, v, core.ModelVersionUpdate{ResourceID: &resource})
+			}, foreignRes)
+		}},
 		testCase{"PromotionArchivesTheIncumbent", func(h *H) {
 			p, _, it := h.Run()
 			id := h.MustID(h.Tracker.CreateModel(h.Ctx, core.ModelCreate{ProjectID: p, Name: "m"}))

@@ -36,6 +36,43 @@ func parametersCases() []testCase {
 			h.Must(err)
 			Equal(h, "series after the refused batch", len(points), 0)
 		}},
+		testCase{"NamesHoldNoNUL", func(h *H) {
+			// A NUL in a name or key is refused (PostgreSQL's text cannot
+			// hold one, and no tool shows it), and nothing is kept.
+			p, e, it := h.Run()
+			const bad = "lo\x00ss"
+			_, err := h.Tracker.CreateProject(h.Ctx, core.ProjectCreate{Name: bad})
+			h.Code(err, core.EInvalid)
+			_, err = h.Tracker.CreateExperiment(h.Ctx, core.ExperimentCreate{ProjectID: p, Name: bad})
+			h.Code(err, core.EInvalid)
+			_, err = h.Tracker.CreateModel(h.Ctx, core.ModelCreate{ProjectID: p, Name: bad})
+			h.Code(err, core.EInvalid)
+			_, err = h.Tracker.CreateResource(h.Ctx, core.ResourceCreate{ExperimentID: e, Name: bad}, strings.NewReader("w"))
+			h.Code(err, core.EInvalid)
+			_, err = h.Tracker.CreateUser(h.Ctx, core.UserCreate{Username: bad, Password: "pw"})
+			h.Code(err, core.EInvalid)
+			_, err = h.Tracker.CreateTag(h.Ctx, bad)
+			h.Code(err, core.EInvalid)
+			_, err = h.Tracker.AttachTag(h.Ctx, core.KindIteration, it, bad)
+			h.Code(err, core.EInvalid)
+			_, err = h.Tracker.CreateParameter(h.Ctx, it, bad, 1)
+			h.Code(err, core.EInvalid)
+			_, err = h.Tracker.LogMetric(h.Ctx, it, core.MetricInput{Key: bad, Value: 1})
+			h.Code(err, core.EInvalid)
+			_, err = h.Tracker.LogBatch(h.Ctx, it, core.Batch{Params: []core.ParamInput{{Key: "fine", Value: 1}, {Key: bad, Value: 1}}})
+			h.Code(err, core.EInvalid)
+			_, err = h.Tracker.LogMetrics(h.Ctx, it, core.MetricBatch{Metrics: []core.MetricInput{{Key: "fine", Value: 1}, {Key: bad, Value: 1}}})
+			h.Code(err, core.EInvalid)
+			m := h.MustID(h.Tracker.LogMetric(h.Ctx, it, core.MetricInput{Key: "loss", Value: 1}))
+			h.Code(h.Tracker.UpdateMetric(h.Ctx, m, core.MetricUpdate{Key: new(bad)}), core.EInvalid)
+			h.Code(h.Tracker.UpdateProject(h.Ctx, p, core.ProjectUpdate{Name: new(bad)}), core.EInvalid)
+			params, _, err := h.Tracker.ListParameters(h.Ctx, core.ParameterFilter{IterationID: it})
+			h.Must(err)
+			Equal(h, "parameters kept", len(params), 0)
+			points, _, err := h.Tracker.ListMetrics(h.Ctx, core.MetricFilter{IterationID: it})
+			h.Must(err)
+			Equal(h, "points kept", len(points), 1)
+		}},
 		testCase{"TypedValuesBecomeText", func(h *H) {
 			_, _, it := h.Run()
 			for _, c := range []struct {

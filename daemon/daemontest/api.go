@@ -70,7 +70,9 @@ func idText(raw json.RawMessage) string {
 }
 
 // Do sends a request. body is sent as it is when it is a string or bytes,
-// else marshalled to JSON; headers are name, value pairs.
+// else marshalled to JSON, as Content-Type application/json unless headers
+// say otherwise; headers are name, value pairs ("Host" sets the request's
+// host).
 func (c API) Do(method, path string, body any, headers ...string) Answer {
 	c.T.Helper()
 	var reader io.Reader
@@ -91,7 +93,14 @@ func (c API) Do(method, path string, body any, headers ...string) Answer {
 	if c.Token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.Token)
 	}
+	if reader != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	for i := 0; i+1 < len(headers); i += 2 {
+		if http.CanonicalHeaderKey(headers[i]) == "Host" {
+			req.Host = headers[i+1]
+			continue
+		}
 		req.Header.Set(headers[i], headers[i+1])
 	}
 	resp, err := http.DefaultClient.Do(req)
