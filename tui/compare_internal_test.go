@@ -24,7 +24,7 @@ func TestEnvDiffOfBinaryAndLongTextFiles(t *testing.T) {
 			core.NewSnapshotFile("model.bin", "", []byte(bin)), core.NewSnapshotFile("notes.txt", "", []byte(text))}}
 	}
 	lines := envDiff(DefaultStyles(), snap("\x00\x01weights", textA.String()), snap("\x00\x02weights!", textB.String()))
-	out := ansi.Strip(strings.Join(lines, "\n"))
+	out := ansi.Strip(strings.Join(envTexts(lines), "\n"))
 	for _, want := range []string{"~ model.bin", "binary content differs (9 B vs 10 B)", "~ notes.txt", "- line 0",
 		"more lines of difference; restore the runs to see them all"} {
 		if !strings.Contains(out, want) {
@@ -34,4 +34,12 @@ func TestEnvDiffOfBinaryAndLongTextFiles(t *testing.T) {
 	if len(lines) > maxTextDiffLines+10 {
 		t.Errorf("%d lines drawn, want at most about %d", len(lines), maxTextDiffLines)
 	}
+}
+
+func envTexts(lines []envLine) []string {
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i] = l.text
+	}
+	return out
 }

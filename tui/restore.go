@@ -3,11 +3,13 @@ package tui
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"github.com/deardiary/deardiary-go/core"
 	"github.com/deardiary/deardiary-go/snapshot"
@@ -23,9 +25,14 @@ type restoreScreen struct {
 	inherited bool
 	err       error
 	dir       textinput.Model
-	result    *snapshot.Result
-	busy      bool
-	loaded    bool
+	// editing is set while the directory field has the keyboard.
+	editing bool
+	// nonEmpty is the directory a restore found not empty: the dialog
+	// then offers to write into it anyway.
+	nonEmpty string
+	result   *snapshot.Result
+	busy     bool
+	loaded   bool
 }
 
 type restoreSnapshot struct {
@@ -36,6 +43,7 @@ type restoreSnapshot struct {
 
 type restoreDone struct {
 	res *snapshot.Result
+	dir string
 	err error
 }
 
@@ -45,8 +53,11 @@ func newRestore(ctx *Context, r *runRow) *restoreScreen {
 	return &restoreScreen{base: newBase(ctx), row: r, dir: ti}
 }
 
-func (s *restoreScreen) Title() string   { return fmt.Sprintf("restore #%d", s.row.ordinal) }
-func (s *restoreScreen) Capturing() bool { return s.loaded && s.snap != nil && s.result == nil }
+func (s *restoreScreen) Title() string { return fmt.Sprintf("restore #%d", s.row.ordinal) }
+
+// Capturing: the directory field takes every key while it is edited, and
+// while a restore runs nothing but ctrl+c may interrupt it.
+func (s *restoreScreen) Capturing() bool { return s.editing || s.busy }
 
 func (s *restoreScreen) Init() tea.Cmd {
 	t, it := s.ctx.Store, s.row.it
@@ -56,32 +67,71 @@ func (s *restoreScreen) Init() tea.Cmd {
 	}))
 }
 
+// Bindings are the keys that work in the dialog's state, and no others:
+// the footer shows what can be done now.
 func (s *restoreScreen) Bindings() []binding {
-	if s.Capturing() {
+	switch {
+	case s.busy:
+		return nil
+	case s.editing:
 		return []binding{
-			{keys: []string{"enter"}, label: "enter", help: "restore here", footer: true, run: s.start},
-			{keys: []string{"esc"}, label: "esc", help: "cancel", footer: true, run: func() tea.Cmd {
-				if s.busy {
-					return nil
-				}
-				return pop
-			}},
+			{keys: []string{"enter"}, label: "enter", help: "restore here", footer: true, run: func() tea.Cmd { return s.start(false) }},
+			{keys: []string{"esc"}, label: "esc", help: "cancel", footer: true, run: s.ctx.pop},
+		}
+	case s.nonEmpty != "":
+		return []binding{
+			{keys: []string{"o"}, label: "o", help: "write into it anyway", footer: true, run: func() tea.Cmd { return s.start(true) }},
+			{keys: []string{"e", "enter"}, label: "e", help: "change the directory", footer: true, run: s.edit},
+		}
+	case s.result != nil:
+		return []binding{
+			{keys: []string{"y"}, label: "y", help: "copy the restored directory", footer: true, run: func() tea.Cmd { return copyText(s.result.Dir, "the directory") }},
 		}
 	}
 	return nil
 }
 
-// start restores into the typed directory, off the UI loop.
-func (s *restoreScreen) start() tea.Cmd {
-	if s.busy {
+func (s *restoreScreen) edit() tea.Cmd {
+	s.editing, s.nonEmpty, s.err = true, "", nil
+	return s.dir.Focus()
+}
+
+// target is the typed directory as a restore takes it: ~ is the home
+// directory, and the path is made absolute, so that the commands printed
+// next work from anywhere.
+func (s *restoreScreen) target() (string, error) {
+	dir := strings.TrimSpace(s.dir.Value())
+	if dir == "" {
+		return "", core.Invalid("give a directory to restore into")
+	}
+	if dir == "~" || strings.HasPrefix(dir, "~/") {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", fmt.Errorf("cannot expand ~: %w", err)
+		}
+		dir = filepath.Join(home, dir[1:])
+	}
+	return filepath.Abs(dir)
+}
+
+// start restores into the typed directory, off the UI loop; force writes
+// into a directory that is not empty.
+func (s *restoreScreen) start(force bool) tea.Cmd {
+	if s.busy || s.snap == nil {
 		return nil
 	}
-	s.busy, s.err = true, nil
-	snap, dir := *s.snap, strings.TrimSpace(s.dir.Value())
+	dir, err := s.target()
+	if err != nil {
+		s.err = err
+		return nil
+	}
+	s.busy, s.err, s.editing, s.nonEmpty = true, nil, false, ""
+	s.dir.Blur()
+	snap := *s.snap
 	snap.IterationID = s.row.it.ID
 	return s.load(func(context.Context) tea.Msg {
-		res, err := snapshot.Restore(&snap, "", snapshot.RestoreOptions{Dir: dir})
-		return restoreDone{res, err}
+		res, err := snapshot.Restore(&snap, "", snapshot.RestoreOptions{Dir: dir, Force: force})
+		return restoreDone{res, dir, err}
 	})
 }
 
@@ -90,14 +140,20 @@ func (s *restoreScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 	case restoreSnapshot:
 		s.snap, s.inherited, s.err, s.loaded = msg.snap, msg.inherited, msg.err, true
 		if s.snap != nil {
-			s.err = nil
+			s.err, s.editing = nil, true
 		}
 	case restoreDone:
 		s.busy = false
 		s.result, s.err = msg.res, msg.err
+		switch {
+		case core.ErrorCode(msg.err) == core.EConflict:
+			s.nonEmpty, s.err = msg.dir, nil
+		case msg.err != nil:
+			return s, s.edit()
+		}
 	case tea.KeyPressMsg, tea.PasteMsg:
-		// Keys bound nowhere edit the directory, until the restore starts.
-		if !s.Capturing() || s.busy {
+		// Keys bound nowhere edit the directory while it has the keyboard.
+		if !s.editing {
 			return s, nil
 		}
 		var cmd tea.Cmd
@@ -105,24 +161,25 @@ func (s *restoreScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 		return s, cmd
 	case tea.WindowSizeMsg:
 		s.resize(msg)
+		s.dir.SetWidth(max(s.width-lipgloss.Width(s.dir.Prompt)-1, 1))
 	}
 	return s, nil
 }
 
 func (s *restoreScreen) View() string {
-	st, w := s.ctx.Styles, s.width
-	lines := []string{st.Title.Render(fmt.Sprintf("Restore the environment of run #%d (%s)", s.row.ordinal, short(s.row.it.ID))), ""}
+	st := s.ctx.Styles
+	lines := []string{st.Title.Render(fmt.Sprintf("Restore the environment of run %s", runName(s.row.ordinal, s.row.it.ID))), ""}
 	switch {
 	case !s.loaded:
 		return strings.Join(append(lines, st.Faint.Render("reading the snapshot…")), "\n")
 	case s.snap == nil:
 		msg := "This run has no captured environment, and neither has its driver."
 		if s.err != nil && !core.IsNotFound(s.err) {
-			msg = core.ErrorMessageOrText(s.err)
+			msg = clean(core.ErrorMessageOrText(s.err))
 		}
 		return strings.Join(append(lines, st.Error.Render(msg), "", st.Faint.Render("esc goes back")), "\n")
 	case s.result != nil:
-		return s.resultView(lines, w)
+		return s.resultView(lines)
 	}
 	snap := s.snap
 	if s.inherited {
@@ -132,38 +189,64 @@ func (s *restoreScreen) View() string {
 	for _, f := range snap.Files {
 		note := core.FormatBytes(f.Size)
 		if f.Skipped != "" {
-			note = st.Changed.Render("not kept: " + f.Skipped)
+			note = st.Changed.Render("not captured: " + clean(f.Skipped))
 		}
-		lines = append(lines, "  "+padRight(f.Path, 34)+" "+note)
+		lines = append(lines, "  "+padRight(clean(f.Path), 34)+" "+note)
 	}
 	if snap.Git.Dirty && len(snap.Git.Diff) > 0 {
 		lines = append(lines, "  "+padRight(snapshot.PatchName, 34)+" "+core.FormatBytes(int64(len(snap.Git.Diff)))+" (the uncommitted changes)")
 	}
-	lines = append(lines, "", fmt.Sprintf("runtime %s %s · commit %s", orDash(snap.Runtime), snap.RuntimeVersion, orDash(shortCommit(snap.Git.Commit))))
+	lines = append(lines, "", fmt.Sprintf("runtime %s %s · commit %s", orDash(clean(snap.Runtime)), clean(snap.RuntimeVersion), orDash(clean(shortCommit(snap.Git.Commit)))))
 	switch {
 	case s.busy:
 		lines = append(lines, "", st.Faint.Render("restoring…"))
+	case s.nonEmpty != "":
+		lines = append(lines, "", st.Changed.Render(clean(s.nonEmpty)+" already exists and is not empty."),
+			"Press o to write into it anyway: files of the same names are replaced, other files stay.",
+			st.Faint.Render("Press e to change the directory, esc to cancel."))
 	case s.err != nil:
-		lines = append(lines, "", st.Error.Render(core.ErrorMessageOrText(s.err)), st.Faint.Render("change the directory and press enter again, or esc"))
+		lines = append(lines, "", st.Error.Render(clean(core.ErrorMessageOrText(s.err))), st.Faint.Render("change the directory and press enter again, or esc"))
 	default:
-		lines = append(lines, "", st.Faint.Render("enter restores, esc cancels; nothing is written outside the directory and nothing is overwritten"))
+		lines = append(lines, "", st.Faint.Render("enter restores, esc cancels; nothing is written outside the directory, and a directory that is not empty is only written into if you say so"))
 	}
 	return strings.Join(lines, "\n")
 }
 
-func (s *restoreScreen) resultView(lines []string, w int) string {
+func (s *restoreScreen) resultView(lines []string) string {
 	st, r := s.ctx.Styles, s.result
-	lines = append(lines, st.Info.Render(fmt.Sprintf("Restored %d files into %s", len(r.Files), r.Dir)), "")
+	lines = append(lines, st.Info.Render(fmt.Sprintf("Restored %s into %s", plural(len(r.Files), "file"), clean(r.Dir))), "")
 	for _, f := range r.Files {
-		lines = append(lines, "  "+f)
+		lines = append(lines, "  "+clean(f))
 	}
 	if len(r.Skipped) > 0 {
-		lines = append(lines, "", st.Changed.Render("not captured (too large): "+strings.Join(r.Skipped, ", ")))
+		var names []string
+		for _, f := range r.Skipped {
+			names = append(names, clean(f))
+		}
+		lines = append(lines, "", st.Changed.Render("not captured (too large): "+strings.Join(names, ", ")))
 	}
 	lines = append(lines, "", st.Title.Render("Next"))
-	for _, step := range r.Next {
-		lines = append(lines, "  "+st.Key.Render(step.Command), "      "+st.Faint.Render(step.Why))
+	for _, step := range nextSteps(s.snap, r) {
+		lines = append(lines, "  "+st.Key.Render(clean(step.Command)), "      "+st.Faint.Render(clean(step.Why)))
 	}
 	lines = append(lines, "", st.Faint.Render("esc goes back"))
 	return strings.Join(lines, "\n")
+}
+
+// nextSteps are the restore's next commands with every argument that came
+// from the data shell-quoted: the commit to check out and the entrypoint,
+// which a hostile snapshot could fill with "; rm -rf ~". Paths come
+// absolute from the restore, already quoted.
+func nextSteps(snap *core.Snapshot, r *snapshot.Result) []snapshot.Step {
+	out := make([]snapshot.Step, len(r.Next))
+	for i, step := range r.Next {
+		switch {
+		case snap.Git.Commit != "" && step.Command == "git checkout "+snap.Git.Commit:
+			step.Command = shellJoin("git", "checkout", snap.Git.Commit)
+		case snap.Entrypoint != "" && step.Command == snap.Entrypoint:
+			step.Command = shellJoin(strings.Fields(snap.Entrypoint)...)
+		}
+		out[i] = step
+	}
+	return out
 }

@@ -63,11 +63,42 @@ func (b *base) load(fn func(ctx context.Context) tea.Msg) tea.Cmd {
 	return func() tea.Msg { return loadMsg{screen: id, fn: fn} }
 }
 
+// push puts a screen on top of the stack and pop takes the top one off,
+// once the message or key at hand is handled: at once, not through a
+// command, so a second enter arriving before the first one's screen was
+// drawn reaches that screen instead of opening it twice.
+func (c *Context) push(s screen) tea.Cmd {
+	c.nav = append(c.nav, navigation{push: s})
+	return nil
+}
+
+func (c *Context) pop() tea.Cmd {
+	c.nav = append(c.nav, navigation{})
+	return nil
+}
+
+// navigation is a push (of s) or a pop (s nil) waiting for the app.
+type navigation struct{ push screen }
+
+// status shows text in the status line.
+func status(text string) tea.Cmd { return func() tea.Msg { return statusMsg{text: text} } }
+
+// failed shows an error in the status line.
+func failed(err error) tea.Cmd { return func() tea.Msg { return fail(err) } }
+
 // Messages between screens and the app.
 type (
-	pushMsg   struct{ s screen }
-	popMsg    struct{}
-	statusMsg struct {
+	// pushMsg and popMsg do what Context.push and pop do, for a caller
+	// outside a screen (a benchmark driving the app).
+	pushMsg struct{ s screen }
+	popMsg  struct{}
+	// revealedMsg tells a screen it is on top again, after the one over
+	// it left: what it shows may have changed meanwhile.
+	revealedMsg struct{}
+	// refreshMsg asks the screen on top to reload what may have changed
+	// (new points, runs that ended): a tick of the live refresh.
+	refreshMsg struct{ tick int }
+	statusMsg  struct {
 		text string
 		err  bool
 	}
@@ -82,9 +113,6 @@ type (
 		msg    tea.Msg
 	}
 )
-
-func push(s screen) tea.Cmd { return func() tea.Msg { return pushMsg{s} } }
-func pop() tea.Msg          { return popMsg{} }
 
 // fail reports an error in the status line.
 func fail(err error) tea.Msg { return statusMsg{text: core.ErrorMessageOrText(err), err: true} }

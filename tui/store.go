@@ -19,6 +19,9 @@ type Store interface {
 	ListParameters(ctx context.Context, f core.ParameterFilter) ([]*core.Parameter, int, error)
 	MetricSummaries(ctx context.Context, f core.SummaryFilter) ([]core.MetricSummary, error)
 	MetricHistory(ctx context.Context, q core.HistoryQuery) ([]core.Series, error)
+	// ListMetrics reads the newest points of a series whole, for follow
+	// mode: a page from its end.
+	ListMetrics(ctx context.Context, f core.MetricFilter) ([]*core.Metric, int, error)
 	ListResources(ctx context.Context, f core.ResourceFilter) ([]*core.Resource, int, error)
 	GetSnapshot(ctx context.Context, iterationID string) (*core.Snapshot, error)
 }
