@@ -28,3 +28,9 @@ type Store interface {
 
 // Every tracker, local or remote, can be browsed.
 var _ Store = core.Tracker(nil)
+
+// FileMemoryLimit caps DuckDB's buffers for a file ddtui opens read-only
+// (cmd/ddtui passes it as duckdb.WithMemoryLimit): the screens read
+// summaries and downsampled histories, and left alone DuckDB keeps far
+// more of a large file cached than they need. See docs/PERFORMANCE.md.
+const FileMemoryLimit = "32MB"
