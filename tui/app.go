@@ -357,19 +357,39 @@ func (m *Model) crumbs(w int) string {
 }
 
 // footer is the one-line help: the screen's main keys, then the app's.
+// When they do not all fit, the app's (back, help, quit) stay and the
+// screen's give way from the end: ? lists them all.
 func (m *Model) footer() string {
 	st := m.ctx.Styles
-	keys := m.helpKeys()
-	if m.help {
-		keys = m.helpBindings()
-	}
-	var parts []string
-	for _, b := range keys {
-		if b.footer && b.label != "" {
-			parts = append(parts, st.Key.Render(b.label)+" "+st.Faint.Render(b.help))
+	render := func(bs []binding) []string {
+		var parts []string
+		for _, b := range bs {
+			if b.footer && b.label != "" {
+				parts = append(parts, st.Key.Render(b.label)+" "+st.Faint.Render(b.help))
+			}
 		}
+		return parts
 	}
-	return fit(strings.Join(parts, "  "), m.ctx.Width)
+	if m.help {
+		return fit(strings.Join(render(m.helpBindings()), "  "), m.ctx.Width)
+	}
+	first, last := m.appKeys()
+	own, app := render(m.top().Bindings()), render(append(last, first...))
+	tail := strings.Join(app, "  ")
+	room := m.ctx.Width - lipgloss.Width(tail) - 2
+	var shown []string
+	for _, p := range own {
+		if lipgloss.Width(strings.Join(append(shown, p), "  ")) > room {
+			break
+		}
+		shown = append(shown, p)
+	}
+	if len(shown) == 0 && len(own) > 0 {
+		// Too narrow for the app's keys and one of the screen's: the
+		// screen's first key matters more than quit.
+		return fit(strings.Join(append(own[:1], app...), "  "), m.ctx.Width)
+	}
+	return fit(strings.Join(append(shown, app...), "  "), m.ctx.Width)
 }
 
 func (m *Model) openHelp() tea.Cmd {

@@ -495,6 +495,18 @@ func (c *compareScreen) paramsLines(w int) []string {
 	return append([]string{st.Faint.Render(fmt.Sprintf("%s, %d differ (≠) · showing %s (d toggles)", plural(len(sorted), "parameter"), differing, mode)), ""}, lines...)
 }
 
+// neutralMetric reports whether a metric is a setting logged over time
+// (learning rate, epoch, step) rather than a result: no run is best at it.
+func neutralMetric(key string) bool {
+	k := strings.ToLower(key)
+	for _, name := range []string{"lr", "learning_rate", "epoch", "step", "global_step", "batch_size", "momentum"} {
+		if k == name || strings.HasSuffix(k, "/"+name) || strings.HasSuffix(k, "."+name) || strings.HasSuffix(k, "_"+name) {
+			return true
+		}
+	}
+	return false
+}
+
 // LowerIsBetter guesses a metric's direction from its name: losses,
 // errors, perplexities and times are best when lowest.
 func LowerIsBetter(key string) bool {
@@ -564,7 +576,7 @@ func (c *compareScreen) metricLines(w int) []string {
 	statName := []string{"last", "min", "max"}[c.stat]
 	first := 24
 	col := c.columnWidth(w, first)
-	lines := []string{st.Faint.Render(fmt.Sprintf("%s value per key; ★ marks the best in each row (lowest for losses, errors and times, else highest; ties all) · m switches last/min/max", statName)), "",
+	lines := []string{st.Faint.Render(fmt.Sprintf("%s value per key; ★ the best: ↓ lowest (losses, errors, times), ↑ highest; ties share it · m: last/min/max", statName)), "",
 		c.header("  metric", first, col)}
 	for _, k := range c.visibleKeys() {
 		values := make([]float64, len(c.rows))
@@ -579,7 +591,11 @@ func (c *compareScreen) metricLines(w int) []string {
 		lower := c.ctx.lowerIsBetter(k)
 		stars := best(values, lower)
 		dir := "↑ "
-		if lower {
+		switch {
+		case neutralMetric(k):
+			// A learning rate or an epoch is not better high or low.
+			stars, dir = nil, "  "
+		case lower:
 			dir = "↓ "
 		}
 		line := cell(dir+clean(k), first)
@@ -614,7 +630,7 @@ func (c *compareScreen) curvesView(w, h int) string {
 	if c.chart.logY {
 		mode = " · log scale"
 	}
-	title := st.Title.Render(clean(key)) + st.Faint.Render(fmt.Sprintf("  (%d of %d keys · ←/→ for others%s)", slices.Index(keys, key)+1, len(keys), mode))
+	title := st.Title.Render(clean(key)) + st.Faint.Render(fmt.Sprintf("  (%d of %s · ←/→ for others%s)", slices.Index(keys, key)+1, plural(len(keys), "key"), mode))
 	if !ok {
 		return title + "\n" + st.Faint.Render("loading…")
 	}

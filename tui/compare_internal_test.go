@@ -43,3 +43,20 @@ func envTexts(lines []envLine) []string {
 	}
 	return out
 }
+
+// A lock file kept without its content (too large at capture) is not read
+// as an empty one, which would list every package as removed.
+func TestEnvDiffOfALockFileNotCaptured(t *testing.T) {
+	t.Parallel()
+	lock := func(torch string) core.SnapshotFile {
+		return core.NewSnapshotFile("uv.lock", "python", []byte("version = 1\n\n[[package]]\nname = \"torch\"\nversion = \""+torch+"\"\n"))
+	}
+	kept := lock("2.4.1")
+	skipped := lock("2.5.1")
+	skipped.Content, skipped.Skipped = nil, "too large (20.0 MiB > 16 MiB)"
+	lines := envDiff(DefaultStyles(), &core.Snapshot{Files: []core.SnapshotFile{kept}}, &core.Snapshot{Files: []core.SnapshotFile{skipped}})
+	out := ansi.Strip(strings.Join(envTexts(lines), "\n"))
+	if !strings.Contains(out, "~ uv.lock") || !strings.Contains(out, "not captured in the second run (too large") || strings.Contains(out, "- torch") {
+		t.Fatalf("the diff of a lock file not captured:\n%s", out)
+	}
+}

@@ -236,6 +236,9 @@ func TestBestByDirectionAndTies(t *testing.T) {
 			t.Errorf("best(%v, lower %v) = %q, want %q", c.values, c.lower, got, c.want)
 		}
 	}
+	if !neutralMetric("lr") || !neutralMetric("train/epoch") || neutralMetric("accuracy") || neutralMetric("lr_loss") {
+		t.Error("which metrics are settings, not results")
+	}
 	dir := LowerIsBetterKeys([]string{"perplexity_gain", "+loss_reduction", "cost"})
 	for key, want := range map[string]bool{"loss": true, "accuracy": false, "cost": true, "loss_reduction": false, "perplexity_gain": true} {
 		if dir(key) != want {

@@ -81,6 +81,10 @@ func TestNarrowTerminal(t *testing.T) {
 	d.keys("3")
 	d.expect("3 Metrics")
 	d.fitsIn(60, 24)
+	// The footer keeps going back and help, whatever else gives way.
+	if footer := ansiStrip(d.m.footer()); !strings.Contains(footer, "esc back") || !strings.Contains(footer, "? help") {
+		t.Fatalf("footer %q", footer)
+	}
 	d.keys("esc")
 	d.selectRow("#2 ")
 	d.keys("space")

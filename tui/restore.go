@@ -10,6 +10,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/deardiary/deardiary-go/core"
 	"github.com/deardiary/deardiary-go/snapshot"
@@ -33,6 +34,8 @@ type restoreScreen struct {
 	result   *snapshot.Result
 	busy     bool
 	loaded   bool
+	// scroll is the first line shown of a dialog taller than the window.
+	scroll cursor
 }
 
 type restoreSnapshot struct {
@@ -84,12 +87,17 @@ func (s *restoreScreen) Bindings() []binding {
 			{keys: []string{"e", "enter"}, label: "e", help: "change the directory", footer: true, run: s.edit},
 		}
 	case s.result != nil:
-		return []binding{
+		return append([]binding{
 			{keys: []string{"y"}, label: "y", help: "copy the restored directory", footer: true, run: func() tea.Cmd { return copyText(s.result.Dir, "the directory") }},
-		}
+		}, s.scroll.keys("scroll", s.positions, s.rows)...)
 	}
 	return nil
 }
+
+// rows is the dialog's height; positions how many first lines it can be
+// shown from.
+func (s *restoreScreen) rows() int      { return max(s.height, 1) }
+func (s *restoreScreen) positions() int { return max(len(s.lines())-s.rows()+1, 1) }
 
 func (s *restoreScreen) edit() tea.Cmd {
 	s.editing, s.nonEmpty, s.err = true, "", nil
@@ -162,11 +170,42 @@ func (s *restoreScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		s.resize(msg)
 		s.dir.SetWidth(max(s.width-lipgloss.Width(s.dir.Prompt)-1, 1))
+		s.scroll.clamp(s.positions(), s.rows())
+	case tea.MouseWheelMsg:
+		s.scroll.wheel(msg, s.positions(), s.rows())
 	}
 	return s, nil
 }
 
 func (s *restoreScreen) View() string {
+	lines := s.lines()
+	from := min(s.scroll.pos, max(len(lines)-s.rows(), 0))
+	return strings.Join(lines[from:], "\n")
+}
+
+// lines are the dialog's lines, long ones wrapped: a command cut short
+// would be no use.
+func (s *restoreScreen) lines() []string {
+	var out []string
+	for _, l := range strings.Split(s.text(), "\n") {
+		if lipgloss.Width(l) <= s.width || s.width < 20 {
+			out = append(out, l)
+			continue
+		}
+		// Continuation lines are indented under their start, plain.
+		plain := ansi.Strip(l)
+		indent := len(plain) - len(strings.TrimLeft(plain, " ")) + 4
+		first := ansi.Truncate(plain, s.width, "")
+		out = append(out, first)
+		rest := strings.TrimLeft(plain[len(first):], " ")
+		for _, part := range strings.Split(ansi.Hardwrap(rest, max(s.width-indent, 10), true), "\n") {
+			out = append(out, strings.Repeat(" ", indent)+part)
+		}
+	}
+	return out
+}
+
+func (s *restoreScreen) text() string {
 	st := s.ctx.Styles
 	lines := []string{st.Title.Render(fmt.Sprintf("Restore the environment of run %s", runName(s.row.ordinal, s.row.it.ID))), ""}
 	switch {

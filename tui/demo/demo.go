@@ -36,7 +36,13 @@ func BuildWithClock(ctx context.Context, t core.Tracker, c *Clock) error {
 			return err
 		}
 	}
-	// The running trial starts last, so it is the one running now.
+	// The running trial starts last, ten minutes ago, so it is the one
+	// running now.
+	if c != nil {
+		c.mu.Lock()
+		c.t = maxTime(c.t, time.Now().UTC().Add(-10*time.Minute))
+		c.mu.Unlock()
+	}
 	for _, f := range b.later {
 		if err := f(); err != nil {
 			return err
@@ -60,6 +66,13 @@ func (c *Clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.t
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 func (c *Clock) advance(d time.Duration) {
