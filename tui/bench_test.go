@@ -160,6 +160,7 @@ func TestHelperScreens(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
+	fmt.Printf("first-screen-open-ms=%s\n", ms(time.Since(start)))
 	d := startDriver(t, &Context{Store: s, Source: path, NoTicks: true}, 160, 50)
 	if !strings.Contains(d.screen(), "bench") {
 		t.Fatal("no projects drawn")

@@ -240,19 +240,12 @@ func (c *compareScreen) Bindings() []binding {
 		}
 		c.clampScroll()
 	}
+	b, slash := c.filter.bindings("parameters, keys, files", changed)
 	if c.filter.typing {
-		return c.filter.bindings("", changed)
+		return b
 	}
-	b := then(c.filter.bindings("parameters, keys, files", changed), c.fetchCurve)
-	b = append(b, nav(
-		binding{keys: []string{"tab"}, label: "tab", help: "next tab", footer: true, run: func() tea.Cmd { return c.showTab(c.tab + 1) }},
-		binding{keys: []string{"shift+tab"}, label: "shift+tab", help: "previous tab", run: func() tea.Cmd { return c.showTab(c.tab - 1) }},
-	)...)
-	b = append(b, tabKeys(len(compareTabs), c.showTab)...)
-	b = append(b,
-		binding{keys: []string{"y"}, label: "y", help: "copy the runs' ids", run: func() tea.Cmd { return copyText(strings.Join(c.ids(), " "), "the runs' ids") }},
-		binding{keys: []string{"r"}, label: "r", help: "reload", run: c.reload},
-	)
+	b = then(b, c.fetchCurve)
+	// The tab's own keys first: the footer shows them before the rest.
 	switch c.tab {
 	case compareParams:
 		b = append(b, binding{keys: []string{"d"}, label: "d", help: "only parameters that differ / all", footer: true, run: func() tea.Cmd { c.onlyDiff = !c.onlyDiff; c.clampScroll(); return nil }})
@@ -267,6 +260,16 @@ func (c *compareScreen) Bindings() []binding {
 	if c.tab != compareCurves {
 		b = append(b, c.scroll.keys("scroll", c.scrollPositions, c.bodyRows)...)
 	}
+	b = append(b, nav(
+		binding{keys: []string{"tab"}, label: "tab", help: "next tab", footer: true, run: func() tea.Cmd { return c.showTab(c.tab + 1) }},
+		binding{keys: []string{"shift+tab"}, label: "shift+tab", help: "previous tab", run: func() tea.Cmd { return c.showTab(c.tab - 1) }},
+	)...)
+	b = append(b, tabKeys(len(compareTabs), c.showTab)...)
+	b = append(b,
+		binding{keys: []string{"y"}, label: "y", help: "copy the runs' ids", run: func() tea.Cmd { return copyText(strings.Join(c.ids(), " "), "the runs' ids") }},
+		binding{keys: []string{"r"}, label: "r", help: "reload", run: c.reload},
+	)
+	b = append(b, slash...)
 	return b
 }
 

@@ -268,23 +268,11 @@ func then(bs []binding, f func() tea.Cmd) []binding {
 
 func (d *detailScreen) Bindings() []binding {
 	changed := func() { d.clampAll() }
+	b, slash := d.filter.bindings("keys, parameters, files", changed)
 	if d.filter.typing {
-		return d.filter.bindings("", changed)
+		return b
 	}
-	b := d.filter.bindings("keys, parameters, files", changed)
-	b = append(b, nav(
-		binding{keys: []string{"tab", "right", "l"}, label: "tab", help: "next tab", footer: true, run: func() tea.Cmd { return d.showTab(d.tab + 1) }},
-		binding{keys: []string{"shift+tab", "left", "h"}, label: "shift+tab", help: "previous tab", run: func() tea.Cmd { return d.showTab(d.tab - 1) }},
-	)...)
-	b = append(b, tabKeys(len(detailTabs), d.showTab)...)
-	b = append(b,
-		binding{keys: []string{"R"}, label: "R", help: "restore this run's environment", footer: true, run: func() tea.Cmd { return d.ctx.push(newRestore(d.ctx, d.row)) }},
-		binding{keys: []string{"y"}, label: "y", help: "copy the run's id (a resource's, on Resources)", run: d.copyID},
-		binding{keys: []string{"Y"}, label: "Y", help: "copy a ddd restore command for the run", run: func() tea.Cmd {
-			return copyText(restoreCommand(d.ctx, d.row.it.ID), "the restore command")
-		}},
-		binding{keys: []string{"r"}, label: "r", help: "reload", run: d.reload},
-	)
+	// The tab's own keys first: the footer shows them before the rest.
 	switch d.tab {
 	case tabMetrics:
 		if !d.chart.grid {
@@ -311,6 +299,20 @@ func (d *detailScreen) Bindings() []binding {
 		sc := &d.scroll[d.tab]
 		b = append(b, sc.keys("scroll", d.scrollPositions, d.tabHeight)...)
 	}
+	b = append(b, nav(
+		binding{keys: []string{"tab", "right", "l"}, label: "tab", help: "next tab", footer: true, run: func() tea.Cmd { return d.showTab(d.tab + 1) }},
+		binding{keys: []string{"shift+tab", "left", "h"}, label: "shift+tab", help: "previous tab", run: func() tea.Cmd { return d.showTab(d.tab - 1) }},
+	)...)
+	b = append(b, tabKeys(len(detailTabs), d.showTab)...)
+	b = append(b,
+		binding{keys: []string{"R"}, label: "R", help: "restore this run's environment", footer: true, run: func() tea.Cmd { return d.ctx.push(newRestore(d.ctx, d.row)) }},
+		binding{keys: []string{"y"}, label: "y", help: "copy the run's id (a resource's, on Resources)", run: d.copyID},
+		binding{keys: []string{"Y"}, label: "Y", help: "copy a ddd restore command for the run", run: func() tea.Cmd {
+			return copyText(restoreCommand(d.ctx, d.row.it.ID), "the restore command")
+		}},
+		binding{keys: []string{"r"}, label: "r", help: "reload", run: d.reload},
+	)
+	b = append(b, slash...)
 	return b
 }
 

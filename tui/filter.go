@@ -40,9 +40,10 @@ func (f *filterField) match(texts ...string) bool {
 
 // bindings are the filter's keys: while typing, enter keeps the filter
 // and esc clears it; otherwise / starts it and, while one is in force, esc
-// clears it before esc can leave the screen. changed runs after every
-// change, for the screen to clamp its cursors.
-func (f *filterField) bindings(what string, changed func()) []binding {
+// clears it before esc can leave the screen (first goes before the
+// screen's keys, slash after). changed runs after every change, for the
+// screen to clamp its cursors.
+func (f *filterField) bindings(what string, changed func()) (first, slash []binding) {
 	clearIt := func() tea.Cmd {
 		f.typing = false
 		f.input.SetValue("")
@@ -58,17 +59,17 @@ func (f *filterField) bindings(what string, changed func()) []binding {
 				return nil
 			}},
 			{keys: []string{"esc"}, label: "esc", help: "clear the filter", footer: true, run: clearIt},
-		}
+		}, nil
 	}
-	b := []binding{{keys: []string{"/"}, label: "/", help: "filter " + what, footer: true, run: func() tea.Cmd {
+	slash = []binding{{keys: []string{"/"}, label: "/", help: "filter " + what, footer: true, run: func() tea.Cmd {
 		f.typing = true
 		f.input.CursorEnd()
 		return f.input.Focus()
 	}}}
 	if f.active() {
-		b = append([]binding{{keys: []string{"esc"}, label: "esc", help: "clear the filter", footer: true, run: clearIt}}, b...)
+		first = []binding{{keys: []string{"esc"}, label: "esc", help: "clear the filter", footer: true, run: clearIt}}
 	}
-	return b
+	return first, slash
 }
 
 // update types into the field while it has the keyboard, reporting

@@ -41,7 +41,10 @@ type iterationsLoaded struct {
 	its    []*core.Iteration
 	sums   []core.MetricSummary
 	params []*core.Parameter
-	err    error
+	// matched are the runs the expression in force matches now, nil
+	// without one: new runs may match it too.
+	matched map[string]bool
+	err     error
 }
 
 type searchDone struct {
@@ -65,6 +68,10 @@ func (s *iterationsScreen) Init() tea.Cmd { return s.fetch() }
 func (s *iterationsScreen) fetch() tea.Cmd {
 	t, id := s.ctx.Store, s.experiment.ID
 	s.reloading = true
+	expression := ""
+	if s.table.matches != nil {
+		expression = s.table.filter
+	}
 	return s.load(func(ctx context.Context) tea.Msg {
 		its, _, err := t.ListIterations(ctx, core.IterationFilter{ExperimentID: id})
 		if err != nil {
@@ -75,8 +82,22 @@ func (s *iterationsScreen) fetch() tea.Cmd {
 			return iterationsLoaded{err: err}
 		}
 		params, _, err := t.ListParameters(ctx, core.ParameterFilter{ExperimentID: id})
-		return iterationsLoaded{its: its, sums: sums, params: params, err: err}
+		msg := iterationsLoaded{its: its, sums: sums, params: params, err: err}
+		if expression != "" && err == nil {
+			msg.matched, msg.err = search(ctx, t, id, expression)
+		}
+		return msg
 	})
+}
+
+// search returns the ids of an experiment's runs an expression matches.
+func search(ctx context.Context, t Store, experiment, expression string) (map[string]bool, error) {
+	its, _, err := t.SearchIterations(ctx, core.IterationSearch{ExperimentIDs: []string{experiment}, Filter: expression})
+	ids := map[string]bool{}
+	for _, it := range its {
+		ids[it.ID] = true
+	}
+	return ids, err
 }
 
 func (s *iterationsScreen) Bindings() []binding {
@@ -311,11 +332,7 @@ func (s *iterationsScreen) applyFilter() tea.Cmd {
 	if expression {
 		t, id := s.ctx.Store, s.experiment.ID
 		return s.load(func(ctx context.Context) tea.Msg {
-			its, _, err := t.SearchIterations(ctx, core.IterationSearch{ExperimentIDs: []string{id}, Filter: text})
-			ids := map[string]bool{}
-			for _, it := range its {
-				ids[it.ID] = true
-			}
+			ids, err := search(ctx, t, id, text)
 			return searchDone{text: text, ids: ids, err: err}
 		})
 	}
@@ -356,6 +373,9 @@ func (s *iterationsScreen) build(msg iterationsLoaded) {
 		keep = r.it.ID
 	}
 	s.table.load(msg.its, msg.sums, msg.params)
+	if msg.matched != nil && s.table.matches != nil {
+		s.table.matches = msg.matched
+	}
 	s.loaded = true
 	s.arrange()
 	for i, r := range s.shown {

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -178,4 +179,30 @@ func TestFollowShowsTheNewestSteps(t *testing.T) {
 	d.expect("182") // the newest step on the axis
 	d.keys("f")
 	d.lacks("following the newest")
+}
+
+// A run table filtered by an expression asks again as it refreshes: a new
+// run that matches shows.
+func TestExpressionFilterFollowsNewRuns(t *testing.T) {
+	t.Parallel()
+	s := newSample()
+	s.Search = func(q core.IterationSearch) ([]*core.Iteration, error) {
+		var out []*core.Iteration
+		its, _, _ := s.ListIterations(context.Background(), core.IterationFilter{ExperimentID: s.sweep.ID})
+		for _, it := range its {
+			if it.Status == core.IterationFailed {
+				out = append(out, it)
+			}
+		}
+		return out, nil
+	}
+	d := liveDriver(t, s, 140, 45)
+	toSweep(d)
+	d.keys("/")
+	d.typeText("status = 'FAILED'")
+	d.keys("enter")
+	d.expect("2 of 7 runs")
+	s.AddIteration(s.sweep, tuitest.Run{Parent: s.driver, Status: core.IterationFailed, Error: "out of memory"})
+	d.send(liveTickMsg{})
+	d.expect("3 of 8 runs", "#8 ")
 }
