@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"github.com/deardiary/deardiary-go/core"
 	"github.com/deardiary/deardiary-go/snapshot/lockfile"
@@ -409,7 +410,8 @@ func (c *compareScreen) View() string {
 	// The body scrolls as a whole: the cursor is its first line.
 	body, room := c.body(), c.bodyRows()
 	from := min(c.scroll.pos, max(len(body)-room, 0))
-	return head + "\n" + strings.Join(body[from:min(from+room, len(body))], "\n")
+	to := min(from+room, len(body))
+	return scrolled(st, head, from, to, len(body), c.width) + "\n" + strings.Join(body[from:to], "\n")
 }
 
 // columnWidth shares the width between a name column and one per run.
@@ -831,4 +833,20 @@ func envDiff(st Styles, a, b *core.Snapshot) []envLine {
 		lines = append(lines, envLine{text: "  " + st.Faint.Render("same environment")})
 	}
 	return lines
+}
+
+// scrolled adds to a screen's head line which lines of a body taller than
+// the window show: "lines 21-40 of 90" at its right end.
+func scrolled(st Styles, head string, from, to, n, w int) string {
+	rest := ""
+	if i := strings.Index(head, "\n"); i >= 0 {
+		head, rest = head[:i], head[i:]
+	}
+	if from > 0 || to < n {
+		mark := st.Faint.Render("lines " + itoa(from+1) + "-" + itoa(to) + " of " + itoa(n))
+		if lipgloss.Width(head)+2+lipgloss.Width(mark) <= w {
+			head = pad(head, w-lipgloss.Width(mark)) + mark
+		}
+	}
+	return head + rest
 }

@@ -599,7 +599,9 @@ func (d *detailScreen) View() string {
 	}
 	if d.tab != tabMetrics && d.tab != tabEnvironment && d.tab != tabResources {
 		from := min(d.scroll[d.tab].pos, max(len(lines)-1, 0))
-		lines = lines[from:min(from+d.tabHeight(), len(lines))]
+		to := min(from+d.tabHeight(), len(lines))
+		tabs = scrolled(st, tabs, from, to, len(lines), w)
+		lines = lines[from:to]
 	}
 	head := tabs + "\n"
 	if f := d.filter.line(st); f != "" {

@@ -119,3 +119,18 @@ func TestNumbersGiveUpDigitsNotThemselves(t *testing.T) {
 		t.Errorf("number(8.52e-4) = %q", got)
 	}
 }
+
+// A tab taller than the window says which of its lines show.
+func TestScrollPositionShows(t *testing.T) {
+	t.Parallel()
+	d := newDriver(t, newSample(), 100, 11)
+	toSweep(d)
+	d.selectRow("#2 ")
+	d.keys("space")
+	d.selectRow("#3 ")
+	d.keys("space", "c")
+	d.expect("lines 1-")
+	d.keys("G")
+	d.expect(" of 7") // two heading lines, the header, four parameters
+	d.fitsIn(100, 11)
+}
