@@ -53,7 +53,7 @@ type Context struct {
 	nav        []navigation
 }
 
-// better reports whether a is a better value of key than b.
+// lowerIsBetter reports whether a metric is best when lowest.
 func (c *Context) lowerIsBetter(key string) bool {
 	if c.LowerIsBetter != nil {
 		return c.LowerIsBetter(key)
