@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -153,9 +154,10 @@ func (s *restoreScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 	case restoreDone:
 		s.busy = false
 		s.result, s.err = msg.res, msg.err
+		var notEmpty *snapshot.NotEmptyError
 		switch {
-		case core.ErrorCode(msg.err) == core.EConflict:
-			s.nonEmpty, s.err = msg.dir, nil
+		case errors.As(msg.err, &notEmpty):
+			s.nonEmpty, s.err = notEmpty.Dir, nil
 		case msg.err != nil:
 			return s, s.edit()
 		}
@@ -265,27 +267,12 @@ func (s *restoreScreen) resultView(lines []string) string {
 		lines = append(lines, "", st.Changed.Render("not captured (too large): "+strings.Join(names, ", ")))
 	}
 	lines = append(lines, "", st.Title.Render("Next"))
-	for _, step := range nextSteps(s.snap, r) {
+	// The restore quotes every argument from the data, and shows an
+	// entrypoint that is more than plain words as a comment; what is
+	// drawn here is also stripped of control characters.
+	for _, step := range r.Next {
 		lines = append(lines, "  "+st.Key.Render(clean(step.Command)), "      "+st.Faint.Render(clean(step.Why)))
 	}
 	lines = append(lines, "", st.Faint.Render("esc goes back"))
 	return strings.Join(lines, "\n")
-}
-
-// nextSteps are the restore's next commands with every argument that came
-// from the data shell-quoted: the commit to check out and the entrypoint,
-// which a hostile snapshot could fill with "; rm -rf ~". Paths come
-// absolute from the restore, already quoted.
-func nextSteps(snap *core.Snapshot, r *snapshot.Result) []snapshot.Step {
-	out := make([]snapshot.Step, len(r.Next))
-	for i, step := range r.Next {
-		switch {
-		case snap.Git.Commit != "" && step.Command == "git checkout "+snap.Git.Commit:
-			step.Command = shellJoin("git", "checkout", snap.Git.Commit)
-		case snap.Entrypoint != "" && step.Command == snap.Entrypoint:
-			step.Command = shellJoin(strings.Fields(snap.Entrypoint)...)
-		}
-		out[i] = step
-	}
-	return out
 }

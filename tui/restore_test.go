@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/deardiary/deardiary-go/core"
-	"github.com/deardiary/deardiary-go/snapshot"
+	"github.com/deardiary/deardiary-go/tui/tuitest"
 )
 
 // toRestore opens the restore dialog of the ablation's run #n.
@@ -117,16 +117,25 @@ func TestRestoreFooterShowsWhatWorks(t *testing.T) {
 	}
 }
 
-// Next steps quote every argument that came from the data.
-func TestNextStepsQuoteTheData(t *testing.T) {
+// The next steps the dialog prints run nothing the data slipped in: the
+// commit and the entrypoint of a hostile snapshot are quoted or shown as
+// comments, and control characters do not reach the terminal.
+func TestNextStepsRunNothingFromTheData(t *testing.T) {
 	t.Parallel()
-	snap := &core.Snapshot{Entrypoint: "train.py; rm -rf ~", Git: core.GitState{Commit: "abc$(touch x)"}}
-	res := &snapshot.Result{Next: []snapshot.Step{{Command: "git checkout abc$(touch x)"}, {Command: "cd /tmp/a && uv sync --frozen"}, {Command: "train.py; rm -rf ~"}}}
-	got := nextSteps(snap, res)
-	want := []string{"git checkout 'abc$(touch x)'", "cd /tmp/a && uv sync --frozen", "'train.py;' rm -rf '~'"}
-	for i := range want {
-		if got[i].Command != want[i] {
-			t.Errorf("step %d: %q, want %q", i, got[i].Command, want[i])
-		}
+	s := tuitest.New(sampleStart)
+	e := s.AddExperiment(s.AddProject("p", ""), "e", "")
+	it := s.AddIteration(e, tuitest.Run{Status: core.IterationSucceeded})
+	snap := pythonSnapshot("1", "2", 0, false)
+	snap.Git.Commit = "abc$(touch x)"
+	snap.Entrypoint = "train.py; rm -rf ~\x1b[2J"
+	s.SetSnapshot(it, snap)
+	d := newDriver(t, s, 160, 40)
+	d.keys("enter", "enter", "R", "ctrl+u")
+	d.typeText(filepath.Join(t.TempDir(), "r"))
+	d.keys("enter")
+	d.expect("Restored 2 files", "# commit \"abc$(touch x)\"", "# \"train.py; rm -rf ~")
+	d.lacks("git checkout abc")
+	if strings.Contains(d.m.render(), "\x1b[2J") {
+		t.Fatal("a control sequence from the entrypoint reached the screen")
 	}
 }
