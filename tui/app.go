@@ -7,6 +7,7 @@ package tui
 
 import (
 	"context"
+	"runtime"
 	"strings"
 	"time"
 
@@ -51,6 +52,9 @@ type Context struct {
 
 	lastScreen screenID
 	nav        []navigation
+	// refreshing is set while a live tick is handled: the loads it sets
+	// off are refreshes.
+	refreshing bool
 }
 
 // lowerIsBetter reports whether a metric is best when lowest.
@@ -64,16 +68,21 @@ func (c *Context) lowerIsBetter(key string) bool {
 // Model is the root model: a stack of screens with a header, a status line
 // and a footer of key hints.
 type Model struct {
-	ctx      *Context
-	stack    []frame
-	status   string
-	isError  bool
-	help     bool
-	helpCur  cursor
-	loading  int
-	ticks    int
-	spinner  spinner.Model
-	quitting bool
+	ctx     *Context
+	stack   []frame
+	status  string
+	isError bool
+	help    bool
+	helpCur cursor
+	loading int
+	ticks   int
+	// skipTicks is how many live ticks pass before the next refresh: one
+	// that took d is followed by none for refreshShare times d, so that
+	// refreshing never takes more than a small share of a core, however
+	// much data the screen shows.
+	skipTicks int
+	spinner   spinner.Model
+	quitting  bool
 }
 
 // New returns the app, starting on the projects screen.
@@ -99,7 +108,7 @@ func (m *Model) Init() tea.Cmd {
 	if m.ctx.NoTicks {
 		return m.top().Init()
 	}
-	return tea.Batch(m.top().Init(), m.spinner.Tick, m.liveTick())
+	return tea.Batch(m.top().Init(), m.liveTick())
 }
 
 func (m *Model) top() screen { return m.stack[len(m.stack)-1].s }
@@ -147,15 +156,31 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		if f == nil {
 			return nil
 		}
-		m.loading++
+		var spin tea.Cmd
+		if !msg.refresh {
+			m.loading++
+			if m.loading == 1 && !m.ctx.NoTicks {
+				// The spinner turns only while something loads: each turn
+				// redraws the screen.
+				spin = m.spinner.Tick
+			}
+		}
 		parent := f.ctx
-		return func() tea.Msg {
+		return tea.Batch(spin, func() tea.Msg {
 			ctx, cancel := context.WithTimeout(parent, loadTimeout)
 			defer cancel()
-			return loadedMsg{msg.screen, msg.fn(ctx)}
-		}
+			start := time.Now()
+			out := msg.fn(ctx)
+			return loadedMsg{screen: msg.screen, msg: out, refresh: msg.refresh, took: time.Since(start)}
+		})
 	case loadedMsg:
-		m.loading = max(m.loading-1, 0)
+		if msg.refresh {
+			// DuckDB reads a local file on several threads: the load's
+			// wall time times them bounds the CPU it took.
+			m.skipTicks = int(msg.took * refreshShare * time.Duration(min(runtime.NumCPU(), 4)) / m.ctx.Refresh)
+		} else {
+			m.loading = max(m.loading-1, 0)
+		}
 		f := m.frame(msg.screen)
 		if f == nil {
 			return nil
@@ -166,14 +191,21 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case spinner.TickMsg:
 		var cmd tea.Cmd
 		m.spinner, cmd = m.spinner.Update(msg)
+		if m.loading == 0 {
+			return nil // stopped until the next load
+		}
 		return cmd
 	case liveTickMsg:
 		// The screen on top reloads what may have changed in it; the next
 		// tick is scheduled either way.
 		m.ticks++
 		var refresh tea.Cmd
-		if m.ctx.Live {
+		if m.skipTicks > 0 {
+			m.skipTicks--
+		} else if m.ctx.Live {
+			m.ctx.refreshing = true
 			refresh = m.forward(refreshMsg{m.ticks})
+			m.ctx.refreshing = false
 		}
 		if m.ctx.NoTicks {
 			return refresh
@@ -463,6 +495,12 @@ type liveTickMsg struct{}
 
 // LiveInterval is how often the screen on top refreshes by default.
 const LiveInterval = 2 * time.Second
+
+// refreshShare paces refreshes that take long: one that took d (times the
+// threads that may have worked on it) is followed by none for 25 d, so
+// that they use at most about 4% of a core. Refreshes of a few
+// milliseconds keep to the interval.
+const refreshShare = 25
 
 func (m *Model) liveTick() tea.Cmd {
 	return tea.Tick(m.ctx.Refresh, func(time.Time) tea.Msg { return liveTickMsg{} })

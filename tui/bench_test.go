@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -154,7 +155,8 @@ func TestHelperScreens(t *testing.T) {
 
 	// First screen: open the file, start the app, draw the projects.
 	start := time.Now()
-	// As cmd/ddtui opens a file.
+	// As cmd/ddtui runs and opens a file.
+	debug.SetMemoryLimit(GoMemoryLimit)
 	s, err := duckdb.Open(path, duckdb.ReadOnly(), duckdb.WithMemoryLimit(FileMemoryLimit))
 	if err != nil {
 		t.Fatal(err)

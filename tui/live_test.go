@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -205,4 +206,29 @@ func TestExpressionFilterFollowsNewRuns(t *testing.T) {
 	s.AddIteration(s.sweep, tuitest.Run{Parent: s.driver, Status: core.IterationFailed, Error: "out of memory"})
 	d.send(liveTickMsg{})
 	d.expect("3 of 8 runs", "#8 ")
+}
+
+// A refresh that takes long spaces the next ones out, so that refreshing
+// keeps to a small share of a core on a large store.
+func TestSlowRefreshesAreSpacedOut(t *testing.T) {
+	t.Parallel()
+	s := newSample()
+	d := liveDriver(t, s, 140, 45)
+	d.selectRow("vision")
+	d.keys("enter")
+	// A refresh that took half a second at a 2 s interval: the ticks of the
+	// next 25 times its time, for each thread that may have worked on it,
+	// pass it by.
+	d.send(loadedMsg{screen: d.top().id(), refresh: true, took: 500 * time.Millisecond})
+	before := s.Calls("ListExperiments")
+	for range 25 * min(runtime.NumCPU(), 4) / 4 {
+		d.send(liveTickMsg{})
+	}
+	if s.Calls("ListExperiments") != before {
+		t.Fatal("a tick refreshed within the pause")
+	}
+	d.send(liveTickMsg{})
+	if s.Calls("ListExperiments") == before {
+		t.Fatal("the refresh did not resume")
+	}
 }

@@ -59,8 +59,8 @@ func (b *base) resize(msg tea.WindowSizeMsg) { b.width, b.height = msg.Width, ms
 // that ends when this screen leaves the stack; fn's message comes back to
 // this screen only.
 func (b *base) load(fn func(ctx context.Context) tea.Msg) tea.Cmd {
-	id := b.sid
-	return func() tea.Msg { return loadMsg{screen: id, fn: fn} }
+	id, refresh := b.sid, b.ctx.refreshing
+	return func() tea.Msg { return loadMsg{screen: id, fn: fn, refresh: refresh} }
 }
 
 // push puts a screen on top of the stack and pop takes the top one off,
@@ -106,11 +106,16 @@ type (
 	loadMsg struct {
 		screen screenID
 		fn     func(ctx context.Context) tea.Msg
+		// refresh marks a load a live tick set off: it turns no spinner,
+		// and what it took paces the next tick's.
+		refresh bool
 	}
 	// loadedMsg carries a load's result to the screen that asked for it.
 	loadedMsg struct {
-		screen screenID
-		msg    tea.Msg
+		screen  screenID
+		msg     tea.Msg
+		refresh bool
+		took    time.Duration
 	}
 )
 
