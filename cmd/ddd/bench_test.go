@@ -47,6 +47,8 @@ func serveChild() bool {
 		offlineWriter()
 	case "client-writer":
 		clientWriter()
+	case "appender":
+		appenderBaseline()
 	default:
 		return false
 	}
