@@ -70,12 +70,14 @@ type tx struct {
 	held     *held
 	heldRows []metricRow // flushed ahead of rows
 	drained  uint64
-	rows     []metricRow
-	deltas   map[blockKey]*blockDelta
-	iters    map[string]iterState
-	steps    map[seriesKey]int64
-	forget   bool // a cascade deleted iterations: distrust the cache
-	onCommit []func()
+	// keepDeltas leaves the held summary changes held (see held).
+	keepDeltas bool
+	rows       []metricRow
+	deltas     map[blockKey]*blockDelta
+	iters      map[string]iterState
+	steps      map[seriesKey]int64
+	forget     bool // a cascade deleted iterations: distrust the cache
+	onCommit   []func()
 	// checkpoint asks the writer to fold the log into the file right after
 	// the commit: a write of many megabytes of bytes (a snapshot file, an
 	// inline resource) otherwise stays in DuckDB's limited memory until the
@@ -159,7 +161,8 @@ func (t *tx) dropAfterCommit(backend, uri string) {
 }
 
 // open begins the transaction in DuckDB unless it has, and takes in the
-// points held so far, ahead of its own.
+// points held so far, ahead of its own, and (unless keepDeltas) the held
+// summary changes.
 func (t *tx) open() error {
 	if t.begun {
 		return t.err
@@ -169,8 +172,19 @@ func (t *tx) open() error {
 		t.err = errors.Join(errors.New("cannot begin a transaction"), err)
 		return t.err
 	}
-	if h := t.held; h != nil && h.j != nil && (len(h.rows) > 0 || h.j.pending()) {
+	h := t.held
+	if h == nil || h.j == nil {
+		return nil
+	}
+	rows := len(h.rows) > 0 || h.j.pending()
+	deltas := !t.keepDeltas && len(h.deltas) > 0
+	if rows {
 		t.heldRows = h.rows // read, not changed: a rollback leaves them held
+		// The mark covers every number the journal gave, so a record of
+		// a failed append that could not be cut off is never replayed.
+		t.drained = h.j.seq
+	}
+	if deltas {
 		own := t.deltas
 		t.deltas = make(map[blockKey]*blockDelta, len(h.deltas)+len(own))
 		for k, d := range h.deltas {
@@ -178,10 +192,9 @@ func (t *tx) open() error {
 			t.deltas[k] = &c
 		}
 		mergeDeltas(t.deltas, own)
-		// The mark covers every number the journal gave, so a record of
-		// a failed append that could not be cut off is never replayed.
-		t.drained = h.j.seq
-		t.afterCommit(h.drained)
+	}
+	if rows || deltas {
+		t.afterCommit(func() { h.drained(rows, deltas) })
 	}
 	return nil
 }
