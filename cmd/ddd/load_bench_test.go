@@ -70,7 +70,10 @@ func BenchmarkLoad(b *testing.B) {
 				base := runBaseline(b, baselineMode, shape, dur)
 				s := startLoadServer(b, pg)
 				its := seedIterations(b, s.addr, batchClients)
+				cpu := s.cpuSeconds()
+				busy, total := machineCPU()
 				r := runLoad(b, s, batchClients, dur, batchRequest(shape, its))
+				reportCPU(b, s, cpu, busy, total, r.elapsed)
 				rate := float64(r.points) / r.elapsed.Seconds()
 				b.ReportMetric(load, "load-before")
 				b.ReportMetric(rate, "points/s")
@@ -95,9 +98,12 @@ func BenchmarkLoad(b *testing.B) {
 			bare.stop()
 			s := startLoadServer(b, pg)
 			its := seedIterations(b, s.addr, singleClients)
+			cpu := s.cpuSeconds()
+			busy, total := machineCPU()
 			r := runLoad(b, s, singleClients, dur, func(client, n int, buf []byte) (string, []byte, int) {
 				return "/metric/iteration/" + its[client], appendSingle(buf, client, n), 1
 			})
+			reportCPU(b, s, cpu, busy, total, r.elapsed)
 			rate, base := float64(r.requests)/r.elapsed.Seconds(), float64(rb.requests)/rb.elapsed.Seconds()
 			b.ReportMetric(load, "load-before")
 			b.ReportMetric(rate, "req/s")
@@ -108,6 +114,14 @@ func BenchmarkLoad(b *testing.B) {
 			s.stop()
 		}
 	})
+}
+
+// reportCPU reports the cores the server used while the load ran, and how
+// busy the whole machine was (the load generator, and anything else).
+func reportCPU(b *testing.B, s *server, cpu, busy, total float64, elapsed time.Duration) {
+	b.ReportMetric((s.cpuSeconds()-cpu)/elapsed.Seconds(), "server-cores")
+	busyAfter, totalAfter := machineCPU()
+	b.ReportMetric((busyAfter-busy)/(totalAfter-total), "machine-busy")
 }
 
 const (
@@ -396,6 +410,10 @@ func appenderBaseline() {
 		its[i] = uuid.Must(uuid.NewV7()).String()
 	}
 	dur := benchSeconds()
+	commitUnits := 1
+	if v := os.Getenv("DEARDIARY_BENCH_COMMIT_UNITS"); v != "" {
+		commitUnits, _ = strconv.Atoi(v)
+	}
 	rows := 0
 	start := time.Now()
 	err = conn.Raw(func(dc any) error {
@@ -410,7 +428,7 @@ func appenderBaseline() {
 					err = a.AppendRow(uuid.Must(uuid.NewV7()).String(), its[it], key, value, step, at)
 				}
 			})
-			if err == nil {
+			if err == nil && (commit+1)%commitUnits == 0 {
 				err = a.Flush() // a commit: the connection is in auto-commit mode
 			}
 			if err != nil {
