@@ -1,7 +1,9 @@
 package duckdb
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -150,6 +152,26 @@ func (s *idSource) next(table string) string {
 		return uuid.Must(uuid.NewV7()).String()
 	}
 	return strconv.FormatInt(s.last[table].Add(1), 10)
+}
+
+// fill puts new ids for rows of table in ids. A UUID's random bits come
+// from one read of the system's generator for all of them: one read per id
+// cost a batch of 1,000 points more than its JSON.
+func (s *idSource) fill(table string, ids []string) {
+	if s.integer {
+		for i := range ids {
+			ids[i] = s.next(table)
+		}
+		return
+	}
+	random := make([]byte, 16*len(ids))
+	if _, err := rand.Read(random); err != nil {
+		panic(err) // crypto/rand does not fail on Linux; uuid.Must panics the same
+	}
+	r := bytes.NewReader(random)
+	for i := range ids {
+		ids[i] = uuid.Must(uuid.NewV7FromReader(r)).String()
+	}
 }
 
 // advance moves each sequence that is behind the ids handed out past them,

@@ -277,8 +277,18 @@ func encodeRecord(buf []byte, seq uint64, rows []metricRow) []byte {
 		return i
 	}
 	refs := make([]uint64, 0, 3*len(rows))
-	for _, r := range rows {
-		refs = append(refs, ref(r.iterationID), ref(r.key), ref(r.recordedAt))
+	// The rows of one write share their iteration and time: comparing
+	// with the row before saves two map look-ups a row.
+	var lastIt, lastAt string
+	var itRef, atRef uint64
+	for i, r := range rows {
+		if i == 0 || r.iterationID != lastIt {
+			lastIt, itRef = r.iterationID, ref(r.iterationID)
+		}
+		if i == 0 || r.recordedAt != lastAt {
+			lastAt, atRef = r.recordedAt, ref(r.recordedAt)
+		}
+		refs = append(refs, itRef, ref(r.key), atRef)
 	}
 	buf = binary.AppendUvarint(buf, uint64(len(shared)))
 	for _, s := range shared {

@@ -102,11 +102,13 @@ func (s *Store) prepareMetrics(iterationID string, b core.MetricBatch) (*pending
 		now = core.FormatTime(*b.RecordedAt)
 	}
 	p := &pendingMetrics{rows: make([]metricRow, len(b.Metrics)), auto: make([]bool, len(b.Metrics)), ids: make([]string, len(b.Metrics))}
-	for i, m := range b.Metrics {
+	for _, m := range b.Metrics {
 		if err := checkMetric(m.Key, m.Value); err != nil {
 			return nil, err
 		}
-		p.ids[i] = s.ids.next("metric")
+	}
+	s.ids.fill("metric", p.ids)
+	for i, m := range b.Metrics {
 		r := metricRow{id: p.ids[i], iterationID: iterationID, key: m.Key, value: m.Value, recordedAt: now}
 		switch {
 		case m.Step != nil:

@@ -347,15 +347,18 @@ type metricRow struct {
 	recordedAt           string
 }
 
-// appendMetric buffers a point; it reaches the table at the next flush.
+// appendMetric buffers a point; it reaches the table, and its summary
+// change the transaction's deltas, at the next flush. A transaction the
+// writer holds instead never flushes: its points' changes go straight to
+// the held ones (held.add), with no map of their own in between.
 func (t *tx) appendMetric(r metricRow) {
 	t.rows = append(t.rows, r)
-	addPoint(t.deltas, r)
+	// A series whose largest step is unknown stays unknown: marking it
+	// would cost two map writes a point for nothing, and a model logging
+	// a thousand series with explicit steps never asks for one.
 	k := seriesKey{r.iterationID, r.key}
 	if step, known := t.cachedStep(k); known {
 		t.steps[k] = max(step, r.step)
-	} else {
-		t.steps[k] = unknownStep
 	}
 }
 
@@ -368,6 +371,9 @@ func (t *tx) flushRows() error {
 	}
 	held, rows := t.heldRows, t.rows
 	t.heldRows, t.rows = nil, t.rows[:0]
+	for _, r := range rows {
+		addPoint(t.deltas, r)
+	}
 	values := make([]driver.Value, len(appendColumns))
 	err := t.appendRows("metric", appendColumns, len(held)+len(rows), func(i int) []driver.Value {
 		var r *metricRow

@@ -91,14 +91,16 @@ const (
 	holdDeltasFor = 10 * time.Second
 )
 
-// add holds an acknowledged group's rows and deltas, which it takes over.
-func (h *held) add(rows []metricRow, deltas map[blockKey]*blockDelta) {
+// add holds an acknowledged group's rows, and adds their summary changes.
+func (h *held) add(rows []metricRow) {
 	h.rows = append(h.rows, rows...)
 	if h.deltas == nil {
 		h.deltas = map[blockKey]*blockDelta{}
 		h.deltasSince = time.Now()
 	}
-	mergeDeltas(h.deltas, deltas)
+	for _, r := range rows {
+		addPoint(h.deltas, r)
+	}
 	h.count.Store(int64(len(h.rows)))
 	h.blocks.Store(int64(len(h.deltas)))
 }
@@ -157,12 +159,10 @@ func (w *writer) replay(path string) error {
 		if r.seq <= mark {
 			continue
 		}
-		deltas := map[blockKey]*blockDelta{}
 		for _, row := range r.rows {
-			addPoint(deltas, row)
 			w.ids.observe("metric", row.id)
 		}
-		w.held.add(r.rows, deltas)
+		w.held.add(r.rows)
 	}
 	j.seq = max(j.seq, mark)
 	w.held.j = j
@@ -434,7 +434,7 @@ func (w *writer) hold(t *tx) bool {
 		if _, err := h.j.append(t.rows); err != nil {
 			return false
 		}
-		h.add(t.rows, t.deltas)
+		h.add(t.rows)
 	}
 	t.applyToCache()
 	return true
