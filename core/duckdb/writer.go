@@ -82,11 +82,17 @@ type held struct {
 // Points are held until there are holdRows of them or the first has waited
 // holdFor: long enough for one DuckDB commit to carry thousands of points,
 // short enough that the journal, Go's memory and a crash's replay stay small.
+// holdRows is DuckDB's row group: a transaction that appends a whole one
+// writes it to the file compressed, where smaller ones go to the
+// write-ahead log and again to the file at the next checkpoint. DuckDB's
+// Appender took the rows of 1,000 keys per step at 540k rows/s in commits
+// of 128k rows against 415k in commits of 16k, with a quarter less CPU a
+// row.
 // Their summary changes are held until there are holdBlocks of them (about
 // 200 bytes each) or the oldest has waited holdDeltasFor.
 const (
-	holdRows      = 16 << 10
-	holdFor       = 500 * time.Millisecond
+	holdRows      = 122_880
+	holdFor       = time.Second
 	holdBlocks    = 64 << 10
 	holdDeltasFor = 10 * time.Second
 )
