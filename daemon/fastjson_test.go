@@ -7,7 +7,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"slices"
 	"testing"
+
+	"github.com/deardiary/deardiary-go/core"
 )
 
 // batchBody is a batch as the benchmarks and most clients send it.
@@ -138,6 +141,34 @@ func TestCreatedIDsAgreeWithEncodingJSON(t *testing.T) {
 		if createdIDs(got, "metric_ids", ids); got.Body.String() != want.Body.String() || got.Code != want.Code ||
 			got.Header().Get("Content-Type") != want.Header().Get("Content-Type") {
 			t.Errorf("%q: answered %s, encoding/json %s", ids, got.Body, want.Body)
+		}
+	}
+}
+
+// TestCreatedAgreesWithEncodingJSON: a single id's answer is byte for byte
+// what encoding/json writes for it.
+func TestCreatedAgreesWithEncodingJSON(t *testing.T) {
+	t.Parallel()
+	for _, id := range append(slices.Clone(idSeeds), "1", batchIDs(1)[0]) {
+		want, got := httptest.NewRecorder(), httptest.NewRecorder()
+		writeJSON(want, http.StatusCreated, map[string]json.RawMessage{"metric_id": referenceID(t, id)})
+		if created(got, "metric_id", id); got.Body.String() != want.Body.String() || got.Code != want.Code ||
+			got.Header().Get("Content-Type") != want.Header().Get("Content-Type") {
+			t.Errorf("%q: answered %s, encoding/json %s", id, got.Body, want.Body)
+		}
+	}
+}
+
+// TestCreatedBatchAgreesWithEncodingJSON: the answer to /iteration/{id}/batch
+// is byte for byte what encoding/json writes for its three lists.
+func TestCreatedBatchAgreesWithEncodingJSON(t *testing.T) {
+	t.Parallel()
+	for _, res := range []*core.BatchResult{{}, {MetricIDs: batchIDs(3), ParameterIDs: []string{"1", "2"}, TagIDs: idSeeds}} {
+		want, got := httptest.NewRecorder(), httptest.NewRecorder()
+		writeJSON(want, http.StatusCreated, map[string]wireIDs{"parameter_ids": res.ParameterIDs, "metric_ids": res.MetricIDs, "tag_ids": res.TagIDs})
+		if createdBatch(got, res); got.Body.String() != want.Body.String() || got.Code != want.Code ||
+			got.Header().Get("Content-Type") != want.Header().Get("Content-Type") {
+			t.Errorf("%+v: answered %s, encoding/json %s", res, got.Body, want.Body)
 		}
 	}
 }

@@ -268,7 +268,9 @@ const (
 // logBatch records parameters, metrics and tags at once (new).
 func (s *Server) logBatch(w http.ResponseWriter, r *http.Request) error {
 	var in batchJSON
-	if err := s.decode(w, r, &in); err != nil {
+	// A batch of metrics alone, the usual one, is read as
+	// /metric/iteration/{id}/batch reads it, without reflection.
+	if err := s.decodeFast(w, r, &in, func(b []byte) bool { return parseMetricBatch(b, &in.metricBatchIn) }); err != nil {
 		return err
 	}
 	switch {
@@ -294,6 +296,16 @@ func (s *Server) logBatch(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, map[string]wireIDs{"parameter_ids": res.ParameterIDs, "metric_ids": res.MetricIDs, "tag_ids": res.TagIDs})
+	return createdBatch(w, res)
+}
+
+// createdBatch answers a batch as writeJSON would write its three lists,
+// without reflection (see createdIDs).
+func createdBatch(w http.ResponseWriter, res *core.BatchResult) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusCreated)
+	b := append(appendWireIDs([]byte(`{"metric_ids":`), res.MetricIDs), `,"parameter_ids":`...)
+	b = append(appendWireIDs(b, res.ParameterIDs), `,"tag_ids":`...)
+	_, _ = w.Write(append(appendWireIDs(b, res.TagIDs), "}\n"...))
 	return nil
 }

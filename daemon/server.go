@@ -400,7 +400,14 @@ func deleteOne(s *Server, remove func(core.Tracker, context.Context, string) err
 }
 
 func created(w http.ResponseWriter, key, id string) error {
-	writeJSON(w, http.StatusCreated, map[string]wireID{key: wireID(id)})
+	// Written as writeJSON would write it, without reflection: the answer
+	// to every single point, where encoding/json's map took a twentieth
+	// of ddd's CPU. key is plain text.
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusCreated)
+	b := make([]byte, 0, 64)
+	b = append(append(append(b, `{"`...), key...), `":`...)
+	_, _ = w.Write(append(appendWireID(b, id), "}\n"...))
 	return nil
 }
 
