@@ -49,6 +49,8 @@ func serveChild() bool {
 		clientWriter()
 	case "appender":
 		appenderBaseline()
+	case "copy":
+		copyBaseline()
 	default:
 		return false
 	}

@@ -14,13 +14,16 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/deardiary/deardiary-go/core"
+	"github.com/deardiary/deardiary-go/core/postgres"
 	"github.com/deardiary/deardiary-go/core/postgres/pgtest"
 	"github.com/deardiary/deardiary-go/daemon"
 )
@@ -442,6 +445,53 @@ func appenderBaseline() {
 		panic(err)
 	}
 	fmt.Println(float64(rows) / time.Since(start).Seconds())
+}
+
+// copyBaseline copies rows of the load's shape into the metric table of a
+// PostgreSQL database the store made, from 16 connections at once, each
+// sending the rows of one request (1,000) per COPY, in a transaction of its
+// own, as ddd's clients would. It prints its rows per second.
+func copyBaseline() {
+	ctx, url := context.Background(), os.Getenv("DEARDIARY_DB_FILE")
+	s, err := postgres.Open(ctx, url)
+	if err != nil {
+		panic(err)
+	}
+	s.Close()
+	shape, dur := os.Getenv("DEARDIARY_BENCH_SHAPE"), benchSeconds()
+	columns := []string{"id", "iteration_id", "key", "value", "step", "recorded_at"}
+	var (
+		wg    sync.WaitGroup
+		total atomic.Int64
+	)
+	start := time.Now()
+	for c := range batchClients {
+		wg.Go(func() {
+			conn, err := pgx.Connect(ctx, url)
+			if err != nil {
+				panic(err)
+			}
+			defer conn.Close(ctx)
+			it := uuid.Must(uuid.NewV7()).String()
+			rows := make([][]any, 1000)
+			for n := 0; time.Since(start) < dur; n++ {
+				at := core.FormatTime(time.Now())
+				for i := range rows {
+					key, step := loadKeys[i], n
+					if shape == "steps" {
+						key, step = fewKeys[i%10], 100*n+i/10
+					}
+					rows[i] = []any{uuid.Must(uuid.NewV7()).String(), it, key, loadValue(c, n, i), int64(step), at}
+				}
+				if _, err := conn.CopyFrom(ctx, pgx.Identifier{"metric"}, columns, pgx.CopyFromRows(rows)); err != nil {
+					panic(err)
+				}
+				total.Add(int64(len(rows)))
+			}
+		})
+	}
+	wg.Wait()
+	fmt.Println(float64(total.Load()) / time.Since(start).Seconds())
 }
 
 func benchSeconds() time.Duration {
