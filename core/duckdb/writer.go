@@ -99,6 +99,11 @@ const (
 
 // add holds an acknowledged group's rows, and adds their summary changes.
 func (h *held) add(rows []metricRow) {
+	if h.rows == nil {
+		// Room for a drain's worth and a group past it, so the rows are
+		// not copied into ever larger arrays while they gather.
+		h.rows = make([]metricRow, 0, holdRows+holdRows/4)
+	}
 	h.rows = append(h.rows, rows...)
 	if h.deltas == nil {
 		h.deltas = map[blockKey]*blockDelta{}
@@ -120,6 +125,7 @@ func (h *held) pending() bool { return h.count.Load() > 0 || h.blocks.Load() > 0
 // skips them.
 func (h *held) drained(rows, deltas bool) {
 	if rows {
+		clear(h.rows) // lets go of their strings now, not when overwritten
 		h.rows = h.rows[:0]
 		h.count.Store(0)
 		_ = h.j.reset()
