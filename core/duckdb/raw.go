@@ -65,7 +65,7 @@ func (r *RawTx) QueryRow(query string, args ...any) *sql.Row {
 // Append appends rows to table with DuckDB's Appender, each row holding
 // the values of columns in order: string for VARCHAR, int64 for BIGINT,
 // float64 for DOUBLE, []byte for BLOB, nil for NULL.
-func (r *RawTx) Append(table string, columns []string, rows [][]driver.Value) error {
+func (r *RawTx) Append(table string, columns []string, rows [][]any) error {
 	if err := r.t.flushRows(); err != nil {
 		return err
 	}
@@ -93,8 +93,12 @@ func (r *RawTx) Append(table string, columns []string, rows [][]driver.Value) er
 			}
 			r.t.apps[name] = a
 		}
+		values := make([]driver.Value, len(columns))
 		for _, row := range rows {
-			if err := a.AppendRow(row...); err != nil {
+			for i := range values {
+				values[i] = row[i]
+			}
+			if err := a.AppendRow(values...); err != nil {
 				r.t.dropAppender(name)
 				return err
 			}

@@ -2,7 +2,6 @@ package duckdb_test
 
 import (
 	"context"
-	"database/sql/driver"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -30,7 +29,7 @@ func TestRawRows(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		id := func(n int64, uuid string) driver.Value {
+		id := func(n int64, uuid string) any {
 			if integer {
 				return n
 			}
@@ -39,31 +38,31 @@ func TestRawRows(t *testing.T) {
 		project, experiment, iteration := id(100, "0190a000-0000-7000-8000-000000000001"), id(200, "0190a000-0000-7000-8000-000000000002"), id(300, "0190a000-0000-7000-8000-000000000003")
 		err = s.WriteRaw(ctx, func(tx *duckdb.RawTx) error {
 			if err := tx.Append("project", []string{"id", "name", "description", "created_date"},
-				[][]driver.Value{{project, "P", "", "2026-06-30T09:16:00"}}); err != nil {
+				[][]any{{project, "P", "", "2026-06-30T09:16:00"}}); err != nil {
 				return err
 			}
 			return tx.Append("project", []string{"id", "name", "description", "created_date"},
-				[][]driver.Value{{project, "again", "", "2026-06-30T09:16:00"}}) // the same id: refused
+				[][]any{{project, "again", "", "2026-06-30T09:16:00"}}) // the same id: refused
 		})
 		if err == nil {
 			t.Fatal("a duplicate id was appended")
 		}
 		err = s.WriteRaw(ctx, func(tx *duckdb.RawTx) error {
 			if err := tx.Append("project", []string{"id", "name", "description", "created_date"},
-				[][]driver.Value{{project, "P", "", "2026-06-30T09:16:00"}}); err != nil {
+				[][]any{{project, "P", "", "2026-06-30T09:16:00"}}); err != nil {
 				return err
 			}
 			if err := tx.Append("experiment", []string{"id", "project_id", "status_id", "name", "description", "created_date", "end_date"},
-				[][]driver.Value{{experiment, project, int64(1), "E", "", "2026-06-30T09:17:00", ""}}); err != nil {
+				[][]any{{experiment, project, int64(1), "E", "", "2026-06-30T09:17:00", ""}}); err != nil {
 				return err
 			}
 			if _, err := tx.Exec(`INSERT INTO iteration (id, experiment_id, created_date, status_id) VALUES (?, ?, '2026-06-30T09:18:00', 1)`,
 				iteration, experiment); err != nil {
 				return err
 			}
-			var rows [][]driver.Value
+			var rows [][]any
 			for step := range int64(10) {
-				rows = append(rows, []driver.Value{id(1000+step, fmt.Sprintf("0190a000-0000-7000-8000-1000000000%02d", step)), iteration, "loss", float64(10 - step), step, "2026-06-30T09:19:00"})
+				rows = append(rows, []any{id(1000+step, fmt.Sprintf("0190a000-0000-7000-8000-1000000000%02d", step)), iteration, "loss", float64(10 - step), step, "2026-06-30T09:19:00"})
 			}
 			return tx.Append("metric", []string{"id", "iteration_id", "key", "value", "step", "recorded_at"}, rows)
 		})
