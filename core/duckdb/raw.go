@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/duckdb/duckdb-go/v2"
@@ -13,10 +14,11 @@ import (
 // Rows as they are stored, for tools that move a whole store (ddd copy).
 // They read and write upstream's tables and the store's own directly: ids
 // as the file has them (int64 on an integer-id file), timestamps as text,
-// no checks, no cascades and no summaries. The summaries and the rollup are
-// derived from the points, and Open rebuilds them when they disagree, so a
-// tool that appends points closes the store and opens it again; that also
-// advances an integer file's sequences past the ids it wrote.
+// no checks and no cascades. Points appended with AppendPoints keep the
+// summaries and the rollup current, as logged points do; rows appended to
+// metric any other way leave them stale, and Open rebuilds them. A tool
+// that wrote rows with ids of an integer-id file closes the store and opens
+// it again, which advances the file's sequences past them.
 
 // QueryRaw runs a query on the database as stored. It sees every write
 // acknowledged before it. The driver holds a query's whole result in
@@ -60,6 +62,44 @@ func (r *RawTx) Exec(query string, args ...any) (int64, error) {
 // QueryRow runs a query that returns one row in the transaction.
 func (r *RawTx) QueryRow(query string, args ...any) *sql.Row {
 	return r.t.QueryRowContext(r.t.ctx, query, args...)
+}
+
+// Checkpoint asks the writer to fold the write-ahead log into the file
+// once the transaction commits. A long run of appends otherwise keeps its
+// rows in DuckDB's memory until the log reaches the checkpoint threshold
+// (256 MB), holding that much in memory or spilled beside the file.
+func (r *RawTx) Checkpoint() { r.t.checkpoint = true }
+
+// AppendPoints appends metric points as they are, each row holding id,
+// iteration_id, key, value (float64), step (int64) and recorded_at, the way
+// the writer appends logged points: with the changes to their series'
+// summaries and rollup blocks, which the writer folds as it does those of
+// logged points. The summaries stay current, and bounded in memory.
+func (r *RawTx) AppendPoints(rows [][]any) error {
+	for _, row := range rows {
+		if len(row) != len(appendColumns) {
+			return fmt.Errorf("a point has %d values, want %d", len(row), len(appendColumns))
+		}
+		value, ok1 := row[3].(float64)
+		step, ok2 := row[4].(int64)
+		recordedAt, ok3 := row[5].(string)
+		key, ok4 := row[2].(string)
+		if !ok1 || !ok2 || !ok3 || !ok4 {
+			return fmt.Errorf("a point has values of types %T, %T, %T, %T where text, float64, int64 and text are wanted", row[2], row[3], row[4], row[5])
+		}
+		r.t.appendMetric(metricRow{id: rawID(row[0]), iterationID: rawID(row[1]), key: key, value: value, step: step, recordedAt: recordedAt})
+	}
+	return r.t.flushRows()
+}
+
+// rawID is an id as the writer holds it: text, which it gives the
+// Appender as the file's ids take it.
+func rawID(v any) string {
+	if n, ok := v.(int64); ok {
+		return strconv.FormatInt(n, 10)
+	}
+	s, _ := v.(string)
+	return s
 }
 
 // Append appends rows to table with DuckDB's Appender, each row holding

@@ -106,3 +106,75 @@ func TestRawRows(t *testing.T) {
 		s.Close()
 	}
 }
+
+// TestRawPoints appends points as they are, in batches, as ddd copy does
+// into a file: the summaries and the rollup stay current without a
+// rebuild, ties going to the later point, and charts read the rollup.
+func TestRawPoints(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "points.db")
+	s, err := duckdb.Open(path, duckdb.WithBcryptCost(bcrypt.MinCost))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := s.CreateProject(ctx, core.ProjectCreate{Name: "P"})
+	e, _ := s.CreateExperiment(ctx, core.ExperimentCreate{ProjectID: p, Name: "E"})
+	it, err := s.CreateIteration(ctx, core.IterationCreate{ExperimentID: e})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 10_000
+	for batch := range 4 {
+		var rows [][]any
+		for i := batch * n / 4; i < (batch+1)*n/4; i++ {
+			rows = append(rows, []any{fmt.Sprintf("0190a000-0000-7000-8000-%012d", i), it, "loss", float64(i % 97), int64(i), "2026-06-30T09:19:00.000"})
+		}
+		if batch == 3 {
+			// Two more at the last step and time: the later is last.
+			rows = append(rows, []any{"0190a000-0000-7000-8000-100000000001", it, "loss", 5.0, int64(n - 1), "2026-06-30T09:19:00.000"},
+				[]any{"0190a000-0000-7000-8000-100000000002", it, "loss", 6.0, int64(n - 1), "2026-06-30T09:19:00.000"})
+		}
+		err := s.WriteRaw(ctx, func(tx *duckdb.RawTx) error {
+			tx.Checkpoint()
+			return tx.AppendPoints(rows)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	sums, err := s.MetricSummaries(ctx, core.SummaryFilter{IterationIDs: []string{it}})
+	want := core.MetricSummary{IterationID: it, Key: "loss", Last: 6, FirstStep: 0, LastStep: n - 1, Min: 0, Max: 96, Count: n + 2}
+	if err != nil || len(sums) != 1 || sums[0] != want {
+		t.Errorf("summaries %+v, %v; want %+v", sums, err, want)
+	}
+	h, err := s.MetricHistory(ctx, core.HistoryQuery{Key: "loss", IterationIDs: []string{it}, MaxPoints: 50})
+	if err != nil || len(h) != 1 || len(h[0].Points) == 0 || h[0].Points[len(h[0].Points)-1].Step != n-1 {
+		t.Errorf("history %v, %v", h, err)
+	}
+	if err := s.WriteRaw(ctx, func(tx *duckdb.RawTx) error {
+		return tx.AppendPoints([][]any{{"x", it, "loss", "not a number", int64(0), ""}})
+	}); err == nil {
+		t.Error("a point with a text value was appended")
+	}
+	// The summary tables and the rollup account for every point: nothing
+	// is left for an open to rebuild.
+	rows, err := s.QueryRaw(ctx, `SELECT (SELECT sum(count) FROM (SELECT count FROM metric_summary UNION ALL SELECT count FROM metric_summary_delta)),
+		(SELECT sum(count) FROM (SELECT count FROM metric_rollup UNION ALL SELECT count FROM metric_summary_delta WHERE block IS NOT NULL))`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var summarised, rolled int64
+	for rows.Next() {
+		if err := rows.Scan(&summarised, &rolled); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows.Close()
+	if summarised != n+2 || rolled != n+2 {
+		t.Errorf("the summaries count %d points and the rollup %d, want %d", summarised, rolled, n+2)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
