@@ -42,7 +42,7 @@ type Copy struct {
 	// MemoryLimit caps DuckDB's buffer memory in the DuckDB stores.
 	MemoryLimit string
 	// Batch, when set, is how many rows go in one transaction (default
-	// 10,000; points 50,000).
+	// 10,000; points 25,000).
 	Batch int
 	// BcryptCost, when set, is the cost of the hash of a default user a
 	// new target seeds before the copy replaces it (tests lower it).
@@ -62,7 +62,7 @@ func CopyMain(ctx context.Context, args []string, getenv func(string) string, st
 	fs.StringVar(&c.IDs, "ids", "", "the ids of a new DuckDB file: uuid, or integer (only from a file with integer ids); default: the source's")
 	fs.StringVar(&c.IDMap, "idmap", "", "where to write the mapping of ids that change (default: TO.idmap.csv beside a file, else FROM.idmap.csv)")
 	fs.BoolVar(&c.CopyFiles, "copy-files", false, "copy the bytes of file-backed resources into the target's artifact backend even where it could read the files")
-	fs.IntVar(&c.Batch, "batch", 0, "rows per transaction in the target (default 10,000, points 50,000)")
+	fs.IntVar(&c.Batch, "batch", 0, "rows per transaction in the target (default 10,000, points 25,000)")
 	envFile := fs.String("env-file", "", "read DEARDIARY_* settings from this file (KEY=VALUE lines)")
 	values := map[string]*string{}
 	for _, s := range Settings {
@@ -217,7 +217,10 @@ func (c *Copy) openSource(ctx context.Context) (copySource, error) {
 		}
 		return src, nil
 	}
-	s, err := connect.File(c.From, connect.Options{ReadOnly: true, StoreOptions: c.duckOptions()})
+	if _, err := os.Stat(c.From); err != nil {
+		return nil, fmt.Errorf("cannot read %s: %w", c.From, err)
+	}
+	s, err := openDuck(c.From, append(c.duckOptions(), duckdb.ReadOnly()))
 	if err != nil {
 		return nil, err
 	}
@@ -265,7 +268,7 @@ func (c *Copy) openTarget(ctx context.Context, integerSource bool) (copyTarget, 
 	if !exists && (c.IDs == "integer" || c.IDs == "" && integerSource) {
 		opts = append(opts, duckdb.WithIntegerIDs())
 	}
-	open := func() (*duckdb.Store, error) { return connect.File(c.To, connect.Options{StoreOptions: opts}) }
+	open := func() (*duckdb.Store, error) { return openDuck(c.To, opts) }
 	dst, err := newDuckTarget(storeName(c.To), open)
 	if err != nil {
 		return nil, err
@@ -275,6 +278,19 @@ func (c *Copy) openTarget(ctx context.Context, integerSource bool) (copyTarget, 
 		return nil, core.Invalid("%s exists with %s ids; --ids chooses the ids of a new file", c.To, map[bool]string{true: "integer", false: "UUID"}[dst.integerIDs()])
 	}
 	return dst, nil
+}
+
+// openDuck opens a DuckDB file; one that a process holds (ddd serving it)
+// cannot be copied from or into until it stops.
+func openDuck(path string, opts []duckdb.Option) (*duckdb.Store, error) {
+	s, err := duckdb.Open(path, opts...)
+	if errors.Is(err, duckdb.ErrLocked) {
+		return nil, fmt.Errorf("%s is in use by another process, most likely ddd serving it: stop it, then copy (a DuckDB file has one writer, and nobody else may open it meanwhile)", path)
+	}
+	if err != nil {
+		return nil, errors.New(core.ErrorMessageOrText(err))
+	}
+	return s, nil
 }
 
 // idMapPath is where the mapping goes: as given, else beside the target

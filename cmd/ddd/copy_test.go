@@ -116,6 +116,13 @@ func TestCopyRoundTrip(t *testing.T) {
 	authenticates(t, p, core.DefaultUsername, core.DefaultUsername)
 	p.Close()
 
+	// Between two PostgreSQL databases too.
+	pg2 := pgtest.Schema(t)
+	mustCopy(t, pg, pg2, keepFiles)
+	p = openPG(t, pg2)
+	sameDump(t, "the second PostgreSQL", want, dump(t, p, sameIDs, true))
+	p.Close()
+
 	back := filepath.Join(t.TempDir(), "offline.db")
 	mustCopy(t, pg, back, nil)
 	file := openFile(t, back)
@@ -311,6 +318,9 @@ func TestCopyRefuses(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Close()
+	held := filepath.Join(dir, "held.db")
+	hold := openWritable(t, held)
+	defer hold.Close()
 	for _, c := range []struct {
 		name, from, to, want string
 		set                  func(*Copy)
@@ -321,6 +331,8 @@ func TestCopyRefuses(t *testing.T) {
 		{"integer ids appended", released, integerFile, "--append into a file with integer ids", func(c *Copy) { c.Append = true }},
 		{"onto itself", src, src, "the same store", nil},
 		{"ids of an existing file", released, busy, "--ids chooses the ids of a new file", func(c *Copy) { c.IDs = "integer" }},
+		{"into a file in use", src, held, "is in use by another process, most likely ddd serving it: stop it", nil},
+		{"from nothing", filepath.Join(dir, "missing.db"), held, "cannot read", nil},
 	} {
 		_, _, err := copyStore(t, ctx, c.from, c.to, c.set)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
