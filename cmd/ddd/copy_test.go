@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -490,6 +491,40 @@ func TestCopyResumes(t *testing.T) {
 	}
 }
 
+// TestCopyCountsMismatch changes a target while its copy is interrupted:
+// the counts at the end tell, and the copy fails naming the table.
+func TestCopyCountsMismatch(t *testing.T) {
+	t.Parallel()
+	src, artifacts, _ := sourceFile(t)
+	pg := pgtest.Schema(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	settings := func(c *Copy) {
+		c.Batch = 50
+		c.Artifacts.Backend, c.Artifacts.Root = core.BackendFilesystem, artifacts
+	}
+	_, _, err := copyStore(t, ctx, src, pg, func(c *Copy) {
+		settings(c)
+		c.AfterBatch = func(table string, _ int64) {
+			if table == "metric" {
+				cancel()
+			}
+		}
+	})
+	if err == nil {
+		t.Fatal("the copy did not stop")
+	}
+	p := openPG(t, pg)
+	if _, err := p.CreateProject(context.Background(), core.ProjectCreate{Name: "meanwhile"}); err != nil {
+		t.Fatal(err)
+	}
+	p.Close()
+	_, _, err = copyStore(t, context.Background(), src, pg, settings)
+	if err == nil || !strings.Contains(err.Error(), "the counts do not match") || !strings.Contains(err.Error(), "project: the copy wrote 2 rows") {
+		t.Errorf("a target changed meanwhile: %v", err)
+	}
+}
+
 // TestCopyKilledResumes kills a ddd copy process in the middle of the
 // points and runs it again: the points are all there, once each.
 func TestCopyKilledResumes(t *testing.T) {
@@ -563,6 +598,84 @@ func TestCopyKilledResumes(t *testing.T) {
 	sums, err := watch.MetricSummaries(ctx, core.SummaryFilter{ExperimentID: e})
 	if err != nil || len(sums) != 4 || sums[3].Count != points/4 {
 		t.Errorf("summaries %+v, %v", sums, err)
+	}
+}
+
+// TestCopyKilledFileResumes kills a ddd copy writing a DuckDB file in the
+// middle of the points (the file's write-ahead log then holds its last
+// commits) and runs it again: every point once, the summaries current.
+func TestCopyKilledFileResumes(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	src := filepath.Join(dir, "points.db")
+	s := openWritable(t, src)
+	p, _ := s.CreateProject(ctx, core.ProjectCreate{Name: "P"})
+	e, _ := s.CreateExperiment(ctx, core.ExperimentCreate{ProjectID: p, Name: "E"})
+	const points = 100_000
+	for i := range 4 {
+		it, err := s.CreateIteration(ctx, core.IterationCreate{ExperimentID: e})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b core.MetricBatch
+		for step := range int64(points / 4) {
+			b.Metrics = append(b.Metrics, core.MetricInput{Key: "loss", Value: float64(i) + 1/float64(step+1), Step: new(step)})
+		}
+		if _, err := s.LogMetrics(ctx, it, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	to := filepath.Join(dir, "copy.db")
+	cmd := dddCommand(dir, nil, "copy", "--batch", "100", src, to)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// The points come last: once the table before them is done, they are
+	// under way.
+	lines := bufio.NewScanner(stderr)
+	for lines.Scan() && !strings.HasPrefix(strings.TrimSpace(lines.Text()), "iteration_snapshot_file") {
+	}
+	time.Sleep(300 * time.Millisecond)
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	killed := openFile(t, to)
+	rows, err := killed.QueryRaw(ctx, `SELECT copied, done FROM `+progressTable+` WHERE tbl = 'metric'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var copied, done int64
+	for rows.Next() {
+		rows.Scan(&copied, &done)
+	}
+	rows.Close()
+	killed.Close()
+	if done != 0 {
+		t.Fatalf("the copy finished its %d points before it was killed; the test needs a slower copy", copied)
+	}
+	t.Logf("killed after %d points", copied)
+	r := ddd(t, dir, nil, "copy", "--batch", "100", src, to)
+	if r.code != 0 || !strings.Contains(r.stderr, "resuming") {
+		t.Fatalf("the second run: status %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	f := openFile(t, to)
+	defer f.Close()
+	rows, err = f.QueryRaw(ctx, `SELECT count(*), count(DISTINCT id), (SELECT sum(count) FROM metric_summary) + (SELECT COALESCE(sum(count), 0) FROM metric_summary_delta) FROM metric`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n, distinct, summarised int64
+	for rows.Next() {
+		rows.Scan(&n, &distinct, &summarised)
+	}
+	rows.Close()
+	if n != points || distinct != points || summarised != points {
+		t.Errorf("%d points, %d distinct, %d summarised; want %d of each", n, distinct, summarised, points)
 	}
 }
 
