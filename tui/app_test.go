@@ -132,8 +132,8 @@ func TestSizesAndHelp(t *testing.T) {
 			d.fitsIn(size[0], size[1])
 		}
 		d.keys("?")
-		d.expect("Keys:", "next tab", "quit")
-		d.keys("x")
+		d.expect("Keys", "next tab", "Navigation")
+		d.keys("esc")
 		d.expect("1 Overview")
 		d.send(tea.WindowSizeMsg{Width: 100, Height: 30})
 		d.fitsIn(100, 30)

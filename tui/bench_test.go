@@ -8,9 +8,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -151,11 +155,14 @@ func TestHelperScreens(t *testing.T) {
 
 	// First screen: open the file, start the app, draw the projects.
 	start := time.Now()
-	s, err := duckdb.Open(path, duckdb.ReadOnly())
+	// As cmd/ddtui runs and opens a file.
+	debug.SetMemoryLimit(GoMemoryLimit)
+	s, err := duckdb.Open(path, duckdb.ReadOnly(), duckdb.WithMemoryLimit(FileMemoryLimit))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
+	fmt.Printf("first-screen-open-ms=%s\n", ms(time.Since(start)))
 	d := startDriver(t, &Context{Store: s, Source: path, NoTicks: true}, 160, 50)
 	if !strings.Contains(d.screen(), "bench") {
 		t.Fatal("no projects drawn")
@@ -173,6 +180,23 @@ func TestHelperScreens(t *testing.T) {
 		t.Fatalf("run table not drawn:\n%s", d.screen())
 	}
 	fmt.Printf("run-table-1000-ms=%s\n", ms(time.Since(start)))
+	// The bench's runs never ended: they are running runs, which the live
+	// refresh reads again every tick. Its cost, in CPU time (DuckDB's
+	// threads included) per tick of the default interval.
+	perTick := func(name string) {
+		const ticks = 10
+		before := cpuTime()
+		for range ticks {
+			d.send(liveTickMsg{})
+			d.m.render()
+		}
+		used := (cpuTime() - before) / ticks
+		fmt.Printf("%s-refresh-cpu-pct=%.2f\n", name, 100*float64(used)/float64(LiveInterval))
+	}
+	d.m.ctx.Live = true
+	perTick("run-table-1000")
+	d.m.ctx.Live = false
+
 	// Compare ten runs of 100k points: load and draw the overlaid curves.
 	long := exps[len(exps)-1]
 	its, _, _ := s.ListIterations(ctx, core.IterationFilter{ExperimentID: long.ID})
@@ -195,7 +219,47 @@ func TestHelperScreens(t *testing.T) {
 		t.Fatalf("curves not drawn:\n%s", d.screen())
 	}
 	fmt.Printf("compare-10x100k-ms=%s\n", ms(time.Since(start)))
+	// Drawing alone, once the data is there: the curves of ten runs.
+	start = time.Now()
+	d.m.render()
+	fmt.Printf("compare-draw-ms=%s\n", ms(time.Since(start)))
+	d.m.ctx.Live = true
+	perTick("compare-10x100k")
+	// A run of 100k points: its detail from the key press to the chart
+	// drawn, drawing alone, and its refresh.
+	d.keys("esc")
+	start = time.Now()
+	d.send(pushMsg{newDetail(d.m.ctx, long, rows[0], "")})
+	d.keys("3")
+	if !strings.Contains(d.screen(), "100000") {
+		t.Fatalf("detail not drawn:\n%s", d.screen())
+	}
+	fmt.Printf("detail-100k-ms=%s\n", ms(time.Since(start)))
+	start = time.Now()
+	d.m.render()
+	fmt.Printf("detail-draw-ms=%s\n", ms(time.Since(start)))
+	perTick("detail-100k")
+	d.keys("f")
+	perTick("detail-100k-follow")
+	d.keys("esc", "esc")
 	// The peak so far is the TUI's: the baselines below hold far more.
+	if os.Getenv("DEARDIARY_BENCH_MEMSTATS") != "" {
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		fmt.Printf("go-heap-sys-MiB=%.0f\ngo-heap-inuse-MiB=%.0f\ngo-sys-MiB=%.0f\n", float64(ms.HeapSys)/(1<<20), float64(ms.HeapInuse)/(1<<20), float64(ms.Sys)/(1<<20))
+	}
+	if path := os.Getenv("DEARDIARY_BENCH_HEAPPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		runtime.GC()
+		pprof.WriteHeapProfile(f)
+		f.Close()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		fmt.Printf("go-heap-MiB=%.0f\ngo-sys-MiB=%.0f\n", float64(ms.HeapAlloc)/(1<<20), float64(ms.Sys)/(1<<20))
+	}
 	status, _ := os.ReadFile("/proc/self/status")
 	for line := range strings.SplitSeq(string(status), "\n") {
 		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
@@ -204,6 +268,9 @@ func TestHelperScreens(t *testing.T) {
 		}
 	}
 
+	if os.Getenv("DEARDIARY_BENCH_NO_BASELINE") != "" {
+		return // profiling the TUI alone
+	}
 	// Baseline: the same data read as a client without summaries would,
 	// each run's parameters and history of one key on its own.
 	start = time.Now()
@@ -218,4 +285,11 @@ func TestHelperScreens(t *testing.T) {
 	start = time.Now()
 	s.MetricHistory(ctx, core.HistoryQuery{Key: "loss", IterationIDs: longIDs})
 	fmt.Printf("compare-full-history-baseline-ms=%s\n", ms(time.Since(start)))
+}
+
+// cpuTime is the CPU time this process used so far, user and system.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

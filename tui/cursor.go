@@ -21,14 +21,14 @@ func (c *cursor) keys(verb string, n, page func() int) []binding {
 			return nil
 		}
 	}
-	return []binding{
-		{keys: []string{"up", "k"}, label: "↑/k ↓/j", help: verb, run: by(func(int, int) int { return -1 })},
-		{keys: []string{"down", "j"}, run: by(func(int, int) int { return 1 })},
-		{keys: []string{"pgup", "ctrl+b", "ctrl+u"}, label: "pgup/pgdn", help: verb + " a page", run: by(func(_, page int) int { return -max(page-1, 1) })},
-		{keys: []string{"pgdown", "ctrl+f", "ctrl+d"}, run: by(func(_, page int) int { return max(page-1, 1) })},
-		{keys: []string{"home", "g"}, label: "g/G", help: "to the first / the last", run: by(func(n, _ int) int { return -n })},
-		{keys: []string{"end", "G"}, run: by(func(n, _ int) int { return n })},
-	}
+	return nav(
+		binding{keys: []string{"up", "k"}, label: "↑/k ↓/j", help: verb, run: by(func(int, int) int { return -1 })},
+		binding{keys: []string{"down", "j"}, run: by(func(int, int) int { return 1 })},
+		binding{keys: []string{"pgup", "ctrl+b", "ctrl+u"}, label: "pgup/pgdn", help: verb + " a page", run: by(func(_, page int) int { return -max(page-1, 1) })},
+		binding{keys: []string{"pgdown", "ctrl+f", "ctrl+d"}, run: by(func(_, page int) int { return max(page-1, 1) })},
+		binding{keys: []string{"home", "g"}, label: "g/G", help: "to the first / the last", run: by(func(n, _ int) int { return -n })},
+		binding{keys: []string{"end", "G"}, run: by(func(n, _ int) int { return n })},
+	)
 }
 
 // wheel moves the cursor three rows a notch of the mouse wheel.

@@ -18,7 +18,10 @@ type experimentsScreen struct {
 	project *core.Project
 	rows    []experimentRow
 	loaded  bool
-	cur     cursor
+	// reloading is set while a load is out, so that live ticks do not
+	// pile loads up behind a slow server.
+	reloading bool
+	cur       cursor
 }
 
 type experimentRow struct {
@@ -36,11 +39,12 @@ func newExperiments(ctx *Context, p *core.Project) *experimentsScreen {
 	return &experimentsScreen{base: newBase(ctx), project: p}
 }
 
-func (s *experimentsScreen) Title() string   { return s.project.Name }
+func (s *experimentsScreen) Title() string   { return clean(s.project.Name) }
 func (s *experimentsScreen) Capturing() bool { return false }
 
 func (s *experimentsScreen) Init() tea.Cmd {
 	t, project := s.ctx.Store, s.project.ID
+	s.reloading = true
 	return s.load(func(ctx context.Context) tea.Msg {
 		exps, _, err := t.ListExperiments(ctx, core.ExperimentFilter{ProjectID: project})
 		if err != nil {
@@ -88,25 +92,53 @@ const countsInFlight = 8
 func (s *experimentsScreen) Bindings() []binding {
 	return append([]binding{
 		{keys: []string{"enter", "right", "l"}, label: "enter", help: "open experiment", footer: true, run: s.open},
+		{keys: []string{"y"}, label: "y", help: "copy the experiment's id", run: s.copyID},
 		{keys: []string{"r"}, label: "r", help: "reload", run: s.Init},
 	}, s.cur.keys("move", func() int { return len(s.rows) }, s.page)...)
 }
 
-func (s *experimentsScreen) open() tea.Cmd {
-	if s.cur.pos >= len(s.rows) {
-		return nil
+func (s *experimentsScreen) selected() *core.Experiment {
+	if s.cur.pos < len(s.rows) {
+		return s.rows[s.cur.pos].e
 	}
-	return push(newIterations(s.ctx, s.rows[s.cur.pos].e))
+	return nil
+}
+
+func (s *experimentsScreen) open() tea.Cmd {
+	if e := s.selected(); e != nil {
+		return s.ctx.push(newIterations(s.ctx, e))
+	}
+	return nil
+}
+
+func (s *experimentsScreen) copyID() tea.Cmd {
+	if e := s.selected(); e != nil {
+		return copyText(e.ID, "experiment "+clean(e.Name)+"'s id")
+	}
+	return nil
 }
 
 func (s *experimentsScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case experimentsLoaded:
+		s.reloading = false
 		if msg.err != nil {
-			return s, func() tea.Msg { return fail(msg.err) }
+			return s, failed(msg.err)
 		}
+		// The cursor stays on the experiment it was on.
+		keep := s.selected()
 		s.rows, s.loaded = msg.rows, true
+		for i, r := range s.rows {
+			if keep != nil && r.e.ID == keep.ID {
+				s.cur.pos = i
+			}
+		}
 		s.cur.clamp(len(s.rows), s.page())
+	case refreshMsg, revealedMsg:
+		// Run counts change while runs start and end.
+		if s.loaded && !s.reloading {
+			return s, s.Init()
+		}
 	case tea.WindowSizeMsg:
 		s.resize(msg)
 		s.cur.clamp(len(s.rows), s.page())
@@ -131,15 +163,15 @@ func (s *experimentsScreen) View() string {
 	if len(s.rows) == 0 {
 		return "This project has no experiments yet."
 	}
+	from, to := s.cur.window(len(s.rows), s.page())
 	head := padRight("name", 34) + " " + padRight("status", 12) + " " + padLeft("runs", 5) + " " + padLeft("running", 8) + " " +
 		padLeft("failed", 7) + "  " + padRight("created", 12) + " description"
-	lines := []string{st.Faint.Render(fmt.Sprintf("%d experiments in %s", len(s.rows), s.project.Name)), st.Faint.Render(pad(head, w))}
-	from, to := s.cur.window(len(s.rows), s.page())
+	lines := []string{st.Faint.Render(plural(len(s.rows), "experiment") + " in " + clean(s.project.Name) + position(from, to, len(s.rows))), st.Faint.Render(pad(head, w))}
 	for i := from; i < to; i++ {
 		r := s.rows[i]
 		status := lipgloss.NewStyle().Foreground(lipgloss.Color(experimentStatusColor[r.e.Status])).Render(padRight(r.e.Status.String(), 12))
-		line := padRight(r.e.Name, 34) + " " + status + " " + padLeft(fmt.Sprint(r.runs), 5) + " " + padLeft(fmt.Sprint(r.running), 8) + " " +
-			padLeft(fmt.Sprint(r.failed), 7) + "  " + padRight(ago(r.e.CreatedDate, s.ctx.Now()), 12) + " " + r.e.Description
+		line := padRight(clean(r.e.Name), 34) + " " + status + " " + padLeft(fmt.Sprint(r.runs), 5) + " " + padLeft(fmt.Sprint(r.running), 8) + " " +
+			padLeft(fmt.Sprint(r.failed), 7) + "  " + padRight(ago(r.e.CreatedDate, s.ctx.Now()), 12) + " " + clean(r.e.Description)
 		if i == s.cur.pos {
 			line = st.Selected.Render(pad(stripANSI(line), w))
 		}

@@ -14,13 +14,39 @@ type binding struct {
 	label  string
 	help   string
 	footer bool // shown in the one-line footer
-	run    func() tea.Cmd
+	// section groups the binding in help: sectionNav for moving about,
+	// sectionApp for the app's own keys, empty for the screen's actions.
+	section string
+	run     func() tea.Cmd
+}
+
+// Help's sections, in their order; a screen's own keys come between.
+const (
+	sectionNav = "Navigation"
+	sectionApp = "General"
+)
+
+// nav marks bindings as moving about, for help's Navigation section.
+func nav(bs ...binding) []binding {
+	for i := range bs {
+		bs[i].section = sectionNav
+	}
+	return bs
+}
+
+// keyName is a key press as the tables name it. Two esc keys arriving
+// together read as alt+esc: that is esc, as the user meant.
+func keyName(msg tea.KeyPressMsg) string {
+	if k := msg.String(); k != "alt+esc" {
+		return k
+	}
+	return "esc"
 }
 
 // dispatch runs the first binding of a key press, reporting whether one
 // matched.
 func dispatch(bindings []binding, msg tea.KeyPressMsg) (tea.Cmd, bool) {
-	key := msg.String()
+	key := keyName(msg)
 	for _, b := range bindings {
 		for _, k := range b.keys {
 			if k == key && b.run != nil {
@@ -39,5 +65,5 @@ func tabKeys(n int, show func(tab int) tea.Cmd) []binding {
 		out[i] = binding{keys: []string{string(rune('1' + i))}, run: func() tea.Cmd { return show(i) }}
 	}
 	out[0].label, out[0].help = "1-"+itoa(n), "go to a tab"
-	return out
+	return nav(out...)
 }

@@ -2,7 +2,6 @@ package tui
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
@@ -52,30 +51,54 @@ func (s *projectsScreen) Init() tea.Cmd {
 func (s *projectsScreen) Bindings() []binding {
 	return append([]binding{
 		{keys: []string{"enter", "right", "l"}, label: "enter", help: "open project", footer: true, run: s.open},
+		{keys: []string{"y"}, label: "y", help: "copy the project's id", run: s.copyID},
 		{keys: []string{"r"}, label: "r", help: "reload", run: s.Init},
 	}, s.cur.keys("move", func() int { return len(s.projects) }, s.rows)...)
 }
 
-func (s *projectsScreen) open() tea.Cmd {
-	if s.cur.pos >= len(s.projects) {
-		return nil
+func (s *projectsScreen) selected() *core.Project {
+	if s.cur.pos < len(s.projects) {
+		return s.projects[s.cur.pos]
 	}
-	return push(newExperiments(s.ctx, s.projects[s.cur.pos]))
+	return nil
+}
+
+func (s *projectsScreen) open() tea.Cmd {
+	if p := s.selected(); p != nil {
+		return s.ctx.push(newExperiments(s.ctx, p))
+	}
+	return nil
+}
+
+func (s *projectsScreen) copyID() tea.Cmd {
+	if p := s.selected(); p != nil {
+		return copyText(p.ID, "project "+clean(p.Name)+"'s id")
+	}
+	return nil
 }
 
 func (s *projectsScreen) Update(msg tea.Msg) (screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case projectsLoaded:
 		if msg.err != nil {
-			return s, func() tea.Msg { return fail(msg.err) }
+			return s, failed(msg.err)
 		}
+		// The cursor stays on the project it was on.
+		keep := s.selected()
 		s.projects, s.tags, s.loaded = msg.projects, msg.tags, true
+		for i, p := range s.projects {
+			if keep != nil && p.ID == keep.ID {
+				s.cur.pos = i
+			}
+		}
 		s.cur.clamp(len(s.projects), s.rows())
 	case tea.WindowSizeMsg:
 		s.resize(msg)
 		s.cur.clamp(len(s.projects), s.rows())
 	case tea.MouseWheelMsg:
 		s.cur.wheel(msg, len(s.projects), s.rows())
+	case revealedMsg:
+		return s, s.Init()
 	}
 	return s, nil
 }
@@ -91,13 +114,29 @@ func (s *projectsScreen) View() string {
 	if len(s.projects) == 0 {
 		return "No projects yet. Training code creates them; see the README's quick start."
 	}
-	lines := []string{st.Faint.Render(fmt.Sprintf("%d projects", len(s.projects))), st.Faint.Render(pad(padRight("name", 28)+" "+padRight("created", 14)+" "+padRight("tags", 24)+" description", w))}
 	from, to := s.cur.window(len(s.projects), s.rows())
+	lines := []string{st.Faint.Render(plural(len(s.projects), "project") + position(from, to, len(s.projects))),
+		st.Faint.Render(pad(padRight("name", 28)+" "+padRight("created", 14)+" "+padRight("tags", 24)+" description", w))}
 	for i := from; i < to; i++ {
 		p := s.projects[i]
-		line := padRight(p.Name, 28) + " " + padRight(ago(p.CreatedDate, s.ctx.Now()), 14) + " " +
-			padRight(strings.Join(s.tags[p.ID], ", "), 24) + " " + p.Description
+		line := padRight(clean(p.Name), 28) + " " + padRight(ago(p.CreatedDate, s.ctx.Now()), 14) + " " +
+			padRight(clean(strings.Join(s.tags[p.ID], ", ")), 24) + " " + clean(p.Description)
 		lines = append(lines, rowStyle(st, i == s.cur.pos, false).Render(pad(line, w)))
 	}
 	return strings.Join(lines, "\n")
+}
+
+// position says which rows of a scrolled list show, when not all do:
+// " · 21-40 of 300".
+func position(from, to, n int) string {
+	if from == 0 && to >= n {
+		return ""
+	}
+	return " · " + itoa(from+1) + "-" + itoa(to) + " of " + itoa(n)
+}
+
+// copyText puts text on the clipboard through the terminal (OSC 52, which
+// works over SSH too) and says so.
+func copyText(text, what string) tea.Cmd {
+	return tea.Batch(tea.SetClipboard(text), status("copied "+what+": "+clean(text)))
 }

@@ -107,11 +107,23 @@ func filterAndSort(t *testing.T, store *duckdb.Store) {
 	d.expect("▲loss")
 	d.keys("S")
 	d.expect("▼loss")
-	// What does not parse as an expression is searched for as text.
+	// Plain text is searched for in the rows.
 	d.keys("/")
-	d.typeText("metrics.loss >")
+	d.typeText("no such thing")
 	d.keys("enter")
 	d.expect("0 of 7 runs", "no run matches the filter")
+	// An expression that does not parse says why and where, and stays
+	// open to be fixed.
+	d.keys("esc", "/")
+	d.typeText("metrics.loss >")
+	d.keys("enter")
+	d.expect("expected a value at position 15", "                ^")
+	if !d.top().Capturing() {
+		t.Fatal("the filter closed on an error")
+	}
+	d.typeText(" 1")
+	d.keys("enter")
+	d.expect("1 run matches", "filter: metrics.loss > 1")
 }
 
 // TestRestoreOnIntegerIDs: on a file with DearDiary.jl 0.9.1's integer ids
@@ -163,7 +175,7 @@ func TestReleasedFileReadOnly(t *testing.T) {
 	d.expect("3 of 3 runs", "loss", "0.25", "└", "✗ FAILED")
 	d.selectRow("└")
 	d.keys("enter")
-	d.expect("1 Overview", "id            2", "parent        1", "baseline")
+	d.expect("1 Overview", "id            2", "parent        #1 id 1", "baseline")
 	d.keys("2")
 	d.expect("learning_rate", "0.01")
 	d.keys("3")

@@ -58,7 +58,7 @@ func TestLateResultsNeverLandOnTheWrongScreen(t *testing.T) {
 				}
 				gate.Release()
 				d.settle()
-				d.expect("Projects › nlp", "1 experiments in nlp", "tokenizer sweep")
+				d.expect("Projects › nlp", "1 experiment in nlp", "tokenizer sweep")
 				d.lacks("resnet18", "canceled")
 			})
 		})

@@ -20,6 +20,9 @@ type runTable struct {
 
 	sortCol  int // index into columns(); 0 keeps creation order
 	sortDesc bool
+	// hidden are the metric and parameter columns the column chooser
+	// took out, by their name in columns().
+	hidden map[string]bool
 
 	filter  string          // what the rows are filtered by, "" for none
 	matches map[string]bool // ids an expression matched; nil: filter is text to look for
@@ -39,6 +42,13 @@ type runRow struct {
 // load replaces the rows with an experiment's iterations (oldest first),
 // their metric summaries and parameters. The sort and the filter stay.
 func (t *runTable) load(its []*core.Iteration, sums []core.MetricSummary, params []*core.Parameter) {
+	sorted := t.sortColumn()
+	defer func() {
+		// New keys move the columns: the sort stays on its column by name.
+		if i := slices.Index(t.columns(), sorted); i >= 0 {
+			t.sortCol = i
+		}
+	}()
 	rows := map[string]*runRow{}
 	for i, it := range its {
 		rows[it.ID] = &runRow{it: it, ordinal: i + 1, metrics: map[string]core.MetricSummary{}, params: map[string]string{}}
@@ -87,6 +97,29 @@ func (t *runTable) sortColumn() string {
 	cols := t.columns()
 	return cols[min(t.sortCol, len(cols)-1)]
 }
+
+// sortBy sorts by the named column, ascending; a reload keeps it.
+func (t *runTable) sortBy(col string) {
+	if i := slices.Index(t.columns(), col); i >= 0 {
+		t.sortCol, t.sortDesc = i, false
+	}
+}
+
+// optional are the metric and parameter columns the table can show, in
+// their order, without the hidden ones.
+func (t *runTable) optional() []string {
+	var out []string
+	for _, c := range t.columns()[fixedColumns:] {
+		if !t.hidden[c] {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// fixedColumns is how many of columns() always show: #, status, created,
+// duration.
+const fixedColumns = 4
 
 // nextSort sorts by the next column, ascending.
 func (t *runTable) nextSort() {

@@ -59,15 +59,46 @@ func (b *base) resize(msg tea.WindowSizeMsg) { b.width, b.height = msg.Width, ms
 // that ends when this screen leaves the stack; fn's message comes back to
 // this screen only.
 func (b *base) load(fn func(ctx context.Context) tea.Msg) tea.Cmd {
-	id := b.sid
-	return func() tea.Msg { return loadMsg{screen: id, fn: fn} }
+	id, refresh := b.sid, b.ctx.refreshing
+	return func() tea.Msg { return loadMsg{screen: id, fn: fn, refresh: refresh} }
 }
+
+// push puts a screen on top of the stack and pop takes the top one off,
+// once the message or key at hand is handled: at once, not through a
+// command, so a second enter arriving before the first one's screen was
+// drawn reaches that screen instead of opening it twice.
+func (c *Context) push(s screen) tea.Cmd {
+	c.nav = append(c.nav, navigation{push: s})
+	return nil
+}
+
+func (c *Context) pop() tea.Cmd {
+	c.nav = append(c.nav, navigation{})
+	return nil
+}
+
+// navigation is a push (of s) or a pop (s nil) waiting for the app.
+type navigation struct{ push screen }
+
+// status shows text in the status line.
+func status(text string) tea.Cmd { return func() tea.Msg { return statusMsg{text: text} } }
+
+// failed shows an error in the status line.
+func failed(err error) tea.Cmd { return func() tea.Msg { return fail(err) } }
 
 // Messages between screens and the app.
 type (
-	pushMsg   struct{ s screen }
-	popMsg    struct{}
-	statusMsg struct {
+	// pushMsg and popMsg do what Context.push and pop do, for a caller
+	// outside a screen (a benchmark driving the app).
+	pushMsg struct{ s screen }
+	popMsg  struct{}
+	// revealedMsg tells a screen it is on top again, after the one over
+	// it left: what it shows may have changed meanwhile.
+	revealedMsg struct{}
+	// refreshMsg asks the screen on top to reload what may have changed
+	// (new points, runs that ended): a tick of the live refresh.
+	refreshMsg struct{ tick int }
+	statusMsg  struct {
 		text string
 		err  bool
 	}
@@ -75,16 +106,18 @@ type (
 	loadMsg struct {
 		screen screenID
 		fn     func(ctx context.Context) tea.Msg
+		// refresh marks a load a live tick set off: it turns no spinner,
+		// and what it took paces the next tick's.
+		refresh bool
 	}
 	// loadedMsg carries a load's result to the screen that asked for it.
 	loadedMsg struct {
-		screen screenID
-		msg    tea.Msg
+		screen  screenID
+		msg     tea.Msg
+		refresh bool
+		took    time.Duration
 	}
 )
-
-func push(s screen) tea.Cmd { return func() tea.Msg { return pushMsg{s} } }
-func pop() tea.Msg          { return popMsg{} }
 
 // fail reports an error in the status line.
 func fail(err error) tea.Msg { return statusMsg{text: core.ErrorMessageOrText(err), err: true} }

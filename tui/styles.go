@@ -66,15 +66,25 @@ func statusText(s core.IterationStatus) string {
 	return lipgloss.NewStyle().Foreground(statusColor[s]).Render(glyph(s) + " " + s.String())
 }
 
-// tabBar draws numbered tab names, the active one highlighted.
-func tabBar(st Styles, names []string, active int) string {
-	tabs := make([]string, len(names))
-	for i, name := range names {
-		style := st.Tab
-		if i == active {
-			style = st.TabActive
+// tabBar draws numbered tab names, the active one highlighted, in w
+// cells: when the names do not fit, the other tabs shrink to their
+// numbers, so that the active one always shows whole.
+func tabBar(st Styles, names []string, active, w int) string {
+	render := func(short bool) string {
+		tabs := make([]string, len(names))
+		for i, name := range names {
+			style, text := st.Tab, fmt.Sprintf("%d %s", i+1, name)
+			if i == active {
+				style = st.TabActive
+			} else if short {
+				text = fmt.Sprint(i + 1)
+			}
+			tabs[i] = style.Render(text)
 		}
-		tabs[i] = style.Render(fmt.Sprintf("%d %s", i+1, name))
+		return strings.Join(tabs, " ")
 	}
-	return strings.Join(tabs, " ")
+	if bar := render(false); lipgloss.Width(bar) <= w {
+		return bar
+	}
+	return fit(render(true), w)
 }

@@ -15,16 +15,17 @@ func TestViewChangesNothing(t *testing.T) {
 	tour := []string{
 		"down", "down", "up", "up", "enter", // the vision project
 		"enter", "pgdown", "G", "g", "down", "down", // the sweep's runs
-		"enter", "3", "down", "space", "pgdown", "6", "G", // a run's metrics and environment
+		"enter", "3", "down", "space", "pgdown", "]", "L", "f", "v", "down", "enter", "v", "6", "G", // a run's metrics and environment
 		"enter", "pgdown", "G", "up", "esc", // a file
 		"esc", "space", "down", "space", "c", // compare two runs
 		"1", "d", "pgdown", "2", "m", "3", "right", "4", "G", "up",
 		"esc", "/", "m", "o", "m", "enter", "s", "s", // filter and sort
+		">", "C", "down", "space", "G", "esc", // columns
 	}
 	for stop := 1; stop <= len(tour); stop++ {
 		// Compare after the keys whose effect depends on the size (a later
 		// g or G would hide what a page key did), and at the end.
-		if !slices.Contains([]string{"pgdown", "G", "space", "enter", "c"}, tour[stop-1]) && stop < len(tour) {
+		if !slices.Contains([]string{"pgdown", "G", "space", "enter", "c", "v", "f"}, tour[stop-1]) && stop < len(tour) {
 			continue
 		}
 		watched := newDriver(t, newSample(), 100, 24)

@@ -276,14 +276,17 @@ func BenchmarkReplicas(b *testing.B) {
 	for _, n := range []int{1, 2} {
 		b.Run(fmt.Sprintf("replicas=%d", n), func(b *testing.B) {
 			db := pgtest.Database(b)
-			var urls []string
+			var (
+				urls     []string
+				replicas []*server
+			)
 			for range n {
 				s := startChild(b, "ddd", db)
 				b.Cleanup(func() {
 					s.stdin.Close()
 					s.cmd.Wait()
 				})
-				urls = append(urls, "http://"+s.addr)
+				urls, replicas = append(urls, "http://"+s.addr), append(replicas, s)
 			}
 			c, err := daemon.Connect(context.Background(), urls[0], daemon.Options{})
 			if err != nil {
@@ -304,6 +307,11 @@ func BenchmarkReplicas(b *testing.B) {
 			hc := loadClient()
 			var next atomic.Int64
 			b.SetParallelism(32) // 64 goroutines on this machine's 2 cores
+			cpu, busy, total := 0.0, 0.0, 0.0
+			for _, s := range replicas {
+				cpu -= s.cpuSeconds()
+			}
+			busy, total = machineCPU()
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
 				i := int(next.Add(1) - 1)
@@ -313,6 +321,30 @@ func BenchmarkReplicas(b *testing.B) {
 				}
 			})
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+			for _, s := range replicas {
+				cpu += s.cpuSeconds()
+			}
+			b.ReportMetric(cpu/b.Elapsed().Seconds(), "replica-cores")
+			busyAfter, totalAfter := machineCPU()
+			b.ReportMetric((busyAfter-busy)/(totalAfter-total), "machine-busy")
 		})
 	}
+}
+
+// machineCPU reads /proc/stat: the CPU time spent busy and in all, over
+// every core since boot, in clock ticks.
+func machineCPU() (busy, total float64) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 1
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	for i, f := range strings.Fields(line)[1:] {
+		v, _ := strconv.ParseFloat(f, 64)
+		total += v
+		if i != 3 && i != 4 { // idle, iowait
+			busy += v
+		}
+	}
+	return busy, total
 }

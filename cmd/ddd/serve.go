@@ -213,6 +213,7 @@ func (m *Main) openStore(ctx context.Context) (store core.Tracker, kind string, 
 		s.Close()
 		return nil, "", core.Invalid("%s has UUID ids; --ids integer (DEARDIARY_IDS) makes a new database with integer ids and converts no existing one", m.Config.DBFile)
 	}
+	m.Log.Info("the file stays readable by DuckDB 1.1 and later (DuckDB.jl 1.1+ for DearDiary.jl), not by 1.0: DuckDB 1.1 changed how it stores the key indexes of upstream's tables", "db", m.Config.DBFile)
 	return s, "duckdb " + m.Config.DBFile, nil
 }
 

@@ -13,6 +13,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -24,14 +27,19 @@ import (
 )
 
 func main() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(tui.GoMemoryLimit)
+	}
 	os.Exit(run(os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
 }
 
 // options are ddtui's flags, with the environment as defaults.
 type options struct {
-	conn       connect.Flags
-	restoreDir string
-	demo       bool
+	conn        connect.Flags
+	restoreDir  string
+	demo        bool
+	refresh     time.Duration
+	lowerBetter string
 }
 
 func parse(args []string, getenv func(string) string, stderr io.Writer) (options, error) {
@@ -41,6 +49,9 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (options
 	o.conn.Register(fs, getenv)
 	fs.StringVar(&o.restoreDir, "restore-dir", "restore", "where restores go by default")
 	fs.BoolVar(&o.demo, "demo", false, "build a demo database in a new temporary directory and open it")
+	fs.DurationVar(&o.refresh, "refresh", tui.LiveInterval, "how often the screen on top reloads what may have changed (0: only when r is pressed)")
+	fs.StringVar(&o.lowerBetter, "lower-better", "", "metric keys that are best when lowest, for compare's stars, as comma-separated parts of\n"+
+		"their names (losses, errors and times already are); +part makes keys best when highest")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "ddtui: browse, compare and restore DearDiary runs in the terminal\n\n"+
 			"Usage:\n  ddtui [FILE.db]      a database file, opened read-only (default: DEARDIARY_DB_FILE or ./deardiary.db)\n"+
@@ -76,7 +87,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		return 1
 	}
 	defer conn.Close()
-	app := tui.New(&tui.Context{Store: conn, Source: conn.Source, Live: conn.Client != nil, RestoreDir: o.restoreDir, Notice: notice(conn.Tracker)})
+	app := tui.New(appContext(o, conn))
 	if _, err := tea.NewProgram(app).Run(); err != nil {
 		fmt.Fprintln(stderr, "ddtui:", err)
 		return 1
@@ -85,6 +96,23 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		fmt.Fprintf(stdout, "The demo database stays at %s; open it again with: ddtui %s\n", conn.Source, conn.Source)
 	}
 	return 0
+}
+
+// appContext is the app's shared context for a connection: live refresh on a
+// daemon and on a file alike (both read through tui.Store), and the ddd
+// flags that reach the same data, for the restore commands ddtui copies.
+func appContext(o options, conn *connect.Conn) *tui.Context {
+	ctx := &tui.Context{Store: conn, Source: conn.Source, Live: o.refresh > 0, Refresh: o.refresh,
+		RestoreDir: o.restoreDir, Notice: notice(conn.Tracker)}
+	if conn.Client != nil {
+		ctx.Reach = []string{"--server", conn.Source}
+	} else if abs, err := filepath.Abs(conn.Source); err == nil {
+		ctx.Reach = []string{"--db", abs}
+	}
+	if o.lowerBetter != "" {
+		ctx.LowerIsBetter = tui.LowerIsBetterKeys(strings.Split(o.lowerBetter, ","))
+	}
+	return ctx
 }
 
 // open finds the tracker the flags ask for: a daemon, a file opened
@@ -103,7 +131,8 @@ func open(o options, stdout io.Writer) (*connect.Conn, error) {
 		}
 	}
 	return o.conn.Open(ctx, connect.Options{ReadOnly: true, DefaultDB: "deardiary.db",
-		MissingHint: "give a FILE.db, connect with --server URL, or try ddtui --demo"})
+		MissingHint:  "give a FILE.db, connect with --server URL, or try ddtui --demo",
+		StoreOptions: []duckdb.Option{duckdb.WithMemoryLimit(tui.FileMemoryLimit)}})
 }
 
 // notice is what ddtui says as it starts about the data it shows: a file
@@ -122,12 +151,16 @@ func notice(t core.Tracker) string {
 		n, filepath.Base(duckdb.JournalPath(store.Path())))
 }
 
+// buildDemo writes the demo on a clock that starts eight hours ago, so that
+// its runs have their real lengths and all but the running one ended
+// before the file was written.
 func buildDemo(ctx context.Context, path string) error {
-	store, err := duckdb.Open(path)
+	clock := demo.NewClock(time.Now().Add(-8 * time.Hour))
+	store, err := duckdb.Open(path, duckdb.WithClock(clock.Now))
 	if err != nil {
 		return err
 	}
-	if err := demo.Build(ctx, store); err != nil {
+	if err := demo.BuildWithClock(ctx, store, clock); err != nil {
 		store.Close()
 		return err
 	}

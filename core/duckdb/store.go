@@ -117,11 +117,6 @@ type config struct {
 	integerIDs  bool
 }
 
-// storageCompatibility is the oldest DuckDB release whose storage format
-// the files this store writes keep to (see docs/core.md, "Files and DuckDB
-// versions").
-const storageCompatibility = "v1.0.0"
-
 // Option configures Open.
 type Option func(*config)
 
@@ -226,9 +221,6 @@ func Open(path string, opts ...Option) (*Store, error) {
 	settings := url.Values{}
 	if !memory {
 		settings.Set("checkpoint_threshold", checkpointThreshold)
-		// DearDiary.jl takes any DuckDB.jl 1.x: keep what this writes
-		// readable by the oldest engine its users may have.
-		settings.Set("storage_compatibility_version", storageCompatibility)
 	}
 	if cfg.readOnly && !memory {
 		settings.Set("access_mode", "read_only")

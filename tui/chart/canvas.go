@@ -26,6 +26,8 @@ type canvas struct {
 	// has one colour, and the series drawn last is on top.
 	owner []int32
 	cur   int32
+	// pattern leaves out the dot columns a broken line skips.
+	pattern int
 }
 
 func newCanvas(w, h int) *canvas {
@@ -37,7 +39,7 @@ func newCanvas(w, h int) *canvas {
 }
 
 func (c *canvas) set(x, y int) {
-	if x < 0 || y < 0 || x >= c.dw || y >= c.dh {
+	if x < 0 || y < 0 || x >= c.dw || y >= c.dh || (c.pattern != 0 && !patternOn(c.pattern, x)) {
 		return
 	}
 	row := c.dh - 1 - y

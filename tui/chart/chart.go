@@ -20,7 +20,32 @@ type Series struct {
 	Name   string
 	Points []core.Point // ordered by Step
 	Color  color.Color  // nil means the terminal's default colour
+	// Right draws the series against a second y axis on the right, for a
+	// series of another magnitude (see SplitAxes).
+	Right bool
+	// Pattern draws the curve's dots solid (0) or broken in one of a few
+	// ways, for terminals without colour: Patterns tells them apart.
+	Pattern int
 }
+
+// Patterns is how many dot patterns there are; a series' Pattern wraps.
+const Patterns = 4
+
+// patternOn reports whether a pattern draws dot column x.
+func patternOn(pattern, x int) bool {
+	switch pattern % Patterns {
+	case 1: // dashed: four dots on, three off
+		return x%7 < 4
+	case 2: // dotted
+		return x%3 == 0
+	case 3: // dash and dot
+		return x%8 < 3 || x%8 == 5
+	}
+	return true
+}
+
+// patternMarker is a pattern's sample in the legend.
+var patternMarker = [Patterns]string{"━", "╍", "┄", "┉"}
 
 // Options tune a chart.
 type Options struct {
@@ -28,8 +53,14 @@ type Options struct {
 	XLabel, YLabel string // optional, e.g. "step", "loss"
 	NoLegend       bool
 	// YMin/YMax fix the y range when both are set (e.g. 0..1 for accuracy); otherwise the range
-	// covers the data with a little padding.
+	// covers the data with a little padding. They apply to the left axis.
 	YMin, YMax *float64
+	// LogY draws values on a logarithmic scale; values that are not
+	// positive cannot be placed there and are left out.
+	LogY bool
+	// Cursor marks a step with a vertical line, for a read-out of the
+	// values there.
+	Cursor *int64
 }
 
 const (
@@ -62,9 +93,35 @@ func Render(series []Series, opts Options) string {
 	if w < minWidth || h < minHeight {
 		return message("too small", w, h)
 	}
-	f, ok := dataFrame(series, opts)
+	if opts.LogY {
+		series = logSeries(series)
+	}
+	var left, right []Series
+	for _, s := range series {
+		if s.Right {
+			right = append(right, s)
+		} else {
+			left = append(left, s)
+		}
+	}
+	if len(left) == 0 {
+		left, right = right, nil
+	}
+	f, ok := dataFrame(left, opts)
 	if !ok {
 		return message("no data", w, h)
+	}
+	var rf frame
+	hasRight := false
+	if len(right) > 0 {
+		ropts := opts
+		ropts.YMin, ropts.YMax = nil, nil
+		rf, hasRight = dataFrame(right, ropts)
+		if hasRight {
+			// One step axis for both.
+			f.xlo, f.xhi = min(f.xlo, rf.xlo), max(f.xhi, rf.xhi)
+			rf.xlo, rf.xhi = f.xlo, f.xhi
+		}
 	}
 
 	legendH := 1
@@ -73,18 +130,32 @@ func Render(series []Series, opts Options) string {
 	}
 	plotH := h - 2 - legendH // the x axis line and its labels take two rows
 	gutterMax := w - 1 - minPlotWidth
+	if hasRight {
+		gutterMax = (w - 2 - minPlotWidth) / 2
+	}
 
 	// Y ticks: the top, middle and bottom rows, labelled with the range's
 	// ends and centre (the middle row is within half a cell of the centre).
 	tickRows := []int{0, plotH - 1}
-	tickVals := []float64{f.yhi, f.ylo}
 	midRow := -1
 	if plotH >= 3 {
 		midRow = (plotH - 1) / 2
 		tickRows = []int{0, midRow, plotH - 1}
-		tickVals = []float64{f.yhi, (f.ylo + f.yhi) / 2, f.ylo}
 	}
-	tickLabels := valueLabels(tickVals, f.yhi-f.ylo, gutterMax)
+	ticks := func(f frame) []string {
+		vals := []float64{f.yhi, f.ylo}
+		if midRow >= 0 {
+			vals = []float64{f.yhi, (f.ylo + f.yhi) / 2, f.ylo}
+		}
+		if opts.LogY {
+			for i, v := range vals {
+				vals[i] = math.Pow(10, v)
+			}
+			return valueLabels(vals, vals[0]-vals[len(vals)-1], gutterMax)
+		}
+		return valueLabels(vals, f.yhi-f.ylo, gutterMax)
+	}
+	tickLabels := ticks(f)
 	gw := 0
 	for _, l := range tickLabels {
 		gw = max(gw, lipgloss.Width(l))
@@ -102,20 +173,55 @@ func Render(series []Series, opts Options) string {
 	if yLabelRow >= 0 {
 		rowLabels[yLabelRow] = truncate(yLabel, gw)
 	}
+	rgw := 0
+	var rightLabels []string
+	if hasRight {
+		rt := ticks(rf)
+		for _, l := range rt {
+			rgw = max(rgw, lipgloss.Width(l))
+		}
+		rgw = min(rgw, gutterMax)
+		rightLabels = make([]string, plotH)
+		for i, r := range tickRows {
+			rightLabels[r] = truncate(rt[i], rgw)
+		}
+	}
 	plotW := w - gw - 1
+	if hasRight {
+		plotW -= rgw + 1
+	}
 
 	c := newCanvas(plotW, plotH)
-	if f.xhi > f.xlo {
-		f.xscale = float64(c.dw-1) / float64(f.xhi-f.xlo)
+	scale := func(f *frame) {
+		if f.xhi > f.xlo {
+			f.xscale = float64(c.dw-1) / float64(f.xhi-f.xlo)
+		}
+		f.yscale = float64(c.dh-1) / (f.yhi - f.ylo)
 	}
-	f.yscale = float64(c.dh-1) / (f.yhi - f.ylo)
+	scale(&f)
+	scale(&rf)
 	cols := newColumns(c.dw)
-	painters := make([]painter, len(series))
+	// The cursor goes under the curves; its painter follows theirs.
+	painters := make([]painter, len(series)+1)
+	painters[len(series)] = painter{style: lipgloss.NewStyle().Faint(true), on: true}
+	if opts.Cursor != nil && f.xhi > f.xlo && *opts.Cursor >= f.xlo && *opts.Cursor <= f.xhi {
+		c.cur = int32(len(series))
+		x := int(float64(*opts.Cursor-f.xlo)*f.xscale + 0.5)
+		for y := 0; y < c.dh; y += 2 {
+			c.set(x, y)
+		}
+	}
 	for i, s := range series {
 		painters[i] = newPainter(s.Color)
 		c.cur = int32(i)
-		c.drawSeries(s.Points, &f, cols)
+		c.pattern = s.Pattern
+		if s.Right && hasRight {
+			c.drawSeries(s.Points, &rf, cols)
+		} else {
+			c.drawSeries(s.Points, &f, cols)
+		}
 	}
+	c.pattern = 0
 
 	var b strings.Builder
 	b.Grow(h * (w*3 + 64))
@@ -128,19 +234,90 @@ func Render(series []Series, opts Options) string {
 			b.WriteString("│")
 		}
 		run = writeCells(&b, c, r, painters, run)
+		if hasRight {
+			if isTickRow(tickRows, r) {
+				b.WriteString("├")
+			} else {
+				b.WriteString("│")
+			}
+			b.WriteString(rightLabels[r])
+			b.WriteString(strings.Repeat(" ", rgw-lipgloss.Width(rightLabels[r])))
+		}
 		b.WriteByte('\n')
 	}
 	b.WriteString(strings.Repeat(" ", gw))
 	b.WriteString("└")
 	b.WriteString(strings.Repeat("─", plotW))
+	if hasRight {
+		b.WriteString("┘")
+		b.WriteString(strings.Repeat(" ", rgw))
+	}
 	b.WriteByte('\n')
 	b.WriteString(strings.Repeat(" ", gw+1))
 	b.WriteString(stepLabels(f.xlo, f.xhi, plotW, sanitize(opts.XLabel)))
+	if hasRight {
+		b.WriteString(strings.Repeat(" ", rgw+1))
+	}
 	if legendH > 0 {
 		b.WriteByte('\n')
-		b.WriteString(legend(series, painters, w, gw+1))
+		b.WriteString(legend(series, painters, w, gw+1, hasRight))
 	}
 	return b.String()
+}
+
+// logSeries is the series on a log10 scale, without the values a log
+// scale cannot show.
+func logSeries(series []Series) []Series {
+	out := make([]Series, len(series))
+	for i, s := range series {
+		out[i] = s
+		pts := make([]core.Point, 0, len(s.Points))
+		for _, p := range s.Points {
+			if p.Value > 0 && !math.IsInf(p.Value, 0) {
+				p.Value = math.Log10(p.Value)
+				pts = append(pts, p)
+			}
+		}
+		out[i].Points = pts
+	}
+	return out
+}
+
+// SplitAxes puts on a right-hand axis the series that one axis for all
+// would flatten: those whose range is under a tenth of the widest range
+// (a learning rate of 1e-3 next to a loss of 2.3). The rest keep the left
+// axis. With logY the ranges are compared in decades. Series that all
+// share a magnitude come back unchanged.
+func SplitAxes(series []Series, logY bool) []Series {
+	spans := make([]float64, len(series))
+	widest := 0.0
+	for i, s := range series {
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for _, p := range s.Points {
+			v := p.Value
+			if logY {
+				if v <= 0 {
+					continue
+				}
+				v = math.Log10(v)
+			}
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				continue
+			}
+			lo, hi = min(lo, v), max(hi, v)
+		}
+		if hi >= lo {
+			// A constant series counts by its magnitude, as its padding does.
+			spans[i] = max(hi-lo, math.Abs(hi)*0.2)
+			widest = max(widest, spans[i])
+		}
+	}
+	out := make([]Series, len(series))
+	copy(out, series)
+	for i := range out {
+		out[i].Right = widest > 0 && spans[i] > 0 && spans[i] < widest/10
+	}
+	return out
 }
 
 // dataFrame finds the range of the finite points; ok is false when there are
@@ -364,7 +541,7 @@ func stepLabels(xlo, xhi int64, plotW int, xLabel string) string {
 // It lines up with the plot when there is room, uses the full width when not,
 // and beyond that shortens the longest names first (a name is most
 // recognisable by its start) and finally drops series, saying how many.
-func legend(series []Series, painters []painter, w, indent int) string {
+func legend(series []Series, painters []painter, w, indent int, marked bool) string {
 	const sep = "  "
 	n := len(series)
 	names := make([]string, n)
@@ -374,6 +551,9 @@ func legend(series []Series, painters []painter, w, indent int) string {
 		names[i] = sanitize(s.Name)
 		if names[i] == "" {
 			names[i] = "series " + strconv.Itoa(i+1)
+		}
+		if marked && s.Right {
+			names[i] += " (right)"
 		}
 		widths[i] = lipgloss.Width(names[i])
 		total += widths[i]
@@ -406,7 +586,7 @@ func legend(series []Series, painters []painter, w, indent int) string {
 		if i > 0 {
 			b.WriteString(sep)
 		}
-		b.WriteString(painters[i].paint("━"))
+		b.WriteString(painters[i].paint(patternMarker[series[i].Pattern%Patterns]))
 		b.WriteString(" ")
 		b.WriteString(truncate(names[i], limit))
 	}

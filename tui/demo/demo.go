@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/deardiary/deardiary-go/core"
@@ -19,20 +20,73 @@ import (
 // and child trials, loss and accuracy curves of hundreds of steps, a failed
 // run with its error, one still running, model versions, and environment
 // snapshots with lock files that differ between runs, one of them dirty.
-func Build(ctx context.Context, t core.Tracker) error {
-	b := &builder{ctx: ctx, t: t, rng: rand.New(rand.NewPCG(7, 42))}
+// Runs end by the time Build returns: their points and ends are squeezed
+// into the time since their creation. BuildWithClock gives them their
+// real lengths.
+func Build(ctx context.Context, t core.Tracker) error { return BuildWithClock(ctx, t, nil) }
+
+// BuildWithClock is Build on a store whose clock is c (duckdb.WithClock(
+// c.Now)): the runs are logged one after the other in c's time, each as
+// long as its steps take, starting from c's start, which should be far
+// enough in the past (a few hours) for every run to end before now.
+func BuildWithClock(ctx context.Context, t core.Tracker, c *Clock) error {
+	b := &builder{ctx: ctx, t: t, rng: rand.New(rand.NewPCG(7, 42)), clock: c}
 	for _, step := range []func() error{b.vision, b.nlp, b.forecasting} {
 		if err := step(); err != nil {
+			return err
+		}
+	}
+	// The running trial starts last, ten minutes ago, so it is the one
+	// running now.
+	if c != nil {
+		c.mu.Lock()
+		c.t = maxTime(c.t, time.Now().UTC().Add(-10*time.Minute))
+		c.mu.Unlock()
+	}
+	for _, f := range b.later {
+		if err := f(); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+// Clock is the demo's time: it stands still until Build moves it past a
+// run it logged.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// NewClock returns a clock at start.
+func NewClock(start time.Time) *Clock { return &Clock{t: start.UTC()} }
+
+// Now is the clock's time, for duckdb.WithClock.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func (c *Clock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
 type builder struct {
-	ctx context.Context
-	t   core.Tracker
-	rng *rand.Rand
+	ctx   context.Context
+	t     core.Tracker
+	rng   *rand.Rand
+	clock *Clock
+	later []func() error
 }
 
 func (b *builder) project(name, description string, tags ...string) (string, error) {
@@ -67,15 +121,29 @@ func (b *builder) run(experiment, parent string, params map[string]any, c curve,
 	if err != nil {
 		return "", err
 	}
+	it, err := b.t.GetIteration(b.ctx, id)
+	if err != nil {
+		return "", err
+	}
 	batch := core.Batch{Tags: tags}
 	for _, k := range sortedKeys(params) {
 		batch.Params = append(batch.Params, core.ParamInput{Key: k, Value: params[k]})
 	}
-	// The store stamps creation with the real time; the simulated run starts
-	// then, so its points and end follow its creation.
-	started := time.Now().UTC()
-	var failure string
+	// The run starts when the store says it was created. Its points are
+	// three seconds apart and it ends 40 s after its last, or, without a
+	// clock of the demo's, as much sooner as it takes to end by now.
+	started := it.CreatedDate
 	last := c.steps
+	if c.divergeAt > 0 {
+		last = c.divergeAt
+	}
+	length := time.Duration(last)*3*time.Second + 40*time.Second
+	scale := 1.0
+	if b.clock == nil {
+		scale = min(float64(time.Since(started))/float64(length), 1)
+	}
+	every := time.Duration(3 * float64(time.Second) * scale)
+	var failure string
 	for s := range c.steps {
 		x := float64(s)
 		loss := c.floor + (2.3-c.floor)*math.Exp(-c.rate*x) + c.noise*b.rng.NormFloat64()*math.Exp(-c.rate*x/3)
@@ -88,7 +156,7 @@ func (b *builder) run(experiment, parent string, params map[string]any, c curve,
 			break
 		}
 		val := loss*1.08 + c.overfit*math.Max(0, x/float64(c.steps)-0.6) + 0.6*c.noise*b.rng.NormFloat64()
-		at := started.Add(time.Duration(s) * 3 * time.Second)
+		at := started.Add(time.Duration(s) * every)
 		step := int64(s)
 		batch.Metrics.Metrics = append(batch.Metrics.Metrics,
 			core.MetricInput{Key: "loss", Value: math.Max(loss, 1e-4), Step: &step, RecordedAt: &at},
@@ -122,8 +190,22 @@ func (b *builder) run(experiment, parent string, params map[string]any, c curve,
 	case status == core.IterationRunning:
 		return id, nil
 	}
-	end := started.Add(time.Duration(last)*3*time.Second + 40*time.Second)
+	end := started.Add(time.Duration(float64(length) * scale))
+	if b.clock != nil {
+		// The next run starts a couple of minutes after this one ended.
+		b.clock.advance(length + 2*time.Minute)
+	}
 	return id, b.t.UpdateIteration(b.ctx, id, core.IterationUpdate{Status: &status, EndDate: &end, ErrorMessage: &failure})
+}
+
+// save records a run's snapshot as captured when the run started.
+func (b *builder) save(id string, snap *core.Snapshot) error {
+	it, err := b.t.GetIteration(b.ctx, id)
+	if err != nil {
+		return err
+	}
+	snap.CapturedAt = it.CreatedDate
+	return b.t.SaveSnapshot(b.ctx, id, snap)
 }
 
 func clamp(v float64) float64 { return math.Min(1, math.Max(0, v)) }
@@ -154,7 +236,7 @@ func (b *builder) vision() error {
 	if err != nil {
 		return err
 	}
-	if err := b.t.SaveSnapshot(b.ctx, driver, pythonSnapshot(driver, "2.5.1", "2.1.3", "4f6c2e9b1a7d3c5e8f0a2b4c6d8e0f1a3b5c7d9e", false)); err != nil {
+	if err := b.save(driver, pythonSnapshot(driver, "2.5.1", "2.1.3", "4f6c2e9b1a7d3c5e8f0a2b4c6d8e0f1a3b5c7d9e", false)); err != nil {
 		return err
 	}
 	trials := []struct {
@@ -171,12 +253,15 @@ func (b *builder) vision() error {
 		{0.02, 0.9, 512, curve{steps: 180, rate: 0.010, floor: 0.25, noise: 0.04, overfit: 0.05}, core.IterationRunning},
 	}
 	for i, tr := range trials {
-		notes := ""
+		params := map[string]any{"learning_rate": tr.lr, "momentum": tr.momentum, "batch_size": tr.batch, "seed": 1000 + i}
 		if tr.status == core.IterationRunning {
-			notes = "Still training: 180 of 300 steps"
+			b.later = append(b.later, func() error {
+				_, err := b.run(sweep, driver, params, tr.c, nil, tr.status, "Still training: 180 of 300 steps")
+				return err
+			})
+			continue
 		}
-		if _, err := b.run(sweep, driver, map[string]any{"learning_rate": tr.lr, "momentum": tr.momentum, "batch_size": tr.batch, "seed": 1000 + i},
-			tr.c, nil, tr.status, notes); err != nil {
+		if _, err := b.run(sweep, driver, params, tr.c, nil, tr.status, ""); err != nil {
 			return err
 		}
 	}
@@ -197,7 +282,7 @@ func (b *builder) vision() error {
 			return err
 		}
 		commit := demoCommit("vision", i)
-		if err := b.t.SaveSnapshot(b.ctx, id, pythonSnapshot(id, torch, numpy, commit, dirty)); err != nil {
+		if err := b.save(id, pythonSnapshot(id, torch, numpy, commit, dirty)); err != nil {
 			return err
 		}
 	}
@@ -241,7 +326,7 @@ func (b *builder) nlp() error {
 		if err != nil {
 			return err
 		}
-		if err := b.t.SaveSnapshot(b.ctx, id, juliaSnapshot(id, flux, demoCommit("sentiment", i))); err != nil {
+		if err := b.save(id, juliaSnapshot(id, flux, demoCommit("sentiment", i))); err != nil {
 			return err
 		}
 	}
@@ -265,7 +350,7 @@ func (b *builder) forecasting() error {
 			return err
 		}
 		if depth == 3 || depth == 10 {
-			if err := b.t.SaveSnapshot(b.ctx, id, goSnapshot(id, depth)); err != nil {
+			if err := b.save(id, goSnapshot(id, depth)); err != nil {
 				return err
 			}
 		}

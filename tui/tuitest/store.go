@@ -449,6 +449,27 @@ func (s *Store) MetricHistory(ctx context.Context, q core.HistoryQuery) ([]core.
 	return out, nil
 }
 
+// ListMetrics returns a page of an iteration's points, by step, of one key
+// or all.
+func (s *Store) ListMetrics(ctx context.Context, f core.MetricFilter) ([]*core.Metric, int, error) {
+	if err := s.enter(ctx, "ListMetrics", f.IterationID+" "+f.Key); err != nil {
+		return nil, 0, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []*core.Metric
+	for _, k := range slices.Sorted(mapKeys(s.points[f.IterationID])) {
+		if f.Key != "" && k != f.Key {
+			continue
+		}
+		for _, p := range s.points[f.IterationID][k] {
+			out = append(out, &core.Metric{IterationID: f.IterationID, Key: k, Value: p.Value, Step: p.Step, RecordedAt: p.RecordedAt})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b *core.Metric) int { return int(a.Step - b.Step) })
+	return page(out, f.Page), len(out), nil
+}
+
 // ListResources returns an experiment's resources.
 func (s *Store) ListResources(ctx context.Context, f core.ResourceFilter) ([]*core.Resource, int, error) {
 	if err := s.enter(ctx, "ListResources", f.ExperimentID); err != nil {

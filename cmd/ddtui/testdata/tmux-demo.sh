@@ -9,12 +9,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 work=$(mktemp -d)
-trap 'tmux kill-session -t ddtui-demo 2>/dev/null || true; rm -rf "$work"' EXIT
+# A tmux server of its own, so that it meets no one else's sessions.
+sock="ddtui-demo-$$"
+tm() { tmux -L "$sock" "$@"; }
+trap 'tm kill-server 2>/dev/null || true; rm -rf "$work"' EXIT
 go build -o "$work/ddtui" ./cmd/ddtui
 
-tmux new-session -d -s ddtui-demo -x 120 -y 40 "cd $work && ./ddtui --demo --restore-dir $work/restore; sleep 30"
+tm new-session -d -s ddtui-demo -x 120 -y 40 "cd $work && ./ddtui --demo --restore-dir $work/restore; sleep 30"
 
-screen() { tmux capture-pane -p -t ddtui-demo; }
+screen() { tm capture-pane -p -t ddtui-demo; }
 expect() {
   for _ in $(seq 1 50); do
     if screen | grep -qF -- "$1"; then return 0; fi
@@ -24,7 +27,7 @@ expect() {
   screen >&2
   exit 1
 }
-key() { tmux send-keys -t ddtui-demo "$1"; sleep 0.3; }
+key() { tm send-keys -t ddtui-demo "$1"; sleep 0.3; }
 
 expect "3 projects"
 key Enter;  expect "resnet18 learning-rate sweep"
@@ -39,5 +42,10 @@ key Space;  key Down; key Down; key Down; key Space; key c; expect "compare 2 ru
 key 4;      expect "torch 2.4.1"
 key Escape; key R; expect "Restore the environment"
 key Enter;  expect "Restored 3 files"
-key Escape; key q
+expect "git apply $work/restore/"   # absolute, whatever the working directory
+key Escape; key R; key Enter; expect "already exists and is not empty"
+key o;      expect "Restored 3 files"
+key Escape; key 2; key "?"; expect "Navigation"
+key Escape; key Escape; expect "2 experiments in vision"
+key q
 echo "ok: the demo flow works in tmux"

@@ -14,6 +14,8 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/deardiary/deardiary-go/core"
@@ -195,12 +197,80 @@ func File(path string, opts Options) (*duckdb.Store, error) {
 	}
 	s, err := duckdb.Open(path, storeOpts...)
 	if errors.Is(err, duckdb.ErrLocked) {
+		// DuckDB names the process holding the lock; on Linux its
+		// listening socket, or its --port, says where it serves.
+		server := "http://HOST:PORT (the host and the port ddd serves)"
+		if m := lockHolder.FindStringSubmatch(err.Error()); m != nil {
+			pid, _ := strconv.Atoi(m[1])
+			if addr := servedAddress(pid); addr != "" {
+				server = "http://" + addr + "   (where PID " + m[1] + " serves)"
+			}
+		}
 		return nil, fmt.Errorf("%s is in use by another process, most likely ddd serving it.\n"+
 			"A DuckDB file has one writer, and no other process may open it meanwhile; connect to the daemon instead:\n"+
-			"  --server http://HOST:PORT (the address ddd serves, 127.0.0.1:9000 unless it was given --port)", path)
+			"  --server %s", path, server)
 	}
 	if err != nil {
 		return nil, errors.New(core.ErrorMessageOrText(err))
 	}
 	return s, nil
+}
+
+// lockHolder finds the process DuckDB names in a lock error.
+var lockHolder = regexp.MustCompile(`\(PID (\d+)\)`)
+
+// servedAddress is where process pid serves HTTP, read from /proc: the
+// TCP socket it listens on (which also tells the port of ddd --port 0),
+// else its --port flag or DEARDIARY_PORT; "" when none can be read.
+func servedAddress(pid int) string {
+	proc := "/proc/" + strconv.Itoa(pid)
+	inodes := map[string]bool{}
+	fds, _ := os.ReadDir(proc + "/fd")
+	for _, fd := range fds {
+		if link, err := os.Readlink(proc + "/fd/" + fd.Name()); err == nil && strings.HasPrefix(link, "socket:[") {
+			inodes[strings.TrimSuffix(strings.TrimPrefix(link, "socket:["), "]")] = true
+		}
+	}
+	for _, table := range []string{"tcp", "tcp6"} {
+		data, _ := os.ReadFile(proc + "/net/" + table)
+		for _, line := range strings.Split(string(data), "\n")[1:] {
+			f := strings.Fields(line)
+			if len(f) < 10 || f[3] != "0A" || !inodes[f[9]] { // 0A: listening
+				continue
+			}
+			host, port, ok := strings.Cut(f[1], ":")
+			n, err := strconv.ParseUint(port, 16, 16)
+			if !ok || err != nil {
+				continue
+			}
+			ip := "127.0.0.1" // the wildcard and loopback addresses are reached here
+			if len(host) == 8 && host != "00000000" && host != "0100007F" {
+				if b, err := strconv.ParseUint(host, 16, 32); err == nil {
+					ip = fmt.Sprintf("%d.%d.%d.%d", byte(b), byte(b>>8), byte(b>>16), byte(b>>24))
+				}
+			}
+			return ip + ":" + strconv.FormatUint(n, 10)
+		}
+	}
+	cmdline, _ := os.ReadFile(proc + "/cmdline")
+	args := strings.Split(string(cmdline), "\x00")
+	for i, a := range args {
+		a = strings.TrimPrefix(a, "-")
+		if v, ok := strings.CutPrefix(a, "-port="); ok {
+			return "127.0.0.1:" + v
+		}
+		if v, ok := strings.CutPrefix(a, "port="); ok {
+			return "127.0.0.1:" + v
+		}
+		if (a == "-port" || a == "port") && i+1 < len(args) && args[i+1] != "" {
+			return "127.0.0.1:" + args[i+1]
+		}
+	}
+	environ, _ := os.ReadFile(proc + "/environ")
+	for _, kv := range strings.Split(string(environ), "\x00") {
+		if v, ok := strings.CutPrefix(kv, "DEARDIARY_PORT="); ok && v != "" && v != "0" {
+			return "127.0.0.1:" + v
+		}
+	}
+	return ""
 }

@@ -1,11 +1,17 @@
 package connect
 
 import (
+	"bufio"
 	"context"
 	"flag"
+	"fmt"
 	"io"
+	"net"
 	"net/http/httptest"
+	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -182,4 +188,58 @@ func TestS3SettingsReachAFile(t *testing.T) {
 	if b, err := io.ReadAll(body); err != nil || string(b) != "bytes in S3" {
 		t.Fatalf("read back %q, %v", b, err)
 	}
+}
+
+// TestHeldFileNamesWhereTheHolderServes: ddtui opening a file that another
+// process holds is told the address that process listens on, read from
+// its socket (ddd --port 0 included).
+func TestHeldFileNamesWhereTheHolderServes(t *testing.T) {
+	t.Parallel()
+	if runtime.GOOS != "linux" {
+		t.Skip("reads /proc")
+	}
+	path := filepath.Join(t.TempDir(), "held.db")
+	child := exec.Command(os.Args[0], "-test.run=^TestHelperHoldAndServe$")
+	child.Env = append(os.Environ(), "CONNECT_HOLD="+path)
+	stdin, _ := child.StdinPipe()
+	stdout, _ := child.StdoutPipe()
+	child.Stderr = os.Stderr
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { stdin.Close(); child.Wait() }()
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatalf("the child said %q: %v", line, err)
+	}
+	port := strings.TrimSpace(line)
+	_, err = File(path, Options{ReadOnly: true})
+	if err == nil || !strings.Contains(err.Error(), "--server http://127.0.0.1:"+port) {
+		t.Fatalf("the hint does not name port %s: %v", port, err)
+	}
+	if got := servedAddress(os.Getpid() + 1<<22); got != "" { // no such process
+		t.Fatalf("an address for no process: %q", got)
+	}
+}
+
+// TestHelperHoldAndServe is not a test: the child of
+// TestHeldFileNamesWhereTheHolderServes, holding a file and listening as
+// ddd does until its stdin closes.
+func TestHelperHoldAndServe(t *testing.T) {
+	path := os.Getenv("CONNECT_HOLD")
+	if path == "" {
+		t.Skip("helper only")
+	}
+	store, err := duckdb.Open(path, duckdb.WithBcryptCost(bcrypt.MinCost))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	fmt.Println(ln.Addr().(*net.TCPAddr).Port)
+	io.Copy(io.Discard, os.Stdin)
 }
