@@ -6,6 +6,7 @@
 //	ddd run --project P --experiment E -- CMD...  track one run of a command
 //	ddd snapshot --iteration ID [--dir DIR]        capture a directory into an iteration
 //	ddd restore ID [--dir DEPOT]                   write an iteration's environment back
+//	ddd copy FROM TO                               copy a whole store (DuckDB file or PostgreSQL) into an empty one
 package main
 
 import (
@@ -31,6 +32,13 @@ func main() {
 			os.Exit(SnapshotMain(context.Background(), args[1:], os.Getenv, os.Stdout, os.Stderr))
 		case "restore":
 			os.Exit(RestoreMain(context.Background(), args[1:], os.Getenv, os.Stdout, os.Stderr))
+		case "copy":
+			// An interrupted copy stops between batches and finishes when
+			// run again.
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			code := CopyMain(ctx, args[1:], os.Getenv, os.Stdout, os.Stderr)
+			stop()
+			os.Exit(code)
 		}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

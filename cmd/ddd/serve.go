@@ -64,7 +64,8 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string, usage io.Wr
 		fmt.Fprintf(usage, "Usage: ddd [flags]\n\nOther commands (each has --help):\n"+
 			"  ddd run --project P --experiment E -- COMMAND...   track one run of any command\n"+
 			"  ddd snapshot --iteration ID [--dir DIR]            capture a directory into an iteration\n"+
-			"  ddd restore ID [--dir DEPOT]                       write an iteration's environment back\n\n"+
+			"  ddd restore ID [--dir DEPOT]                       write an iteration's environment back\n"+
+			"  ddd copy FROM TO                                   copy a whole store into an empty one (DuckDB file or PostgreSQL)\n\n"+
 			"Settings come from the environment, then --env-file, then flags:\n\n")
 		flagWidth, envWidth := 0, 0
 		for _, s := range Settings {

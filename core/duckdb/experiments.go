@@ -37,10 +37,10 @@ func (s *Store) ListExperiments(ctx context.Context, f core.ExperimentFilter) ([
 
 // CreateExperiment implements core.ExperimentService.
 func (s *Store) CreateExperiment(ctx context.Context, in core.ExperimentCreate) (string, error) {
-	if err := requireText("experiment name", in.Name); err != nil {
+	if err := core.RequireText("experiment name", in.Name); err != nil {
 		return "", err
 	}
-	if err := checkText("description", in.Description); err != nil {
+	if err := core.CheckText("description", in.Description); err != nil {
 		return "", err
 	}
 	if in.Status != 0 && in.Status != core.ExperimentInProgress {
@@ -68,12 +68,12 @@ func (s *Store) UpdateExperiment(ctx context.Context, id string, upd core.Experi
 		return core.Invalid("unknown experiment status %d", *upd.Status)
 	}
 	if upd.Name != nil {
-		if err := requireText("experiment name", *upd.Name); err != nil {
+		if err := core.RequireText("experiment name", *upd.Name); err != nil {
 			return err
 		}
 	}
 	if upd.Description != nil {
-		if err := checkText("description", *upd.Description); err != nil {
+		if err := core.CheckText("description", *upd.Description); err != nil {
 			return err
 		}
 	}

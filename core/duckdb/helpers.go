@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -192,35 +191,4 @@ func diskTrouble(msg string) string {
 		return "permission denied"
 	}
 	return ""
-}
-
-// requireText fails with EInvalid when a required text field (a key, name
-// or tag) is empty, not valid UTF-8, holds a NUL or is longer than
-// core.MaxKeyLength. A NUL names nothing anyone could type or see, and
-// PostgreSQL's text cannot hold one.
-func requireText(field, value string) error {
-	if strings.TrimSpace(value) == "" {
-		return core.Invalid("%s must not be empty", field)
-	}
-	if err := checkText(field, value); err != nil {
-		return err
-	}
-	if strings.IndexByte(value, 0) >= 0 {
-		return core.Invalid("%s must not hold a NUL character", field)
-	}
-	if n := utf8.RuneCountInString(value); n > core.MaxKeyLength {
-		return core.Invalid("%s is %d characters; at most %d are kept", field, n, core.MaxKeyLength)
-	}
-	return nil
-}
-
-// checkText fails with EInvalid when text is not valid UTF-8, which DuckDB
-// cannot store. fields alternate names and values.
-func checkText(fieldsAndValues ...string) error {
-	for i := 0; i+1 < len(fieldsAndValues); i += 2 {
-		if !utf8.ValidString(fieldsAndValues[i+1]) {
-			return core.Invalid("%s is not valid UTF-8 text", fieldsAndValues[i])
-		}
-	}
-	return nil
 }

@@ -49,7 +49,7 @@ func (s *Store) ListMetrics(ctx context.Context, f core.MetricFilter) ([]*core.M
 }
 
 func checkMetric(key string, value float64) error {
-	if err := requireText("metric key", key); err != nil {
+	if err := core.RequireText("metric key", key); err != nil {
 		return err
 	}
 	if math.IsNaN(value) || math.IsInf(value, 0) {
@@ -152,7 +152,7 @@ func (s *Store) LogBatch(ctx context.Context, iterationID string, b core.Batch) 
 	values := make([]string, len(b.Params))
 	keys := make(map[string]bool, len(b.Params))
 	for i, p := range b.Params {
-		if err := requireText("parameter key", p.Key); err != nil {
+		if err := core.RequireText("parameter key", p.Key); err != nil {
 			return nil, err
 		}
 		// Which of two values would the run have had? (MLflow's log-batch
@@ -168,7 +168,7 @@ func (s *Store) LogBatch(ctx context.Context, iterationID string, b core.Batch) 
 		values[i], res.ParameterIDs[i] = text, s.ids.next("parameter")
 	}
 	for _, tag := range b.Tags {
-		if err := requireText("tag", tag); err != nil {
+		if err := core.RequireText("tag", tag); err != nil {
 			return nil, err
 		}
 	}
@@ -218,7 +218,7 @@ func changeableMetric(t *tx, id string) (*core.Metric, error) {
 func (s *Store) UpdateMetric(ctx context.Context, id string, upd core.MetricUpdate) error {
 	var c changes
 	if upd.Key != nil {
-		if err := requireText("metric key", *upd.Key); err != nil {
+		if err := core.RequireText("metric key", *upd.Key); err != nil {
 			return err
 		}
 		c.set("key", *upd.Key)
@@ -272,7 +272,7 @@ func (s *Store) DeleteMetric(ctx context.Context, id string) error {
 
 // MetricHistory implements core.MetricService.
 func (s *Store) MetricHistory(ctx context.Context, q core.HistoryQuery) ([]core.Series, error) {
-	if err := requireText("metric key", q.Key); err != nil {
+	if err := core.RequireText("metric key", q.Key); err != nil {
 		return nil, err
 	}
 	if err := s.sync(ctx); err != nil {

@@ -50,10 +50,10 @@ func nameTaken(t *tx, projectID, name, exceptID string) error {
 
 // CreateModel implements core.ModelService.
 func (s *Store) CreateModel(ctx context.Context, in core.ModelCreate) (string, error) {
-	if err := requireText("model name", in.Name); err != nil {
+	if err := core.RequireText("model name", in.Name); err != nil {
 		return "", err
 	}
-	if err := checkText("description", in.Description); err != nil {
+	if err := core.CheckText("description", in.Description); err != nil {
 		return "", err
 	}
 	id, now := s.ids.next("model"), s.nowText()
@@ -78,13 +78,13 @@ func (s *Store) CreateModel(ctx context.Context, in core.ModelCreate) (string, e
 func (s *Store) UpdateModel(ctx context.Context, id string, upd core.ModelUpdate) error {
 	var c changes
 	if upd.Name != nil {
-		if err := requireText("model name", *upd.Name); err != nil {
+		if err := core.RequireText("model name", *upd.Name); err != nil {
 			return err
 		}
 		c.set("name", *upd.Name)
 	}
 	if upd.Description != nil {
-		if err := checkText("description", *upd.Description); err != nil {
+		if err := core.CheckText("description", *upd.Description); err != nil {
 			return err
 		}
 		c.set("description", *upd.Description)
@@ -177,7 +177,7 @@ func sameProject(t *tx, kind, table, id, projectID string) error {
 // CreateModelVersion implements core.ModelService. The number is one past the
 // largest ever handed out for the model, so numbers are never reused.
 func (s *Store) CreateModelVersion(ctx context.Context, in core.ModelVersionCreate) (string, error) {
-	if err := checkText("description", in.Description); err != nil {
+	if err := core.CheckText("description", in.Description); err != nil {
 		return "", err
 	}
 	id, now := s.ids.next("model_version"), s.nowText()
@@ -227,7 +227,7 @@ func (s *Store) UpdateModelVersion(ctx context.Context, id string, upd core.Mode
 		return core.Invalid("unknown stage %d", *upd.Stage)
 	}
 	if upd.Description != nil {
-		if err := checkText("description", *upd.Description); err != nil {
+		if err := core.CheckText("description", *upd.Description); err != nil {
 			return err
 		}
 	}

@@ -36,7 +36,7 @@ func (s *Store) ListParameters(ctx context.Context, f core.ParameterFilter) ([]*
 
 // CreateParameter implements core.ParameterService.
 func (s *Store) CreateParameter(ctx context.Context, iterationID, key string, value any) (string, error) {
-	if err := requireText("parameter key", key); err != nil {
+	if err := core.RequireText("parameter key", key); err != nil {
 		return "", err
 	}
 	text, err := core.FormatParamValue(value)
@@ -72,7 +72,7 @@ func changeableParameter(t *tx, id string) error {
 func (s *Store) UpdateParameter(ctx context.Context, id string, upd core.ParameterUpdate) error {
 	var c changes
 	if upd.Key != nil {
-		if err := requireText("parameter key", *upd.Key); err != nil {
+		if err := core.RequireText("parameter key", *upd.Key); err != nil {
 			return err
 		}
 		c.set("key", *upd.Key)

@@ -78,13 +78,13 @@ func (s *Store) dropBytes(backend, uri string) {
 // before any bytes are read, and again in the write; bytes for a write that
 // fails are removed.
 func (s *Store) CreateResource(ctx context.Context, in core.ResourceCreate, data io.Reader) (string, error) {
-	if err := requireText("resource name", in.Name); err != nil {
+	if err := core.RequireText("resource name", in.Name); err != nil {
 		return "", err
 	}
 	if data == nil {
 		return "", core.Invalid("resource %q has no data", in.Name)
 	}
-	if err := checkText("description", in.Description); err != nil {
+	if err := core.CheckText("description", in.Description); err != nil {
 		return "", err
 	}
 	if e, err := getExperiment(ctx, s.db, in.ExperimentID); core.IsNotFound(err) {
@@ -121,13 +121,13 @@ func (s *Store) CreateResource(ctx context.Context, in core.ResourceCreate, data
 func (s *Store) UpdateResource(ctx context.Context, id string, upd core.ResourceUpdate) error {
 	var c changes
 	if upd.Name != nil {
-		if err := requireText("resource name", *upd.Name); err != nil {
+		if err := core.RequireText("resource name", *upd.Name); err != nil {
 			return err
 		}
 		c.set("name", *upd.Name)
 	}
 	if upd.Description != nil {
-		if err := checkText("description", *upd.Description); err != nil {
+		if err := core.CheckText("description", *upd.Description); err != nil {
 			return err
 		}
 		c.set("description", *upd.Description)

@@ -19,7 +19,7 @@ var _ core.HistoryStreamer = (*Store)(nil)
 // each iteration, series after series in the order given, each in step
 // order, with memory bounded by historyChunk points whatever the length.
 func (s *Store) StreamHistory(ctx context.Context, q core.HistoryQuery, each func(iterationID string, p core.Point) error) error {
-	if err := requireText("metric key", q.Key); err != nil {
+	if err := core.RequireText("metric key", q.Key); err != nil {
 		return err
 	}
 	if err := s.sync(ctx); err != nil {

@@ -35,7 +35,7 @@ func tagID(t *tx, value string) (string, error) {
 
 // CreateTag implements core.TagService.
 func (s *Store) CreateTag(ctx context.Context, value string) (string, error) {
-	if err := requireText("tag", value); err != nil {
+	if err := core.RequireText("tag", value); err != nil {
 		return "", err
 	}
 	id := s.ids.next("tag")
@@ -116,7 +116,7 @@ func (s *Store) AttachTag(ctx context.Context, kind core.Kind, entity, value str
 	if err != nil {
 		return "", err
 	}
-	if err := requireText("tag", value); err != nil {
+	if err := core.RequireText("tag", value); err != nil {
 		return "", err
 	}
 	var id string

@@ -146,37 +146,6 @@ func oneLine(err error) string {
 	return strings.Join(strings.Fields(err.Error()), " ")
 }
 
-// requireText fails with EInvalid when a required text field (a key, name
-// or tag) is empty, not storable text or longer than core.MaxKeyLength.
-func requireText(field, value string) error {
-	if strings.TrimSpace(value) == "" {
-		return core.Invalid("%s must not be empty", field)
-	}
-	if err := checkText(field, value); err != nil {
-		return err
-	}
-	if n := utf8.RuneCountInString(value); n > core.MaxKeyLength {
-		return core.Invalid("%s is %d characters; at most %d are kept", field, n, core.MaxKeyLength)
-	}
-	return nil
-}
-
-// checkText fails with EInvalid when text is not valid UTF-8 or holds a NUL
-// character, neither of which PostgreSQL's text can store. fields alternate
-// names and values.
-func checkText(fieldsAndValues ...string) error {
-	for i := 0; i+1 < len(fieldsAndValues); i += 2 {
-		v := fieldsAndValues[i+1]
-		if !utf8.ValidString(v) {
-			return core.Invalid("%s is not valid UTF-8 text", fieldsAndValues[i])
-		}
-		if strings.IndexByte(v, 0) >= 0 {
-			return core.Invalid("%s holds a NUL character, which PostgreSQL cannot store in text", fieldsAndValues[i])
-		}
-	}
-	return nil
-}
-
 // storable reports whether id can name a row at all: a lookup of anything
 // else is answered NOT_FOUND without asking the database, which would refuse
 // the text.

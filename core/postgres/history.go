@@ -17,7 +17,7 @@ import (
 // would light), so a million-point run sends a few thousand rows; core's
 // LTTB then picks among them.
 func (s *Store) MetricHistory(ctx context.Context, q core.HistoryQuery) ([]core.Series, error) {
-	if err := requireText("metric key", q.Key); err != nil {
+	if err := core.RequireText("metric key", q.Key); err != nil {
 		return nil, err
 	}
 	ids := unique(q.IterationIDs)
@@ -72,7 +72,7 @@ var _ core.HistoryStreamer = (*Store)(nil)
 // order. The rows come off the connection as fn takes them, so memory does
 // not grow with the series; the connection is held meanwhile.
 func (s *Store) StreamHistory(ctx context.Context, q core.HistoryQuery, fn func(iterationID string, p core.Point) error) error {
-	if err := requireText("metric key", q.Key); err != nil {
+	if err := core.RequireText("metric key", q.Key); err != nil {
 		return err
 	}
 	for _, id := range unique(q.IterationIDs) {

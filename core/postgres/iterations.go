@@ -58,7 +58,7 @@ func (s *Store) ChildIterations(ctx context.Context, parentID string) ([]*core.I
 
 // CreateIteration implements core.IterationService.
 func (s *Store) CreateIteration(ctx context.Context, in core.IterationCreate) (string, error) {
-	if err := checkText("notes", in.Notes); err != nil {
+	if err := core.CheckText("notes", in.Notes); err != nil {
 		return "", err
 	}
 	id, now := newID(), s.nowText()
@@ -98,7 +98,7 @@ func (s *Store) UpdateIteration(ctx context.Context, id string, upd core.Iterati
 	}
 	for field, text := range map[string]*string{"notes": upd.Notes, "error message": upd.ErrorMessage} {
 		if text != nil {
-			if err := checkText(field, *text); err != nil {
+			if err := core.CheckText(field, *text); err != nil {
 				return err
 			}
 		}
@@ -139,7 +139,7 @@ func (s *Store) UpdateIteration(ctx context.Context, id string, upd core.Iterati
 
 // SetIterationEnvironment implements core.IterationService.
 func (s *Store) SetIterationEnvironment(ctx context.Context, id string, env core.EnvironmentSnapshot) error {
-	if err := checkText("julia_version", env.JuliaVersion, "git_sha", env.GitSHA, "entrypoint", env.Entrypoint,
+	if err := core.CheckText("julia_version", env.JuliaVersion, "git_sha", env.GitSHA, "entrypoint", env.Entrypoint,
 		"project_toml", env.ProjectTOML, "manifest_toml", env.ManifestTOML); err != nil {
 		return err
 	}

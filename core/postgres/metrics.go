@@ -45,7 +45,7 @@ func (s *Store) ListMetrics(ctx context.Context, f core.MetricFilter) ([]*core.M
 }
 
 func checkMetric(key string, value float64) error {
-	if err := requireText("metric key", key); err != nil {
+	if err := core.RequireText("metric key", key); err != nil {
 		return err
 	}
 	if math.IsNaN(value) || math.IsInf(value, 0) {
@@ -131,7 +131,7 @@ func (s *Store) LogBatch(ctx context.Context, iterationID string, b core.Batch) 
 	values := make([]string, len(b.Params))
 	keys := make(map[string]bool, len(b.Params))
 	for i, p := range b.Params {
-		if err := requireText("parameter key", p.Key); err != nil {
+		if err := core.RequireText("parameter key", p.Key); err != nil {
 			return nil, err
 		}
 		if keys[p.Key] {
@@ -140,7 +140,7 @@ func (s *Store) LogBatch(ctx context.Context, iterationID string, b core.Batch) 
 		keys[p.Key] = true
 		text, err := core.FormatParamValue(p.Value)
 		if err == nil {
-			err = checkText("value", text)
+			err = core.CheckText("value", text)
 		}
 		if err != nil {
 			return nil, core.Invalid("parameter %q: %s", p.Key, core.ErrorMessage(err))
@@ -148,7 +148,7 @@ func (s *Store) LogBatch(ctx context.Context, iterationID string, b core.Batch) 
 		values[i], res.ParameterIDs[i] = text, newID()
 	}
 	for _, tag := range b.Tags {
-		if err := requireText("tag", tag); err != nil {
+		if err := core.RequireText("tag", tag); err != nil {
 			return nil, err
 		}
 	}
@@ -209,7 +209,7 @@ func changeableMetric(t *tx, id string) (*core.Metric, error) {
 func (s *Store) UpdateMetric(ctx context.Context, id string, upd core.MetricUpdate) error {
 	var c changes
 	if upd.Key != nil {
-		if err := requireText("metric key", *upd.Key); err != nil {
+		if err := core.RequireText("metric key", *upd.Key); err != nil {
 			return err
 		}
 		c.set("key", *upd.Key)

@@ -46,10 +46,10 @@ func nameTaken(projectID, name string) error {
 
 // CreateModel implements core.ModelService.
 func (s *Store) CreateModel(ctx context.Context, in core.ModelCreate) (string, error) {
-	if err := requireText("model name", in.Name); err != nil {
+	if err := core.RequireText("model name", in.Name); err != nil {
 		return "", err
 	}
-	if err := checkText("description", in.Description); err != nil {
+	if err := core.CheckText("description", in.Description); err != nil {
 		return "", err
 	}
 	id, now := newID(), s.nowText()
@@ -74,13 +74,13 @@ func (s *Store) CreateModel(ctx context.Context, in core.ModelCreate) (string, e
 func (s *Store) UpdateModel(ctx context.Context, id string, upd core.ModelUpdate) error {
 	var c changes
 	if upd.Name != nil {
-		if err := requireText("model name", *upd.Name); err != nil {
+		if err := core.RequireText("model name", *upd.Name); err != nil {
 			return err
 		}
 		c.set("name", *upd.Name)
 	}
 	if upd.Description != nil {
-		if err := checkText("description", *upd.Description); err != nil {
+		if err := core.CheckText("description", *upd.Description); err != nil {
 			return err
 		}
 		c.set("description", *upd.Description)
@@ -172,7 +172,7 @@ func sameProject(t *tx, kind, table, id, projectID string) error {
 // one past the largest ever handed out (or found in model_version, for rows
 // another tool wrote), never reused, never given twice.
 func (s *Store) CreateModelVersion(ctx context.Context, in core.ModelVersionCreate) (string, error) {
-	if err := checkText("description", in.Description); err != nil {
+	if err := core.CheckText("description", in.Description); err != nil {
 		return "", err
 	}
 	id, now := newID(), s.nowText()
@@ -219,7 +219,7 @@ func (s *Store) UpdateModelVersion(ctx context.Context, id string, upd core.Mode
 		return core.Invalid("unknown stage %d", *upd.Stage)
 	}
 	if upd.Description != nil {
-		if err := checkText("description", *upd.Description); err != nil {
+		if err := core.CheckText("description", *upd.Description); err != nil {
 			return err
 		}
 	}

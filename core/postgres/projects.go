@@ -47,10 +47,10 @@ func (s *Store) ListProjects(ctx context.Context, f core.ProjectFilter) ([]*core
 // CreateProject implements core.ProjectService. The creator must be an admin
 // and gets a read permission on the project, as upstream.
 func (s *Store) CreateProject(ctx context.Context, in core.ProjectCreate) (string, error) {
-	if err := requireText("project name", in.Name); err != nil {
+	if err := core.RequireText("project name", in.Name); err != nil {
 		return "", err
 	}
-	if err := checkText("description", in.Description); err != nil {
+	if err := core.CheckText("description", in.Description); err != nil {
 		return "", err
 	}
 	id, permID, now := newID(), newID(), s.nowText()
@@ -95,13 +95,13 @@ func projectCreator(t *tx, userID string) (*core.User, error) {
 func (s *Store) UpdateProject(ctx context.Context, id string, upd core.ProjectUpdate) error {
 	var c changes
 	if upd.Name != nil {
-		if err := requireText("project name", *upd.Name); err != nil {
+		if err := core.RequireText("project name", *upd.Name); err != nil {
 			return err
 		}
 		c.set("name", *upd.Name)
 	}
 	if upd.Description != nil {
-		if err := checkText("description", *upd.Description); err != nil {
+		if err := core.CheckText("description", *upd.Description); err != nil {
 			return err
 		}
 		c.set("description", *upd.Description)

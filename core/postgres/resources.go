@@ -48,13 +48,13 @@ func (s *Store) ListResources(ctx context.Context, f core.ResourceFilter) ([]*co
 // before any bytes are read, and again in the write; bytes for a write that
 // fails are removed.
 func (s *Store) CreateResource(ctx context.Context, in core.ResourceCreate, data io.Reader) (string, error) {
-	if err := requireText("resource name", in.Name); err != nil {
+	if err := core.RequireText("resource name", in.Name); err != nil {
 		return "", err
 	}
 	if data == nil {
 		return "", core.Invalid("resource %q has no data", in.Name)
 	}
-	if err := checkText("description", in.Description); err != nil {
+	if err := core.CheckText("description", in.Description); err != nil {
 		return "", err
 	}
 	if s.cfg.readOnly {
@@ -93,13 +93,13 @@ func (s *Store) CreateResource(ctx context.Context, in core.ResourceCreate, data
 func (s *Store) UpdateResource(ctx context.Context, id string, upd core.ResourceUpdate) error {
 	var c changes
 	if upd.Name != nil {
-		if err := requireText("resource name", *upd.Name); err != nil {
+		if err := core.RequireText("resource name", *upd.Name); err != nil {
 			return err
 		}
 		c.set("name", *upd.Name)
 	}
 	if upd.Description != nil {
-		if err := checkText("description", *upd.Description); err != nil {
+		if err := core.CheckText("description", *upd.Description); err != nil {
 			return err
 		}
 		c.set("description", *upd.Description)

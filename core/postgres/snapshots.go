@@ -15,24 +15,24 @@ func checkSnapshot(snap *core.Snapshot) error {
 	if snap == nil {
 		return core.Invalid("no snapshot given")
 	}
-	if err := checkText("runtime", snap.Runtime, "runtime version", snap.RuntimeVersion, "root", snap.Root,
+	if err := core.CheckText("runtime", snap.Runtime, "runtime version", snap.RuntimeVersion, "root", snap.Root,
 		"entrypoint", snap.Entrypoint, "git commit", snap.Git.Commit, "git branch", snap.Git.Branch, "git remote", snap.Git.Remote); err != nil {
 		return err
 	}
 	for _, list := range [][]string{snap.Git.Untracked, snap.Notes} {
 		for _, text := range list {
-			if err := checkText("snapshot text", text); err != nil {
+			if err := core.CheckText("snapshot text", text); err != nil {
 				return err
 			}
 		}
 	}
 	for _, r := range snap.Runtimes {
-		if err := checkText("runtime", r.Name, "runtime version", r.Version); err != nil {
+		if err := core.CheckText("runtime", r.Name, "runtime version", r.Version); err != nil {
 			return err
 		}
 	}
 	for _, f := range snap.Files {
-		if err := checkText("ecosystem", f.Ecosystem, "sha256", f.SHA256, "skipped", f.Skipped, "snapshot file path", f.Path); err != nil {
+		if err := core.CheckText("ecosystem", f.Ecosystem, "sha256", f.SHA256, "skipped", f.Skipped, "snapshot file path", f.Path); err != nil {
 			return err
 		}
 	}

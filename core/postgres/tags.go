@@ -26,7 +26,7 @@ func (s *Store) GetTagByValue(ctx context.Context, value string) (*core.Tag, err
 
 // CreateTag implements core.TagService.
 func (s *Store) CreateTag(ctx context.Context, value string) (string, error) {
-	if err := requireText("tag", value); err != nil {
+	if err := core.RequireText("tag", value); err != nil {
 		return "", err
 	}
 	id := newID()
@@ -116,7 +116,7 @@ func (s *Store) AttachTag(ctx context.Context, kind core.Kind, entity, value str
 	if _, _, err := association(kind); err != nil {
 		return "", err
 	}
-	if err := requireText("tag", value); err != nil {
+	if err := core.RequireText("tag", value); err != nil {
 		return "", err
 	}
 	var id string

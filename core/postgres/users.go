@@ -47,7 +47,7 @@ func (s *Store) hash(password string) (string, error) {
 	if password == "" {
 		return "", core.Invalid("password must not be empty")
 	}
-	if err := checkText("password", password); err != nil {
+	if err := core.CheckText("password", password); err != nil {
 		return "", err
 	}
 	h, err := bcrypt.GenerateFromPassword([]byte(password), s.cfg.bcryptCost)
@@ -60,10 +60,10 @@ func (s *Store) hash(password string) (string, error) {
 // CreateUser implements core.UserService. The username's UNIQUE constraint
 // decides between processes that create the same user at once.
 func (s *Store) CreateUser(ctx context.Context, in core.UserCreate) (string, error) {
-	if err := requireText("username", in.Username); err != nil {
+	if err := core.RequireText("username", in.Username); err != nil {
 		return "", err
 	}
-	if err := checkText("first name", in.FirstName, "last name", in.LastName); err != nil {
+	if err := core.CheckText("first name", in.FirstName, "last name", in.LastName); err != nil {
 		return "", err
 	}
 	hash, err := s.hash(in.Password)
@@ -94,13 +94,13 @@ func lockUser(t *tx, id string) (*core.User, error) {
 func (s *Store) UpdateUser(ctx context.Context, id string, upd core.UserUpdate) error {
 	var c changes
 	if upd.FirstName != nil {
-		if err := checkText("first name", *upd.FirstName); err != nil {
+		if err := core.CheckText("first name", *upd.FirstName); err != nil {
 			return err
 		}
 		c.set("first_name", *upd.FirstName)
 	}
 	if upd.LastName != nil {
-		if err := checkText("last name", *upd.LastName); err != nil {
+		if err := core.CheckText("last name", *upd.LastName); err != nil {
 			return err
 		}
 		c.set("last_name", *upd.LastName)
