@@ -91,7 +91,15 @@ func serveDaemon() {
 		pprof.StartCPUProfile(f)
 		defer pprof.StopCPUProfile()
 	}
-	m := NewMain(io.Discard)
+	// It logs to a file, as ddd under a service manager does: a line per
+	// request is part of what a request costs.
+	logFile, err := os.CreateTemp("", "ddd-bench-*.log")
+	if err != nil {
+		panic(err)
+	}
+	defer os.Remove(logFile.Name())
+	defer logFile.Close()
+	m := NewMain(logFile)
 	if err := m.ParseFlags(nil, os.Getenv, io.Discard); err != nil { // DEARDIARY_* settings
 		panic(err)
 	}

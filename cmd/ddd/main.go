@@ -74,6 +74,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		return 2
 	}
 	if err := m.Run(ctx); err != nil {
+		_ = m.logs.Flush() // what it logged before it failed comes first
 		fmt.Fprintln(stderr, "ddd:", core.ErrorMessageOrText(err))
 		return 1
 	}

@@ -41,12 +41,14 @@ type Main struct {
 	// BcryptCost, when set, is the cost of new password hashes (tests
 	// lower it).
 	BcryptCost int
+	logs       *batchedLog
 }
 
 // NewMain returns a Main with the default configuration, logging to stderr.
 func NewMain(stderr io.Writer) *Main {
-	return &Main{Config: DefaultConfig(), Log: slog.New(slog.NewTextHandler(stderr, nil)), ShutdownTimeout: 30 * time.Second,
-		HeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	logs := newBatchedLog(stderr)
+	return &Main{Config: DefaultConfig(), Log: slog.New(flushAbove{slog.NewTextHandler(logs, nil), logs}), logs: logs,
+		ShutdownTimeout: 30 * time.Second, HeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 }
 
 // ParseFlags reads the configuration: getenv (the process environment), then
@@ -256,6 +258,9 @@ func (m *Main) Close() error {
 		if err := m.Store.Close(); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	if m.logs != nil {
+		_ = m.logs.Flush() // a log that cannot be written has nowhere to say so
 	}
 	return errors.Join(errs...)
 }

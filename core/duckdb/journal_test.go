@@ -200,8 +200,12 @@ func TestReplayTakesUnmarkedRecords(t *testing.T) {
 	if current, err := rollupCurrent(ctx, s.db); err != nil || !current {
 		t.Fatalf("rollup after the replay: current %v, %v", current, err)
 	}
-	if info, err := os.Stat(path + journalSuffix); err != nil || info.Size() != int64(len(journalHeader(db))) {
-		t.Fatalf("the journal after the replay: %v, %v", info, err)
+	// The journal is emptied: what it still holds is at or below the mark.
+	s.db.QueryRow(`SELECT drained FROM journal_mark`).Scan(&mark)
+	if data, err := os.ReadFile(path + journalSuffix); err != nil || !bytes.HasPrefix(data, journalHeader(db)) {
+		t.Fatalf("the journal after the replay: %v", err)
+	} else if records, _ := decodeJournal(data[len(journalHeader(db)):]); len(records) > 0 && records[len(records)-1].seq > mark {
+		t.Fatalf("the journal after the replay still holds record %d, past the mark %d", records[len(records)-1].seq, mark)
 	}
 	// Automatic steps go on after the replayed ones.
 	if _, err := s.LogMetric(ctx, it, core.MetricInput{Key: "loss", Value: 1}); err != nil {
@@ -466,4 +470,45 @@ func TestHeldSummariesOutliveTheirPoints(t *testing.T) {
 	if current, err := rollupCurrent(ctx, s.db); err != nil || !current {
 		t.Fatalf("rollup after the open: current %v, %v", current, err)
 	}
+}
+
+// TestJournalRewinds empties a journal of three records and writes one
+// over them: reading it back gives the new record alone, not the old ones
+// past it, and the next number follows on.
+func TestJournalRewinds(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "j")
+	j, _, err := openJournal(path, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, n := range []int{5, 40, 3} {
+		if _, err := j.append(journalRows("old", 100*i, n)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before, _ := os.Stat(path)
+	if err := j.reset(); err != nil || j.pending() {
+		t.Fatalf("reset: pending %v, %v", j.pending(), err)
+	}
+	// One record the length of the first old one: the old ones after it
+	// are whole, and must still not be read.
+	rows := journalRows("new", 0, 5)
+	seq, err := j.append(rows)
+	if err != nil || seq != 4 {
+		t.Fatalf("the append after a rewind: seq %d, %v", seq, err)
+	}
+	after, _ := os.Stat(path)
+	if after.Size() != before.Size() {
+		t.Errorf("the rewound journal is %d bytes, was %d: it should be written over", after.Size(), before.Size())
+	}
+	j.f.Close()
+	j, records, err := openJournal(path, "test")
+	if err != nil || len(records) != 1 || records[0].seq != 4 || !slices.Equal(records[0].rows, rows) {
+		t.Fatalf("reopened: %v, %v", records, err)
+	}
+	if seq, err := j.append(rows); err != nil || seq != 5 {
+		t.Fatalf("the append after reopening: seq %d, %v", seq, err)
+	}
+	j.f.Close()
 }
