@@ -57,6 +57,11 @@ func JournalPath(path string) string {
 	return path + journalSuffix
 }
 
+// spareJournalPath is the journal's second file, which takes the records
+// while a drain commits those of the first (writer.startDrain); the two
+// swap at every drain.
+func spareJournalPath(path string) string { return path + ".1" }
+
 // journalRecord is one acknowledged group's points.
 type journalRecord struct {
 	seq  uint64
@@ -154,12 +159,19 @@ func unreplayedPoints(ctx context.Context, db *sql.DB, path string) (int, error)
 	if path == "" {
 		return 0, nil
 	}
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return 0, nil
+	var data [][]byte
+	for _, p := range []string{path, spareJournalPath(path)} {
+		b, err := os.ReadFile(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return 0, fmt.Errorf("cannot read the journal %s: %w", p, err)
+		}
+		data = append(data, b)
 	}
-	if err != nil {
-		return 0, fmt.Errorf("cannot read the journal %s: %w", path, err)
+	if len(data) == 0 {
+		return 0, nil
 	}
 	var marked int
 	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM information_schema.tables
@@ -171,14 +183,16 @@ func unreplayedPoints(ctx context.Context, db *sql.DB, path string) (int, error)
 		return 0, err
 	}
 	header := journalHeader(database)
-	if !bytes.HasPrefix(data, header) {
-		return 0, nil
-	}
-	records, _ := decodeJournal(data[len(header):])
 	n := 0
-	for _, r := range records {
-		if r.seq > mark {
-			n += len(r.rows)
+	for _, b := range data {
+		if !bytes.HasPrefix(b, header) {
+			continue
+		}
+		records, _ := decodeJournal(b[len(header):])
+		for _, r := range records {
+			if r.seq > mark {
+				n += len(r.rows)
+			}
 		}
 	}
 	return n, nil

@@ -168,6 +168,11 @@ func (t *tx) open() error {
 		return t.err
 	}
 	t.begun = true
+	if t.held != nil {
+		// A drain in flight commits held points on another connection:
+		// this transaction must see them, and take them in should it fail.
+		t.held.settle()
+	}
 	if _, err := t.conn.ExecContext(t.ctx, "BEGIN TRANSACTION"); err != nil {
 		t.err = errors.Join(errors.New("cannot begin a transaction"), err)
 		return t.err
@@ -176,7 +181,7 @@ func (t *tx) open() error {
 	if h == nil || h.j == nil {
 		return nil
 	}
-	rows := len(h.rows) > 0 || h.j.pending()
+	rows := len(h.rows) > 0 || h.j.pending() || h.spareDirty
 	deltas := !t.keepDeltas && len(h.deltas) > 0
 	if rows {
 		t.heldRows = h.rows // read, not changed: a rollback leaves them held
