@@ -86,7 +86,7 @@ type held struct {
 	inflight   *drainJob
 	rows       []metricRow
 	free       []metricRow // a drained job's rows, for the next to reuse
-	deltas map[blockKey]*blockDelta
+	deltas     map[blockKey]*blockDelta
 	// deltasSince is when the oldest held delta was added.
 	deltasSince time.Time
 	// count is len(rows), blocks len(deltas) and draining the rows of
@@ -207,14 +207,14 @@ func (h *held) reap(wait bool) {
 // file: a drain of DuckDB's row group of points costs a fifth of a second
 // of CPU, in which clients logging many points a request were all
 // waiting. Only one drain is in flight: with one already, the points are
-// held until it is done, or the writer waits for it once twice a drain's
+// held until it is done, or the writer waits for it once another drain's
 // worth are held. Without a spare journal, the drain commits on the
 // writer's connection, as every other write does.
 func (w *writer) startDrain() {
 	h := &w.held
 	h.reap(false)
 	if h.inflight != nil {
-		if h.count.Load() < 2*holdRows {
+		if h.count.Load() < holdRows {
 			return
 		}
 		h.settle()
