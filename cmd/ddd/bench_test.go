@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -120,17 +119,6 @@ type server struct {
 	stdin io.WriteCloser
 }
 
-// startServer runs a server of mode on a temporary database until b ends.
-func startServer(b *testing.B, mode string) *server {
-	b.Helper()
-	s := startChild(b, mode, filepath.Join(b.TempDir(), "bench.db"))
-	b.Cleanup(func() {
-		s.stdin.Close()
-		s.cmd.Wait()
-	})
-	return s
-}
-
 // startChild runs a server of mode in a child process on the database at
 // path, with env added to its environment, and returns once it listens.
 func startChild(t testing.TB, mode, path string, env ...string) *server {
@@ -199,82 +187,6 @@ func post(b *testing.B, hc *http.Client, url string, body []byte) {
 	if resp.StatusCode != http.StatusCreated {
 		b.Errorf("status %d", resp.StatusCode)
 	}
-}
-
-// seedIteration makes a project, experiment and iteration on a daemon.
-func seedIteration(b *testing.B, addr string) string {
-	b.Helper()
-	c, err := daemon.Connect(context.Background(), "http://"+addr, daemon.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx := context.Background()
-	p, _ := c.CreateProject(ctx, core.ProjectCreate{Name: "bench"})
-	e, _ := c.CreateExperiment(ctx, core.ExperimentCreate{ProjectID: p, Name: "bench"})
-	it, err := c.CreateIteration(ctx, core.IterationCreate{ExperimentID: e})
-	if err != nil {
-		b.Fatal(err)
-	}
-	return it
-}
-
-// BenchmarkSinglePOST: one metric per request from 64 keep-alive clients.
-func BenchmarkSinglePOST(b *testing.B) {
-	body := []byte(`{"key":"loss","value":0.123456,"step":42}`)
-	for _, mode := range []string{"bare", "ddd"} {
-		b.Run(mode, func(b *testing.B) {
-			s := startServer(b, mode)
-			url := "http://" + s.addr + "/metric/iteration/"
-			if mode == "ddd" {
-				url += seedIteration(b, s.addr)
-			} else {
-				url += "x"
-			}
-			hc := loadClient()
-			b.SetParallelism(32) // 64 goroutines on this machine's 2 cores
-			cpu := s.cpuSeconds()
-			b.ResetTimer()
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					post(b, hc, url, body)
-				}
-			})
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
-			b.ReportMetric(s.peakRSS(), "peak-RSS-MiB")
-			b.ReportMetric((s.cpuSeconds()-cpu)/b.Elapsed().Seconds(), "server-cores")
-		})
-	}
-}
-
-// BenchmarkBatchPOST: batches of 1,000 metrics from 8 clients at once.
-func BenchmarkBatchPOST(b *testing.B) {
-	s := startServer(b, "ddd")
-	url := "http://" + s.addr + "/metric/iteration/" + seedIteration(b, s.addr) + "/batch"
-	keys := []string{"loss", "accuracy", "val_loss", "val_accuracy", "lr", "grad_norm", "f1", "precision", "recall", "epoch_time"}
-	var step atomic.Int64
-	hc := loadClient()
-	b.SetParallelism(4)
-	cpu := s.cpuSeconds()
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		var buf bytes.Buffer
-		for pb.Next() {
-			buf.Reset()
-			buf.WriteString(`{"metrics":[`)
-			base := step.Add(100) - 100
-			for i := range 1000 {
-				if i > 0 {
-					buf.WriteByte(',')
-				}
-				fmt.Fprintf(&buf, `{"key":%q,"value":%g,"step":%d}`, keys[i%10], float64(i)/1000, base+int64(i/10))
-			}
-			buf.WriteString(`]}`)
-			post(b, hc, url, buf.Bytes())
-		}
-	})
-	b.ReportMetric(float64(b.N*1000)/b.Elapsed().Seconds(), "points/s")
-	b.ReportMetric(s.peakRSS(), "peak-RSS-MiB")
-	b.ReportMetric((s.cpuSeconds()-cpu)/b.Elapsed().Seconds(), "server-cores")
 }
 
 // BenchmarkReplicas: single-point POSTs from 64 keep-alive clients, each to

@@ -12,8 +12,12 @@ import (
 // keeps those four points for every block of 64 consecutive steps, so such a
 // chart reduces a few thousand rollup points instead. The writer's partial
 // summary rows carry them (one row per series and block a commit touched;
-// see blockDelta and migrations/008), and compaction folds them into
-// metric_rollup.
+// see blockDelta and migrations/008), and compaction moves them to
+// metric_rollup, folded per block among themselves. A block may so have
+// several rows there, one from each compaction that touched it: the
+// extremes of a block are among those of its parts, so readers fold them
+// as they come (rollupPoints), and the counts still add up to the points
+// (rollupCurrent).
 
 // rollupShift makes a point's block: its step shifted right by this much
 // (an arithmetic shift, so negative steps have blocks of their own).

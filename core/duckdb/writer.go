@@ -46,10 +46,12 @@ type writer struct {
 	once  sync.Once
 	cache cache
 	apps  map[string]*duckdb.Appender // kept across transactions
-	// compactAt is how many delta summary rows wait before they are folded.
-	compactAt int64
-	mem       *memoryBudget
-	held      held
+	// compactAt is how many delta summary rows wait before they are folded;
+	// after a failed compaction, none is tried before compactAfter.
+	compactAt    int64
+	compactAfter time.Time
+	mem          *memoryBudget
+	held         held
 	// drainConn and drainApps are the drain's (startDrain): a second
 	// connection, so that groups are acknowledged from the journal while
 	// held points go into DuckDB.
@@ -385,6 +387,9 @@ func (w *writer) close() {
 	<-w.done
 }
 
+// compactRetry is how long the writer waits after a failed compaction.
+const compactRetry = 5 * time.Second
+
 // idleCheckpoint is how long the writer waits without writes before it
 // checkpoints, folding the write-ahead log into the database file.
 const idleCheckpoint = 2 * time.Second
@@ -493,8 +498,13 @@ func (w *writer) loop() {
 			w.startDrain()
 		}
 		w.drainDeltas()
-		if w.cache.deltaRows >= w.compactAt {
-			_ = w.compact() // on failure the deltas stay, still correct, and are folded next time
+		if w.cache.deltaRows >= w.compactAt && time.Now().After(w.compactAfter) {
+			// On failure the deltas stay, still correct, and are folded
+			// later: not after the next group, which would fail the same
+			// way at every write.
+			if err := w.compact(); err != nil {
+				w.compactAfter = time.Now().Add(compactRetry)
+			}
 		}
 		idle.Reset(idleCheckpoint)
 	}
