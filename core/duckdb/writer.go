@@ -85,10 +85,15 @@ type held struct {
 	// next commit of held points empties it with j.
 	spare      *journal
 	spareDirty bool
-	inflight   *drainJob
-	rows       []metricRow
-	free       []metricRow // a drained job's rows, for the next to reuse
-	deltas     map[blockKey]*blockDelta
+	// failing is set when held points could not be committed (a full
+	// disk): until a commit takes them, groups commit to DuckDB rather
+	// than being acknowledged from the journal, so that a write fails as
+	// DuckDB does instead of piling up points that reads cannot show.
+	failing  bool
+	inflight *drainJob
+	rows     []metricRow
+	free     []metricRow // a drained job's rows, for the next to reuse
+	deltas   map[blockKey]*blockDelta
 	// deltasSince is when the oldest held delta was added.
 	deltasSince time.Time
 	// count is len(rows), blocks len(deltas) and draining the rows of
@@ -163,6 +168,7 @@ func (h *held) drained(rows, deltas bool) {
 		if h.spareDirty && h.spare.reset() == nil {
 			h.spareDirty = false
 		}
+		h.failing = false
 	}
 	if deltas {
 		h.deltas = nil
@@ -199,7 +205,7 @@ func (h *held) reap(wait bool) {
 	} else {
 		h.rows = append(job.rows, h.rows...)
 		h.count.Store(int64(len(h.rows)))
-		h.spareDirty = true
+		h.spareDirty, h.failing = true, true
 	}
 	h.draining.Store(0)
 }
@@ -568,6 +574,9 @@ func (w *writer) runGroup(group []*writeOp) {
 		}
 		if !w.hold(t) {
 			err := t.commit()
+			if err != nil && t.drained > 0 {
+				w.held.failing = true // it took in held points, which stay held
+			}
 			if err == nil && t.checkpoint {
 				// A failed checkpoint loses nothing: the log stays.
 				_, _ = w.conn.ExecContext(w.ctx, "CHECKPOINT")
@@ -605,7 +614,7 @@ func (w *writer) begin() *tx {
 // after its commit, there is no journal, or the journal failed.
 func (w *writer) hold(t *tx) bool {
 	h := &w.held
-	if h.j == nil || h.j.broken || t.begun || len(t.onCommit) > 0 || t.checkpoint || t.forget {
+	if h.j == nil || h.j.broken || h.failing || t.begun || len(t.onCommit) > 0 || t.checkpoint || t.forget {
 		return false
 	}
 	if len(t.rows) > 0 {
