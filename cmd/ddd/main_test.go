@@ -39,7 +39,7 @@ func TestMain(m *testing.M) {
 		os.Exit(0)
 	}
 	// A throwaway PostgreSQL cluster for the tests of ddd on PostgreSQL.
-	pgtest.Main(m)
+	pgtest.Main(m, os.Getenv)
 }
 
 // logMetrics is a training command: it logs three points of "loss" to the

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -33,7 +34,7 @@ func replicaEnv(gw *s3test.Gateway, bucket string) []string {
 func TestReplicasShareOneDatabase(t *testing.T) {
 	t.Parallel()
 	db := pgtest.Database(t)
-	gw := s3test.Start(t)
+	gw := s3test.Start(t, os.Getenv)
 	bucket := gw.NewBucket(t)
 	var replicas []*server
 	for range 2 {

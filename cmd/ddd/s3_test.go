@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -24,7 +25,7 @@ import (
 func TestServesResourcesFromS3(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	g := s3test.Start(t)
+	g := s3test.Start(t, os.Getenv)
 	bucket := g.NewBucket(t)
 	m := startMain(t, func(c *Config) {
 		c.Server.ArtifactBackend = core.BackendS3
@@ -96,7 +97,7 @@ func waitFor(t *testing.T, ok func() bool) {
 // it cannot use, and says on one line what is wrong and what to set.
 func TestS3MisconfigurationStopsDDD(t *testing.T) {
 	t.Parallel()
-	g := s3test.Start(t)
+	g := s3test.Start(t, os.Getenv)
 	bucket := g.NewBucket(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

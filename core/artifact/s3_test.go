@@ -60,7 +60,7 @@ func readAll(t *testing.T, s *artifact.Store, w artifact.Written) []byte {
 func TestS3RoundTrip(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	g := s3test.Start(t)
+	g := s3test.Start(t, os.Getenv)
 	bucket := g.NewBucket(t)
 	cfg := g.Config(bucket)
 	cfg.PartSize = artifact.MinPartSize
@@ -118,7 +118,7 @@ func TestS3RoundTrip(t *testing.T) {
 func TestReadsFollowTheRow(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	g := s3test.Start(t)
+	g := s3test.Start(t, os.Getenv)
 	bucket, other := g.NewBucket(t), g.NewBucket(t)
 	if _, err := g.Client(t).PutObject(ctx, other, "ab/abcdef", strings.NewReader("from elsewhere"), -1, minio.PutObjectOptions{}); err != nil {
 		t.Fatal(err)
@@ -163,7 +163,7 @@ func TestReadsFollowTheRow(t *testing.T) {
 // on one line, naming the setting to fix.
 func TestS3Misconfiguration(t *testing.T) {
 	t.Parallel()
-	g := s3test.Start(t)
+	g := s3test.Start(t, os.Getenv)
 	bucket := g.NewBucket(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -229,7 +229,7 @@ func (b *breaking) Read(p []byte) (int, error) {
 func TestS3BrokenUpload(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	g := s3test.Start(t)
+	g := s3test.Start(t, os.Getenv)
 	bucket := g.NewBucket(t)
 	cfg := g.Config(bucket)
 	cfg.PartSize = artifact.MinPartSize
@@ -295,7 +295,7 @@ func heapPeak() (stop func() uint64) {
 // alone (not in parallel) so that the heap is its own.
 func TestS3LargeBodyStreams(t *testing.T) {
 	ctx := context.Background()
-	g := s3test.Start(t)
+	g := s3test.Start(t, os.Getenv)
 	bucket := g.NewBucket(t)
 	s := s3Store(t, g, g.Config(bucket))
 	size := int64(256 << 20)

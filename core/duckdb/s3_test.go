@@ -59,7 +59,7 @@ var s3URI = regexp.MustCompile(`^s3://([a-z0-9-]+)/([0-9a-f]{2})/([0-9a-f-]{36})
 func TestS3Resources(t *testing.T) {
 	t.Parallel()
 	ctx, dir := context.Background(), t.TempDir()
-	g := s3test.Start(t)
+	g := s3test.Start(t, os.Getenv)
 	bucket := g.NewBucket(t)
 	path := filepath.Join(dir, "deardiary.db")
 	s := openFile(t, path, inS3(g, bucket))
@@ -138,7 +138,7 @@ func hash(s string) string {
 // rows and objects the store writes have the shape DearDiary.jl reads.
 func TestS3UpstreamRows(t *testing.T) {
 	t.Parallel()
-	g := s3test.Start(t)
+	g := s3test.Start(t, os.Getenv)
 	for _, version := range upstreamtest.Versions {
 		t.Run(version, func(t *testing.T) {
 			t.Parallel()
@@ -221,7 +221,7 @@ func TestS3UpstreamRows(t *testing.T) {
 func TestMigrateArtifactsToS3(t *testing.T) {
 	t.Parallel()
 	ctx, dir := context.Background(), t.TempDir()
-	g := s3test.Start(t)
+	g := s3test.Start(t, os.Getenv)
 	bucket := g.NewBucket(t)
 	path, root := filepath.Join(dir, "deardiary.db"), filepath.Join(dir, "artifacts")
 	rng := rand.NewChaCha8([32]byte{3})
@@ -346,7 +346,7 @@ func TestMigrateArtifactsToS3(t *testing.T) {
 func TestS3BackendChecked(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	g := s3test.Start(t)
+	g := s3test.Start(t, os.Getenv)
 	path := filepath.Join(dir, "deardiary.db")
 	if _, err := duckdb.Open(path, inS3(g, "no-such-bucket")); core.ErrorCode(err) != core.EInvalid || !strings.Contains(err.Error(), "does not exist") {
 		t.Fatalf("a missing bucket: %v", err)

@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"io"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -19,7 +20,7 @@ import (
 // a bucket per case.
 func TestConformanceS3(t *testing.T) {
 	t.Parallel()
-	g := s3test.Start(t)
+	g := s3test.Start(t, os.Getenv)
 	trackertest.Run(t, func(t *testing.T) core.Tracker {
 		return open(t, postgres.WithArtifactConfig(artifact.Config{Backend: core.BackendS3, S3: g.Config(g.NewBucket(t))}))
 	})
@@ -48,7 +49,7 @@ func waitObjects(t *testing.T, g *s3test.Gateway, bucket string, n int) {
 func TestArtifactsMoveAndGo(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	g := s3test.Start(t)
+	g := s3test.Start(t, os.Getenv)
 	bucket := g.NewBucket(t)
 	url := pgtest.Schema(t)
 	inlineStore := openURL(t, url)

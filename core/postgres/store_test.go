@@ -17,7 +17,7 @@ func TestMain(m *testing.M) {
 	if os.Getenv(childEnv) != "" {
 		os.Exit(m.Run()) // a child of TestManyProcessesNumberTogether: the parent has the server
 	}
-	pgtest.Main(m)
+	pgtest.Main(m, os.Getenv)
 }
 
 // open opens a store on a fresh database of t's.

@@ -149,7 +149,7 @@ func TestArtifactSettingsReachAFile(t *testing.T) {
 func TestS3SettingsReachAFile(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	g := s3test.Start(t)
+	g := s3test.Start(t, os.Getenv)
 	bucket := g.NewBucket(t)
 	db := filepath.Join(t.TempDir(), "a.db")
 	env := map[string]string{

@@ -6,7 +6,8 @@
 //	go install github.com/versity/versitygw/cmd/versitygw@v1.8.0
 //
 // Without it a test that needs a gateway is skipped, unless CI=true is in
-// the environment: then it fails, so that CI cannot pass by skipping.
+// the environment Start is given: then it fails, so that CI cannot pass by
+// skipping.
 package s3test
 
 import (
@@ -66,12 +67,13 @@ func Binary() (string, error) {
 }
 
 // Start runs a gateway for the test and stops it when the test ends. It
-// skips the test when versitygw is missing, and fails it under CI=true.
-func Start(t testing.TB) *Gateway {
+// skips the test when versitygw is missing, and fails it when getenv (the
+// test's os.Getenv) says CI=true.
+func Start(t testing.TB, getenv func(string) string) *Gateway {
 	t.Helper()
 	bin, err := Binary()
 	if err != nil {
-		if os.Getenv("CI") == "true" {
+		if getenv("CI") == "true" {
 			t.Fatal(err)
 		}
 		t.Skip(err)
@@ -127,7 +129,7 @@ func (g *Gateway) start() error {
 	}
 	defer logFile.Close()
 	cmd := exec.Command(g.bin, "--port", g.addr, "--quiet", "posix", g.Dir)
-	cmd.Env = append(os.Environ(), "ROOT_ACCESS_KEY="+g.AccessKey, "ROOT_SECRET_KEY="+g.SecretKey, "VGW_REGION="+g.Region)
+	cmd.Env = append(cmd.Environ(), "ROOT_ACCESS_KEY="+g.AccessKey, "ROOT_SECRET_KEY="+g.SecretKey, "VGW_REGION="+g.Region)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = sysProcAttr()
 	if err := cmd.Start(); err != nil {

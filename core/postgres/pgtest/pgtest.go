@@ -6,10 +6,12 @@
 // The cluster is made with the server binaries of PostgreSQL 15 or later
 // (Debian's /usr/lib/postgresql/<version>/bin). They refuse to run as root,
 // so a root test process runs them as the postgres user. Without them tests
-// skip, unless CI=true is set: then a missing server fails the run.
+// skip, unless CI=true is in the environment Main is given: then a missing
+// server fails the run.
 //
-// The cluster trades durability for speed (fsync off); set
-// DEARDIARY_PGTEST_FSYNC=on to measure with a durable one.
+// The cluster trades durability for speed (fsync off);
+// DEARDIARY_PGTEST_FSYNC=on in that environment makes a durable one, to
+// measure with.
 package pgtest
 
 import (
@@ -45,6 +47,7 @@ type cluster struct {
 
 var (
 	current  *cluster
+	durable  bool   // fsync on: DEARDIARY_PGTEST_FSYNC=on
 	skipWhy  string // why there is no cluster, when there is none
 	dbNumber atomic.Int64
 )
@@ -53,16 +56,17 @@ var (
 // clusters of runs that died without stopping theirs.
 const dirPrefix = "deardiary-pgtest-"
 
-// Main starts the cluster, runs the tests and removes the cluster. Call it
-// from TestMain:
+// Main starts the cluster, runs the tests and removes the cluster. getenv
+// gives its settings (CI, DEARDIARY_PGTEST_FSYNC). Call it from TestMain:
 //
-//	func TestMain(m *testing.M) { pgtest.Main(m) }
-func Main(m *testing.M) {
-	os.Exit(run(m))
+//	func TestMain(m *testing.M) { pgtest.Main(m, os.Getenv) }
+func Main(m *testing.M, getenv func(string) string) {
+	os.Exit(run(m, getenv))
 }
 
-func run(m *testing.M) int {
-	ci := os.Getenv("CI") == "true"
+func run(m *testing.M, getenv func(string) string) int {
+	ci := getenv("CI") == "true"
+	durable = getenv("DEARDIARY_PGTEST_FSYNC") == "on"
 	c, err := start()
 	if err != nil {
 		if ci {
@@ -200,7 +204,7 @@ func (c *cluster) initAndStart() error {
 		return fmt.Errorf("initdb: %v: %s", err, out)
 	}
 	fsync := "off"
-	if os.Getenv("DEARDIARY_PGTEST_FSYNC") == "on" {
+	if durable {
 		fsync = "on"
 	}
 	var lastErr error

@@ -2,6 +2,7 @@ package pgtest_test
 
 import (
 	"context"
+	"os"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -9,7 +10,7 @@ import (
 	"github.com/deardiary/deardiary-go/core/postgres/pgtest"
 )
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
+func TestMain(m *testing.M) { pgtest.Main(m, os.Getenv) }
 
 func TestDatabasesAreSeparate(t *testing.T) {
 	t.Run("databases", func(t *testing.T) { separate(t, pgtest.Database(t), pgtest.Database(t)) })
