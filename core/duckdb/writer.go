@@ -249,30 +249,17 @@ func (w *writer) startDrain() {
 // database meanwhile: a write or read that would waits for the drain
 // (tx.open, writer.sync).
 func (w *writer) commitDrain(job *drainJob) error {
+	// The transaction's cache is its own: the writer's goes on serving the
+	// groups acknowledged meanwhile, and a drain changes nothing in it.
 	t := newTx(w.ctx, w.drainConn, &cache{}, w.drainApps, nil)
 	t.ids = w.ids
-	if _, err := t.conn.ExecContext(t.ctx, "BEGIN TRANSACTION"); err != nil {
+	if err := t.open(); err != nil {
 		return err
 	}
-	t.begun, t.heldRows = true, job.rows
-	if err := t.flushRows(); err != nil {
-		t.rollback()
+	t.heldRows, t.drained = job.rows, job.mark
+	if err := t.commit(); err != nil {
 		return err
 	}
-	if _, err := t.conn.ExecContext(t.ctx, `UPDATE journal_mark SET drained = ?`, job.mark); err != nil {
-		t.rollback()
-		return fmt.Errorf("cannot mark the journal: %w", err)
-	}
-	advanced, err := w.ids.advance(t.ctx, t.conn)
-	if err != nil {
-		t.rollback()
-		return err
-	}
-	if _, err := t.conn.ExecContext(t.ctx, "COMMIT"); err != nil {
-		t.rollback()
-		return fmt.Errorf("commit failed: %w", err)
-	}
-	advanced()
 	_ = job.j.reset() // should it fail, the records stay behind the mark, and a replay skips them
 	return nil
 }
