@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/deardiary/deardiary-go/core"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // TestDrainInFlight logs points from several writers until held points
@@ -135,5 +136,78 @@ func TestDrainInFlight(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDrainsFillRowGroups logs batches of 1,000 points from four writers,
+// more than two drains' worth, and reads DuckDB's row groups of metric:
+// every drain is cut before the batch that would take it past two row
+// groups, so every row group but the last holds all but at most a group of
+// writes' rows. Drains that took whatever was held left a row group of 120
+// rows after each full one. (The first row group has the points that
+// committed on their own, the first of each iteration, whose write read it.)
+func TestDrainsFillRowGroups(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, err := Open(filepath.Join(t.TempDir(), "groups.db"), WithBcryptCost(bcrypt.MinCost), withHoldFor(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	id := mustID(t)
+	p := id(s.CreateProject(ctx, core.ProjectCreate{Name: "p"}))
+	e := id(s.CreateExperiment(ctx, core.ExperimentCreate{ProjectID: p, Name: "e"}))
+	const writers, batches, perBatch = 4, 150, 1_000 // 600,000 points
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	for range writers {
+		it := id(s.CreateIteration(ctx, core.IterationCreate{ExperimentID: e}))
+		id(s.LogMetric(ctx, it, core.MetricInput{Key: "first", Value: 1}))
+		wg.Go(func() {
+			for b := range batches {
+				step := int64(b)
+				batch := core.MetricBatch{Step: &step, Metrics: make([]core.MetricInput, perBatch)}
+				for i := range batch.Metrics {
+					batch.Metrics[i] = core.MetricInput{Key: fmt.Sprintf("k%03d", i), Value: float64(i)}
+				}
+				if _, err := s.LogMetrics(ctx, it, batch); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	rows, err := s.QueryRaw(ctx, `SELECT row_group_id, sum(count) FROM pragma_storage_info('metric')
+		WHERE column_name = 'value' AND segment_type = 'DOUBLE' GROUP BY ALL ORDER BY 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var sizes []int64
+	for rows.Next() {
+		var group, n int64
+		if err := rows.Scan(&group, &n); err != nil {
+			t.Fatal(err)
+		}
+		sizes = append(sizes, n)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	var total int64
+	for i, n := range sizes {
+		total += n
+		// A group of writes holds at most one batch of each writer.
+		if i > 0 && i < len(sizes)-1 && n < rowGroup-writers*perBatch {
+			t.Errorf("row group %d of %d holds %d rows, want at least %d: %v", i, len(sizes), n, rowGroup-writers*perBatch, sizes)
+		}
+	}
+	if total != writers*(batches*perBatch+1) {
+		t.Fatalf("the row groups hold %d points, want %d", total, writers*(batches*perBatch+1))
 	}
 }

@@ -113,6 +113,7 @@ type config struct {
 	bcryptCost  int
 	now         func() time.Time
 	compactAt   int64 // delta summary rows that trigger a compaction
+	holdFor     time.Duration
 	memoryLimit string
 	integerIDs  bool
 }
@@ -168,6 +169,7 @@ func defaultConfig() config {
 		bcryptCost: bcrypt.DefaultCost,
 		now:        time.Now,
 		compactAt:  compactAt,
+		holdFor:    holdFor,
 	}
 }
 
@@ -333,11 +335,11 @@ func (s *Store) init(ctx context.Context) error {
 	if err := s.seedDefaultUser(ctx); err != nil {
 		return err
 	}
-	if err := s.mem.lifted(func() error { return refreshSummaries(ctx, s.db) }); err != nil {
+	if err := refreshSummaries(ctx, s.db, s.mem); err != nil {
 		return err
 	}
 	s.summaries, s.rollups = true, true
-	w, err := startWriter(ctx, s.db, s.cfg.compactAt, s.mem, JournalPath(s.path), s.ids, s.dropBytes)
+	w, err := startWriter(ctx, s.db, s.cfg, s.mem, JournalPath(s.path), s.ids, s.dropBytes)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -39,6 +40,10 @@ func runAlone(t *testing.T, s *Store, group []*writeOp) {
 }
 
 func withCompactAt(n int64) Option { return func(c *config) { c.compactAt = n } }
+
+// withHoldFor holds points for up to d, so that a test logging slowly (under
+// the race detector, say) decides when they are drained.
+func withHoldFor(d time.Duration) Option { return func(c *config) { c.holdFor = d } }
 
 // mustID returns a function that passes an id through, failing t on error.
 func mustID(t *testing.T) func(string, error) string {

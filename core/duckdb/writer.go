@@ -50,8 +50,11 @@ type writer struct {
 	// after a failed compaction, none is tried before compactAfter.
 	compactAt    int64
 	compactAfter time.Time
-	mem          *memoryBudget
-	held         held
+	// holdFor is how long points are held at most (the constant holdFor;
+	// tests set it longer to decide themselves when drains happen).
+	holdFor time.Duration
+	mem     *memoryBudget
+	held    held
 	// drainConn and drainApps are the drain's (startDrain): a second
 	// connection, so that groups are acknowledged from the journal while
 	// held points go into DuckDB.
@@ -110,19 +113,30 @@ type drainJob struct {
 	done chan error
 }
 
-// Points are held until there are holdRows of them or the first has waited
-// holdFor: long enough for one DuckDB commit to carry thousands of points,
-// short enough that the journal, Go's memory and a crash's replay stay small.
-// holdRows is DuckDB's row group: a transaction that appends a whole one
-// writes it to the file compressed, where smaller ones go to the
-// write-ahead log and again to the file at the next checkpoint. DuckDB's
-// Appender took the rows of 1,000 keys per step at 540k rows/s in commits
-// of 128k rows against 415k in commits of 16k, with a quarter less CPU a
-// row.
+// Points are held until there are nearly drainRows of them or the first has
+// waited holdFor: long enough for one DuckDB commit to carry thousands of
+// points, short enough that the journal, Go's memory and a crash's replay
+// stay small. A transaction that appends at least rowGroup rows (DuckDB's
+// row group) writes them to the file compressed, where smaller ones go to
+// the write-ahead log and again to the file at the next checkpoint: DuckDB's
+// Appender took the rows of 1,000 keys per step at 540k rows/s in commits of
+// 128k rows against 415k in commits of 16k, with a quarter less CPU a row.
+//
+// Such a transaction writes whole row groups and leaves its last rows in
+// one of their own, which stays partly empty, and DuckDB keeps a few tens of
+// kilobytes of memory for every row group written while the file is open.
+// Drains of a row group and the group past it left one of 120 rows after
+// each full one, so that memory grew by 0.5 bytes a point (115 MB over ten
+// minutes of the keys load) and the file had twice the row groups it
+// needed. Drains are instead cut before the group that would take them past
+// drainRows, two row groups: whole groups (the journal's records, and
+// batches, stay whole), and the second row group nearly full.
+//
 // Their summary changes are held until there are holdBlocks of them (about
 // 200 bytes each) or the oldest has waited holdDeltasFor.
 const (
-	holdRows      = 122_880
+	rowGroup      = 122_880
+	drainRows     = 2 * rowGroup
 	holdFor       = time.Second
 	holdBlocks    = 64 << 10
 	holdDeltasFor = 10 * time.Second
@@ -135,7 +149,7 @@ func (h *held) add(rows []metricRow) {
 		// not copied into ever larger arrays while they gather.
 		h.rows, h.free = h.free, nil
 		if h.rows == nil {
-			h.rows = make([]metricRow, 0, holdRows+holdRows/4)
+			h.rows = make([]metricRow, 0, drainRows)
 		}
 	}
 	h.rows = append(h.rows, rows...)
@@ -222,7 +236,7 @@ func (w *writer) startDrain() {
 	h := &w.held
 	h.reap(false)
 	if h.inflight != nil {
-		if h.count.Load() < holdRows {
+		if h.count.Load() < rowGroup {
 			return
 		}
 		h.settle()
@@ -230,7 +244,7 @@ func (w *writer) startDrain() {
 	if h.count.Load() == 0 {
 		return
 	}
-	if h.spare == nil || h.spareDirty || h.j.broken || w.drainConn == nil {
+	if !w.drainsAside() {
 		_ = w.drain(true) // on failure the points stay held, and the journal has them
 		return
 	}
@@ -241,6 +255,25 @@ func (w *writer) startDrain() {
 	h.draining.Store(int64(len(job.rows)))
 	h.count.Store(0)
 	go func() { job.done <- w.commitDrain(job) }()
+}
+
+// cutDrain drains what is held before a group that would take it past
+// drainRows is written to the journal (see drainRows). It waits for the
+// drain in flight, if any, to have the other journal file; when there is
+// none to drain aside with, the group joins what is held, and the writer's
+// loop drains it all.
+func (w *writer) cutDrain() {
+	w.held.settle()
+	if w.drainsAside() {
+		w.startDrain()
+	}
+}
+
+// drainsAside reports whether a drain can go on the drain connection, from
+// the journal file the writer then stops writing to.
+func (w *writer) drainsAside() bool {
+	h := &w.held
+	return h.spare != nil && !h.spareDirty && !h.j.broken && w.drainConn != nil
 }
 
 // commitDrain appends a drain's rows to metric and records its mark in one
@@ -266,11 +299,12 @@ func (w *writer) commitDrain(job *drainJob) error {
 
 // startWriter starts the writer. With a journal path, it replays the
 // journal's records that never reached DuckDB, then keeps the journal.
-func startWriter(ctx context.Context, db *sql.DB, compactAt int64, mem *memoryBudget, journalPath string, ids *idSource, drop func(backend, uri string)) (*writer, error) {
-	w, err := newWriter(ctx, db, compactAt, ids)
+func startWriter(ctx context.Context, db *sql.DB, cfg config, mem *memoryBudget, journalPath string, ids *idSource, drop func(backend, uri string)) (*writer, error) {
+	w, err := newWriter(ctx, db, cfg.compactAt, ids)
 	if err != nil {
 		return nil, err
 	}
+	w.holdFor = cfg.holdFor
 	w.mem, w.drop = mem, drop
 	if journalPath != "" {
 		if err := w.replay(journalPath); err != nil {
@@ -347,6 +381,7 @@ func newWriter(ctx context.Context, db *sql.DB, compactAt int64, ids *idSource) 
 		cache:     newCache(),
 		apps:      map[string]*duckdb.Appender{},
 		compactAt: compactAt,
+		holdFor:   holdFor,
 		ids:       ids,
 	}
 	if err := conn.QueryRowContext(ctx, `SELECT
@@ -442,12 +477,12 @@ func (w *writer) loop() {
 	// hold runs while points are held, from the first: it fires at most
 	// holdFor after any point was acknowledged, and again after a drain
 	// that failed.
-	hold := time.NewTimer(holdFor)
+	hold := time.NewTimer(w.holdFor)
 	hold.Stop()
 	holding := false
 	for {
 		if !holding && w.held.pending() {
-			hold.Reset(holdFor)
+			hold.Reset(w.holdFor)
 			holding = true
 		}
 		var first *writeOp
@@ -487,7 +522,7 @@ func (w *writer) loop() {
 			}
 		}
 		w.runGroup(group)
-		if w.held.count.Load() >= holdRows {
+		if w.held.count.Load() >= drainRows {
 			w.startDrain()
 		}
 		w.drainDeltas()
@@ -605,6 +640,9 @@ func (w *writer) hold(t *tx) bool {
 		return false
 	}
 	if len(t.rows) > 0 {
+		if n := h.count.Load(); n > 0 && n+int64(len(t.rows)) > drainRows {
+			w.cutDrain()
+		}
 		if _, err := h.j.append(t.rows); err != nil {
 			return false
 		}
