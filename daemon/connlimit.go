@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"io"
 	"net"
 	"sync"
 	"time"
@@ -39,11 +40,25 @@ func (l *limitListener) Accept() (net.Conn, error) {
 	}
 }
 
-// refuse answers a connection past the limit without reading its request.
+// refuse answers a connection past the limit. It waits (a second at most)
+// for the request to begin: an answer sent before it is unsolicited, and
+// Go's client, among others, drops it and reports a broken connection. It
+// then closes its writing half and reads what else comes for the rest of
+// the second, as net/http does: closing with unread bytes would reset the
+// connection, and the client could lose the answer.
 func refuse(conn net.Conn) {
-	conn.SetWriteDeadline(time.Now().Add(time.Second))
-	conn.Write([]byte(busyAnswer))
-	conn.Close()
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(time.Second))
+	if _, err := conn.Read(make([]byte, 4<<10)); err != nil {
+		return
+	}
+	if _, err := io.WriteString(conn, busyAnswer); err != nil {
+		return
+	}
+	if tc, ok := conn.(*net.TCPConn); ok {
+		tc.CloseWrite()
+	}
+	io.Copy(io.Discard, conn)
 }
 
 type limitedConn struct {

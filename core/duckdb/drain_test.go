@@ -31,7 +31,7 @@ func TestDrainInFlight(t *testing.T) {
 			if broken {
 				s.w.drainConn.Close()
 			}
-			const writers, batches, perBatch = 4, 20, 4_000 // 320,000 points: more than two drains' worth
+			const writers, batches, perBatch = 4, 32, 4_000 // 512,000 points: more than two drains' worth
 			var acknowledged atomic.Int64
 			var wg sync.WaitGroup
 			errs := make(chan error, writers+1)

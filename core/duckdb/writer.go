@@ -113,10 +113,11 @@ type drainJob struct {
 	done chan error
 }
 
-// Points are held until there are nearly drainRows of them or the first has
-// waited holdFor: long enough for one DuckDB commit to carry thousands of
-// points, short enough that the journal, Go's memory and a crash's replay
-// stay small. A transaction that appends at least rowGroup rows (DuckDB's
+// Points are held until there are nearly drainRows of them or the hold
+// timer, started by the first, has run holdFor (it drains what is held
+// then, unless a drain is in flight and less than a row group waits): long
+// enough for one DuckDB commit to carry thousands of points, short enough
+// that the journal, Go's memory and a crash's replay stay small. A transaction that appends at least rowGroup rows (DuckDB's
 // row group) writes them to the file compressed, where smaller ones go to
 // the write-ahead log and again to the file at the next checkpoint: DuckDB's
 // Appender took the rows of 1,000 keys per step at 540k rows/s in commits of
@@ -145,8 +146,8 @@ const (
 // add holds an acknowledged group's rows, and adds their summary changes.
 func (h *held) add(rows []metricRow) {
 	if h.rows == nil {
-		// Room for a drain's worth and a group past it, so the rows are
-		// not copied into ever larger arrays while they gather.
+		// Room for a drain's worth, so the rows are not copied into ever
+		// larger arrays while they gather.
 		h.rows, h.free = h.free, nil
 		if h.rows == nil {
 			h.rows = make([]metricRow, 0, drainRows)
@@ -226,11 +227,12 @@ func (h *held) reap(wait bool) {
 
 // startDrain moves the held points into DuckDB on the drain connection
 // while the writer goes on acknowledging groups from the other journal
-// file: a drain of DuckDB's row group of points costs a fifth of a second
+// file: a drain of DuckDB's row group of points cost a fifth of a second
 // of CPU, in which clients logging many points a request were all
 // waiting. Only one drain is in flight: with one already, the points are
-// held until it is done, or the writer waits for it once another drain's
-// worth are held. Without a spare journal, the drain commits on the
+// held until it is done, or the writer waits for it once a row group's
+// worth are held (or, in cutDrain, once the next group would take them
+// past drainRows). Without a spare journal, the drain commits on the
 // writer's connection, as every other write does.
 func (w *writer) startDrain() {
 	h := &w.held
@@ -642,6 +644,9 @@ func (w *writer) hold(t *tx) bool {
 	if len(t.rows) > 0 {
 		if n := h.count.Load(); n > 0 && n+int64(len(t.rows)) > drainRows {
 			w.cutDrain()
+			if h.failing {
+				return false // the drain it waited for failed: commit, as after any failed drain
+			}
 		}
 		if _, err := h.j.append(t.rows); err != nil {
 			return false
