@@ -96,7 +96,10 @@ type held struct {
 	inflight *drainJob
 	rows     []metricRow
 	free     []metricRow // a drained job's rows, for the next to reuse
-	deltas   map[blockKey]*blockDelta
+	// since is when the oldest of rows was added (zero: long ago), which
+	// the hold timer counts from.
+	since  time.Time
+	deltas map[blockKey]*blockDelta
 	// deltasSince is when the oldest held delta was added.
 	deltasSince time.Time
 	// count is len(rows), blocks len(deltas) and draining the rows of
@@ -113,13 +116,13 @@ type drainJob struct {
 	done chan error
 }
 
-// Points are held until there are nearly drainRows of them or the hold
-// timer, started by the first, has run holdFor (it drains what is held
-// then, unless a drain is in flight and less than a row group waits): long
-// enough for one DuckDB commit to carry thousands of points, short enough
-// that the journal, Go's memory and a crash's replay stay small. A transaction that appends at least rowGroup rows (DuckDB's
-// row group) writes them to the file compressed, where smaller ones go to
-// the write-ahead log and again to the file at the next checkpoint: DuckDB's
+// Points are held until there are nearly drainRows of them or the oldest
+// has waited holdFor (unless a drain is in flight and less than a row group
+// waits): long enough for one DuckDB commit to carry thousands of points,
+// short enough that the journal, Go's memory and a crash's replay stay
+// small. A transaction that appends at least rowGroup rows (DuckDB's row
+// group) writes them to the file compressed, where smaller ones go to the
+// write-ahead log and again to the file at the next checkpoint: DuckDB's
 // Appender took the rows of 1,000 keys per step at 540k rows/s in commits of
 // 128k rows against 415k in commits of 16k, with a quarter less CPU a row.
 //
@@ -145,6 +148,9 @@ const (
 
 // add holds an acknowledged group's rows, and adds their summary changes.
 func (h *held) add(rows []metricRow) {
+	if len(h.rows) == 0 {
+		h.since = time.Now()
+	}
 	if h.rows == nil {
 		// Room for a drain's worth, so the rows are not copied into ever
 		// larger arrays while they gather.
@@ -219,6 +225,7 @@ func (h *held) reap(wait bool) {
 		h.free = job.rows[:0]
 	} else {
 		h.rows = append(job.rows, h.rows...)
+		h.since = time.Time{}
 		h.count.Store(int64(len(h.rows)))
 		h.spareDirty, h.failing = true, true
 	}
@@ -499,6 +506,16 @@ func (w *writer) loop() {
 			continue
 		case <-hold.C:
 			holding = false
+			// The timer ran from the first point held then; when a drain
+			// has taken those since, it counts from the oldest held now,
+			// so that under load drains stay cut at whole row groups.
+			if h := &w.held; h.count.Load() > 0 {
+				if wait := w.holdFor - time.Since(h.since); wait > 0 {
+					hold.Reset(wait)
+					holding = true
+					continue
+				}
+			}
 			w.startDrain()
 			w.drainDeltas()
 			continue
