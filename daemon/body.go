@@ -1,7 +1,7 @@
 package daemon
 
 import (
-	"context"
+	"bytes"
 	"errors"
 	"io"
 	"net/http"
@@ -100,12 +100,16 @@ type bodyHold struct {
 	held   int64
 }
 
-type holdKey struct{}
-
-// withHold gives the request a hold on the budget, returned by the func.
-func (b *bodyBudget) withHold(r *http.Request) (*http.Request, func()) {
+// hold gives the request a hold on the budget (through its requestInfo),
+// returned by the func.
+func (b *bodyBudget) hold(r *http.Request) func() {
+	info := infoOf(r.Context())
+	if info == nil {
+		return func() {}
+	}
 	h := &bodyHold{budget: b}
-	return r.WithContext(context.WithValue(r.Context(), holdKey{}, h)), func() {
+	info.hold = h
+	return func() {
 		if h.held > 0 {
 			b.sem.Release(h.held)
 			h.held = 0
@@ -117,11 +121,23 @@ func (b *bodyBudget) withHold(r *http.Request) (*http.Request, func()) {
 // read from it before it is read; without a hold (a handler called outside
 // the server) it reads freely.
 func held(r *http.Request, body io.Reader) io.Reader {
-	h, _ := r.Context().Value(holdKey{}).(*bodyHold)
-	if h == nil {
+	info := infoOf(r.Context())
+	if info == nil || info.hold == nil {
 		return body
 	}
-	return &heldBody{body: body, hold: h}
+	return &heldBody{body: body, hold: info.hold}
+}
+
+// readWhole reads body to its end into a buffer that grows as bytes
+// arrive, never by the announced length: a client may announce megabytes
+// and send one byte, and a paced read's deadline stretches for the bytes it
+// asks for (pacedBody). A body of up to bytes.MinRead announced bytes, a
+// single point's, takes one allocation.
+func readWhole(body io.Reader, announced int64) (*bytes.Buffer, error) {
+	var b bytes.Buffer
+	b.Grow(int(min(max(announced, 0), bytes.MinRead)) + bytes.MinRead)
+	_, err := b.ReadFrom(body)
+	return &b, err
 }
 
 type heldBody struct {

@@ -41,47 +41,61 @@ func serveBodies(t *testing.T, s *Server) string {
 // length bytes, and the first bytes of its body.
 func announce(t *testing.T, addr string, length int) net.Conn {
 	t.Helper()
+	return announceTo(t, addr, "POST /metric/iteration/x/batch", length)
+}
+
+// announceTo is announce with the request's method and path.
+func announceTo(t *testing.T, addr, head string, length int) net.Conn {
+	t.Helper()
 	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	fmt.Fprintf(conn, "POST /metric/iteration/x/batch HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n{\"metrics\": [", addr, length)
+	fmt.Fprintf(conn, "%s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n{\"metrics\": [", head, addr, length)
 	return conn
 }
 
 // TestSlowBodyIsCut: a body that trickles in under the minimum rate is cut
-// once its allowance runs out, with an answer saying why.
+// once its allowance runs out, with an answer saying why; on a route that
+// reads a metric batch and on one that reads any other JSON body, neither
+// of which may stretch the allowance by the length the client announced.
 func TestSlowBodyIsCut(t *testing.T) {
 	t.Parallel()
-	s := NewServer(knowsTheAdmin{}, DefaultConfig(), nil)
-	s.pace = bodyPace{rate: 1000, grace: 300 * time.Millisecond}
-	conn := announce(t, serveBodies(t, s), 8<<20)
-	start := time.Now()
-	go func() {
-		for range 20 {
-			time.Sleep(200 * time.Millisecond)
-			if _, err := conn.Write([]byte(" ")); err != nil {
-				return
+	for _, head := range []string{"POST /metric/iteration/x/batch", "POST /project/"} {
+		t.Run(head, func(t *testing.T) {
+			t.Parallel()
+			s := NewServer(knowsTheAdmin{}, DefaultConfig(), nil)
+			s.pace = bodyPace{rate: 1000, grace: 300 * time.Millisecond}
+			conn := announceTo(t, serveBodies(t, s), head, 8<<20)
+			start := time.Now()
+			go func() {
+				for range 20 {
+					time.Sleep(200 * time.Millisecond)
+					if _, err := conn.Write([]byte(" ")); err != nil {
+						return
+					}
+				}
+			}()
+			conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+			answer, _ := io.ReadAll(conn)
+			if took := time.Since(start); took > 3*time.Second || !strings.Contains(string(answer), "too slowly") {
+				t.Fatalf("after %v the server answered %q; want it to cut the body within about a second and say why", took, answer)
 			}
-		}
-	}()
-	conn.SetReadDeadline(time.Now().Add(20 * time.Second))
-	answer, _ := io.ReadAll(conn)
-	if took := time.Since(start); took > 3*time.Second || !strings.Contains(string(answer), "too slowly") {
-		t.Fatalf("after %v the server answered %q; want it to cut the body within about a second and say why", took, answer)
+		})
 	}
 }
 
 // TestAnnouncedLengthReservesNothing: fifty connections that announce 8 MiB
-// bodies and send a few bytes hold far less than 8 MiB each.
+// bodies and send a few bytes hold far less than 8 MiB each, on a metric
+// batch's route and on another JSON route.
 func TestAnnouncedLengthReservesNothing(t *testing.T) {
 	addr := serveBodies(t, NewServer(knowsTheAdmin{}, DefaultConfig(), nil))
 	var before runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	for range 50 {
-		announce(t, addr, 8<<20)
+	for i := range 50 {
+		announceTo(t, addr, []string{"POST /metric/iteration/x/batch", "POST /project/"}[i%2], 8<<20)
 	}
 	time.Sleep(500 * time.Millisecond) // every handler is reading its body by now
 	var after runtime.MemStats

@@ -235,17 +235,16 @@ func (s *Server) saveSnapshot(w http.ResponseWriter, r *http.Request) error {
 	return updated(w)
 }
 
-// decodeSnapshot reads a snapshot body. One of announced length is read into
-// a buffer of that size and decoded in place: json.Decoder would grow its
-// own buffer by doubling to hold it, keeping about twice a large snapshot's
-// size for the garbage collector.
+// decodeSnapshot reads a snapshot body whole (readWhole) and decodes it in
+// place: json.Decoder would grow its own buffer by doubling to hold it,
+// keeping about twice a large snapshot's size for the garbage collector.
 func decodeSnapshot(w http.ResponseWriter, r *http.Request, dst *snapshotJSON, limit int64) error {
 	in, err := limitedBody(w, r, limit)
 	if err != nil {
 		return err
 	}
-	var body bytes.Buffer
-	if _, err := body.ReadFrom(in); err != nil {
+	body, err := readWhole(in, r.ContentLength)
+	if err != nil {
 		return bodyError(err, limit)
 	}
 	if err := checkJSON(body.Bytes(), dst); err != nil {
