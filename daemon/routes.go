@@ -36,7 +36,7 @@ func (s *Server) routes() []route {
 		version    = s.viaVersion("id")
 	)
 	return []route{
-		// The hot write routes come first: mux tries routes in order.
+		// The hot write routes come first: the router tries routes in order.
 		{"POST", "/metric/iteration/{iteration_id}", p(C, iteration), s.createMetric},
 		{"POST", "/metric/iteration/{iteration_id}/batch", p(C, iteration), s.createMetrics},
 		{"POST", "/iteration/{id}/batch", p(C, iterID), s.logBatch}, // new

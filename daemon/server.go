@@ -25,8 +25,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/gorilla/mux"
-
 	"github.com/deardiary/deardiary-go/core"
 )
 
@@ -38,7 +36,7 @@ type Server struct {
 	t      core.Tracker
 	cfg    Config
 	log    *slog.Logger
-	router *mux.Router
+	router *router
 	now    func() time.Time
 
 	bodies *bodyBudget
@@ -59,20 +57,17 @@ func NewServer(t core.Tracker, cfg Config, log *slog.Logger) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	// Match on the encoded path, so an id or tag value may hold any byte,
-	// "/" included; pathVar decodes.
 	if cfg.MaxBodyMemory <= 0 {
 		cfg.MaxBodyMemory = DefaultConfig().MaxBodyMemory
 	}
-	s := &Server{t: t, cfg: cfg, log: log, router: mux.NewRouter().UseEncodedPath(), now: time.Now,
+	s := &Server{t: t, cfg: cfg, log: log, now: time.Now,
 		bodies: newBodyBudget(cfg.MaxBodyMemory), pace: bodyPace{rate: minBodyRate, grace: bodyGrace}}
 	s.guardBrowsers()
-	s.router.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	s.router = newRouter(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, core.Errorf(core.ENotFound, "no route %s %s", r.Method, r.URL.Path))
-	})
-	s.router.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	}), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusMethodNotAllowed, envelope{Code: core.ENotFound, Message: fmt.Sprintf("%s is not allowed on %s", r.Method, r.URL.Path)})
-	})
+	}))
 	for _, rt := range s.routes() {
 		// /project and /project/ alike, as upstream.
 		paths := []string{rt.path, rt.path + "/"}
@@ -80,7 +75,7 @@ func NewServer(t core.Tracker, cfg Config, log *slog.Logger) *Server {
 			paths = []string{rt.path, p}
 		}
 		for _, p := range paths {
-			s.router.Handle(p, s.endpoint(rt)).Methods(rt.method)
+			s.router.handle(rt.method, p, s.endpoint(rt))
 		}
 	}
 	return s
@@ -163,6 +158,9 @@ type requestInfo struct {
 	id     string
 	caller *core.User // set once authenticated
 	hold   *bodyHold  // set by the route (bodyBudget.hold)
+	// vars are the route's variables (router), in varsBuf when few.
+	vars    []routeVar
+	varsBuf [3]routeVar
 }
 
 type requestInfoKey struct{}
@@ -257,14 +255,6 @@ func (s *Server) endpoint(rt route) http.Handler {
 }
 
 // Helpers the handlers share.
-
-func pathVar(r *http.Request, name string) string {
-	v := mux.Vars(r)[name]
-	if decoded, err := url.PathUnescape(v); err == nil {
-		return decoded
-	}
-	return v
-}
 
 // decode reads a JSON body into dst, within the configured size.
 func (s *Server) decode(w http.ResponseWriter, r *http.Request, dst any) error {
