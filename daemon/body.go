@@ -128,16 +128,40 @@ func held(r *http.Request, body io.Reader) io.Reader {
 	return &heldBody{body: body, hold: info.hold}
 }
 
-// readWhole reads body to its end into a buffer that grows as bytes
-// arrive, never by the announced length: a client may announce megabytes
-// and send one byte, and a paced read's deadline stretches for the bytes it
-// asks for (pacedBody). A body of up to bytes.MinRead announced bytes, a
-// single point's, takes one allocation.
-func readWhole(body io.Reader, announced int64) (*bytes.Buffer, error) {
-	var b bytes.Buffer
-	b.Grow(int(min(max(announced, 0), bytes.MinRead)) + bytes.MinRead)
-	_, err := b.ReadFrom(body)
-	return &b, err
+// readWhole reads body to its end. Its buffer grows as bytes arrive, never
+// ahead of them: a client may announce megabytes and send one byte, and a
+// paced read's deadline stretches for the bytes it asks for (pacedBody).
+// It doubles, as bytes.Buffer does, but never past the announced length,
+// so a body of n announced bytes ends in a buffer of about n rather than up
+// to 2n, which the body budget, counting bytes read, would not see. A body
+// of up to bytes.MinRead announced bytes, a single point's, takes one
+// allocation.
+func readWhole(body io.Reader, announced int64) ([]byte, error) {
+	// One byte past the announced length, to read the end of the body
+	// without growing.
+	ceiling := int(max(announced, 0)) + 1
+	size := 2 * bytes.MinRead
+	if announced > 0 {
+		size = min(size, ceiling)
+	}
+	buf := make([]byte, 0, size)
+	for {
+		if len(buf) == cap(buf) {
+			room := cap(buf) // doubling
+			if announced > 0 && len(buf) < ceiling {
+				room = min(room, ceiling-len(buf))
+			}
+			buf = append(make([]byte, 0, len(buf)+room), buf...)
+		}
+		n, err := body.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
 }
 
 type heldBody struct {

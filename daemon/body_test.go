@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/deardiary/deardiary-go/core"
@@ -141,6 +143,26 @@ func TestBodyMemoryIsBudgeted(t *testing.T) {
 	for deadline := time.Now().Add(5 * time.Second); !srv.bodies.sem.TryAcquire(cfg.MaxBodyMemory); time.Sleep(50 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("the budget was not given back once the bodies were gone")
+		}
+	}
+}
+
+// TestReadWholeEndsAtTheAnnouncedLength: a body read whole ends in a buffer
+// of about its announced length, not the next power of two past it, and
+// one announced short or not at all is read whole all the same.
+func TestReadWholeEndsAtTheAnnouncedLength(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		size, announced int
+	}{{26, 26}, {5 << 20, 5 << 20}, {8 << 20, 8 << 20}, {3000, -1}, {3000, 10}, {0, 0}} {
+		body := bytes.Repeat([]byte("x"), c.size)
+		// iotest.HalfReader's reads are short, as a network's are.
+		got, err := readWhole(iotest.HalfReader(bytes.NewReader(body)), int64(c.announced))
+		if err != nil || !bytes.Equal(got, body) {
+			t.Fatalf("%d bytes announced as %d: read %d, %v", c.size, c.announced, len(got), err)
+		}
+		if c.announced == c.size && cap(got) > c.size+c.size/64+2*bytes.MinRead {
+			t.Errorf("%d announced bytes ended in a buffer of %d", c.size, cap(got))
 		}
 	}
 }

@@ -235,9 +235,10 @@ func (s *Server) saveSnapshot(w http.ResponseWriter, r *http.Request) error {
 	return updated(w)
 }
 
-// decodeSnapshot reads a snapshot body whole (readWhole) and decodes it in
-// place: json.Decoder would grow its own buffer by doubling to hold it,
-// keeping about twice a large snapshot's size for the garbage collector.
+// decodeSnapshot reads a snapshot body whole (readWhole, whose buffer ends
+// at about the announced length) and decodes it in place: json.Decoder
+// would grow its own buffer by doubling to hold it, keeping up to twice a
+// large snapshot's size for the garbage collector.
 func decodeSnapshot(w http.ResponseWriter, r *http.Request, dst *snapshotJSON, limit int64) error {
 	in, err := limitedBody(w, r, limit)
 	if err != nil {
@@ -247,10 +248,10 @@ func decodeSnapshot(w http.ResponseWriter, r *http.Request, dst *snapshotJSON, l
 	if err != nil {
 		return bodyError(err, limit)
 	}
-	if err := checkJSON(body.Bytes(), dst); err != nil {
+	if err := checkJSON(body, dst); err != nil {
 		return err
 	}
-	if err := json.Unmarshal(body.Bytes(), dst); err != nil {
+	if err := json.Unmarshal(body, dst); err != nil {
 		return bodyError(err, limit)
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -79,6 +80,7 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		p.h.ServeHTTP(w, r)
 	case otherMethod:
+		w.Header().Set("Allow", strings.Join(rt.methods(segs), ", "))
 		rt.notAllowed.ServeHTTP(w, r)
 	default:
 		rt.notFound.ServeHTTP(w, r)
@@ -101,6 +103,18 @@ func (rt *router) find(method string, segs []string, ok bool) (found *pattern, o
 		otherMethod = true
 	}
 	return nil, otherMethod
+}
+
+// methods are the methods of the patterns that match segs, for a 405's
+// Allow header.
+func (rt *router) methods(segs []string) []string {
+	var out []string
+	for _, p := range rt.byFirst[segs[0]] {
+		if p.matches(segs) && !slices.Contains(out, p.method) {
+			out = append(out, p.method)
+		}
+	}
+	return out
 }
 
 func (p *pattern) matches(segs []string) bool {

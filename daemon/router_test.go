@@ -9,7 +9,7 @@ import (
 
 // TestRouterMatchesBySegments: the first route added that matches wins,
 // variables match one non-empty escaped segment and decode, another method
-// is 405 and nothing 404.
+// is 405 with Allow, and nothing 404.
 func TestRouterMatchesBySegments(t *testing.T) {
 	t.Parallel()
 	status := func(code int) http.Handler {
@@ -29,6 +29,7 @@ func TestRouterMatchesBySegments(t *testing.T) {
 	route("GET", "/project", "projects")
 	route("GET", "/tag/value/{value}", "tag")
 	route("POST", "/tag/", "create")
+	route("GET", "/a/b/c/d/e/f/g/h", "eight")
 	for _, c := range []struct {
 		method, path string
 		code         int
@@ -42,18 +43,26 @@ func TestRouterMatchesBySegments(t *testing.T) {
 		{"GET", "/project", 200, "projects", "||"},
 		{"GET", "/project/", 200, "projects", "||"},
 		{"GET", "/tag/value/a%2Fb%20c", 200, "tag", "||a/b c"},
+		{"GET", "/resource/..", 200, "one", "..||"}, // an id the store will not find
+		{"GET", "/resource/%2e%2e%2fx", 200, "one", "../x||"},
 		{"DELETE", "/resource/r1", 405, "", ""},
+		{"HEAD", "/resource/r1", 405, "", ""},
 		{"GET", "/tag/", 405, "", ""},
 		{"GET", "/nothing", 404, "", ""},
 		{"GET", "/", 404, "", ""},
-		{"GET", "/resource/a/b/c/d/e/f/g/h/i", 404, "", ""},
-		{"GET", "/project/../resource/r1", 404, "", ""}, // paths are not cleaned
+		{"GET", "/a/b/c/d/e/f/g/h", 200, "eight", "||"},
+		{"GET", "/a/b/c/d/e/f/g/h/i", 404, "", ""}, // past maxSegments
+		{"GET", "//project/", 404, "", ""},         // paths are not cleaned
+		{"GET", "/project/../resource/r1", 404, "", ""},
 	} {
 		w := httptest.NewRecorder()
 		r := httptest.NewRequest(c.method, "http://127.0.0.1"+c.path, nil)
 		rt.ServeHTTP(w, r)
 		if w.Code != c.code || w.Header().Get("Route") != c.route || c.code == 200 && w.Header().Get("Vars") != c.vars {
 			t.Errorf("%s %s: %d route %q vars %q, want %d %q %q", c.method, c.path, w.Code, w.Header().Get("Route"), w.Header().Get("Vars"), c.code, c.route, c.vars)
+		}
+		if c.code == 405 && w.Header().Get("Allow") == "" {
+			t.Errorf("%s %s: 405 without Allow", c.method, c.path)
 		}
 	}
 }

@@ -5,6 +5,7 @@
 package daemon
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -153,7 +154,8 @@ func utf8URL(u *url.URL) bool {
 
 // requestInfo is what ServeHTTP learns of a request for the code after it,
 // in one context value: each value added to a request's context copies the
-// request (about 250 bytes), and there were three.
+// request (about 250 bytes), and there were three. Every copy of the
+// request shares it, so a request is routed once (router sets vars).
 type requestInfo struct {
 	id     string
 	caller *core.User // set once authenticated
@@ -272,7 +274,7 @@ func decodeLimited(w http.ResponseWriter, r *http.Request, dst any, limit int64)
 	if err != nil {
 		return bodyError(err, limit)
 	}
-	return decodeStrict(data.Bytes(), dst, limit)
+	return decodeStrict(data, dst, limit)
 }
 
 // limitedBody is r's body, cut off past limit bytes.
@@ -298,13 +300,13 @@ func (s *Server) decodeFast(w http.ResponseWriter, r *http.Request, dst any, par
 	if err != nil {
 		return bodyError(err, limit)
 	}
-	if parse(body.Bytes()) {
+	if parse(body) {
 		return nil
 	}
-	if err := checkJSON(body.Bytes(), dst); err != nil {
+	if err := checkJSON(body, dst); err != nil {
 		return err
 	}
-	return decodeBody(body, dst, limit)
+	return decodeBody(bytes.NewReader(body), dst, limit)
 }
 
 // decodeBody reads one JSON value from a request body into dst, and nothing
