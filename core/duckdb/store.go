@@ -10,6 +10,7 @@ package duckdb
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
@@ -453,11 +454,27 @@ func (s *Store) sync(ctx context.Context) error {
 
 // read runs fn in a transaction of its own, so the queries it makes see one
 // consistent state.
+//
+// The transaction ends with its rollback, never database/sql's on ctx's end,
+// and a connection whose rollback failed is closed rather than pooled. When
+// ctx ends just as a query finishes, duckdb-go's interrupt can land on the
+// next statement, the rollback; DuckDB then keeps the transaction open, and
+// the next transaction begun on that pooled connection failed ("cannot
+// start a transaction within a transaction"), as TestMigrateArtifactsToS3
+// did once after its stopped pass.
 func (s *Store) read(ctx context.Context, fn func(q querier) error) error {
-	t, err := s.db.BeginTx(ctx, nil)
+	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return err
 	}
-	defer t.Rollback()
-	return fold(fn(t))
+	defer conn.Close()
+	t, err := conn.BeginTx(context.WithoutCancel(ctx), nil)
+	if err != nil {
+		return err
+	}
+	err = fold(fn(t))
+	if rerr := t.Rollback(); rerr != nil {
+		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+	}
+	return err
 }
