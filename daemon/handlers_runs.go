@@ -235,18 +235,14 @@ func (s *Server) saveSnapshot(w http.ResponseWriter, r *http.Request) error {
 	return updated(w)
 }
 
-// decodeSnapshot reads a snapshot body whole (readWhole, whose buffer ends
+// decodeSnapshot reads a snapshot body whole (readBody, whose buffer ends
 // at about the announced length) and decodes it in place: json.Decoder
 // would grow its own buffer by doubling to hold it, keeping up to twice a
 // large snapshot's size for the garbage collector.
 func decodeSnapshot(w http.ResponseWriter, r *http.Request, dst *snapshotJSON, limit int64) error {
-	in, err := limitedBody(w, r, limit)
+	body, err := readBody(w, r, limit)
 	if err != nil {
 		return err
-	}
-	body, err := readWhole(in, r.ContentLength)
-	if err != nil {
-		return bodyError(err, limit)
 	}
 	if err := checkJSON(body, dst); err != nil {
 		return err

@@ -63,8 +63,8 @@ func (rt *router) handle(method, path string, h http.Handler) {
 
 func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var buf [maxSegments]string
-	segs, ok := splitPath(r.URL.EscapedPath(), buf[:0])
-	p, otherMethod := rt.find(r.Method, segs, ok)
+	segs := splitPath(r.URL.EscapedPath(), buf[:0])
+	p, otherMethod := rt.find(r.Method, segs)
 	switch {
 	case p != nil:
 		info := infoOf(r.Context())
@@ -89,8 +89,8 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // find is the first pattern for method that matches segs, and whether one
 // for another method does.
-func (rt *router) find(method string, segs []string, ok bool) (found *pattern, otherMethod bool) {
-	if !ok {
+func (rt *router) find(method string, segs []string) (found *pattern, otherMethod bool) {
+	if len(segs) == 0 {
 		return nil, false
 	}
 	for _, p := range rt.byFirst[segs[0]] {
@@ -129,21 +129,22 @@ func (p *pattern) matches(segs []string) bool {
 	return true
 }
 
-// splitPath appends the segments of path, which begins with "/", to segs.
-// It reports false for a path of more segments than any pattern has.
-func splitPath(path string, segs []string) ([]string, bool) {
+// splitPath appends the segments of path, which begins with "/", to segs:
+// at least one, or none for a path no pattern can match (one of more
+// segments than cap(segs)).
+func splitPath(path string, segs []string) []string {
 	rest, ok := strings.CutPrefix(path, "/")
 	if !ok {
-		return nil, false
+		return nil
 	}
 	for {
 		if len(segs) == cap(segs) {
-			return nil, false
+			return nil
 		}
 		seg, after, more := strings.Cut(rest, "/")
 		segs = append(segs, seg)
 		if !more {
-			return segs, true
+			return segs
 		}
 		rest = after
 	}

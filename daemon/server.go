@@ -266,25 +266,26 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, dst any) error {
 // decodeLimited reads a JSON body of at most limit bytes whole, and into dst
 // once checkJSON finds nothing encoding/json would read loosely.
 func decodeLimited(w http.ResponseWriter, r *http.Request, dst any, limit int64) error {
-	body, err := limitedBody(w, r, limit)
+	data, err := readBody(w, r, limit)
 	if err != nil {
 		return err
-	}
-	data, err := readWhole(body, r.ContentLength)
-	if err != nil {
-		return bodyError(err, limit)
 	}
 	return decodeStrict(data, dst, limit)
 }
 
-// limitedBody is r's body, cut off past limit bytes.
-func limitedBody(w http.ResponseWriter, r *http.Request, limit int64) (io.Reader, error) {
+// readBody reads r's body whole (readWhole), refusing one past limit bytes,
+// and borrowing its memory from the request's hold on the body budget.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
 	if r.ContentLength > limit {
 		// Refused before reading: a client that sent "Expect: 100-continue"
 		// (ddd's does for large bodies) learns it without sending the body.
 		return nil, tooLargeError("request body", limit)
 	}
-	return held(r, http.MaxBytesReader(w, r.Body, limit)), nil
+	data, err := readWhole(held(r, http.MaxBytesReader(w, r.Body, limit)), r.ContentLength)
+	if err != nil {
+		return nil, bodyError(err, limit)
+	}
+	return data, nil
 }
 
 // decodeFast reads the body whole and hands it to parse, a decoder of a
@@ -292,13 +293,9 @@ func limitedBody(w http.ResponseWriter, r *http.Request, limit int64) (io.Reader
 // parseMetricBatch); decode then reads it as it reads any body.
 func (s *Server) decodeFast(w http.ResponseWriter, r *http.Request, dst any, parse func([]byte) bool) error {
 	limit := s.cfg.MaxBodyBytes
-	in, err := limitedBody(w, r, limit)
+	body, err := readBody(w, r, limit)
 	if err != nil {
 		return err
-	}
-	body, err := readWhole(in, r.ContentLength)
-	if err != nil {
-		return bodyError(err, limit)
 	}
 	if parse(body) {
 		return nil
