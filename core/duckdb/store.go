@@ -109,14 +109,16 @@ func claim(path string) (func(), error) {
 }
 
 type config struct {
-	readOnly    bool
-	artifacts   artifact.Config
-	bcryptCost  int
-	now         func() time.Time
-	compactAt   int64 // delta summary rows that trigger a compaction
-	holdFor     time.Duration
-	memoryLimit string
-	integerIDs  bool
+	readOnly   bool
+	artifacts  artifact.Config
+	bcryptCost int
+	now        func() time.Time
+	compactAt  int64 // delta summary rows that trigger a compaction
+	// holdFor and holdDeltasFor are the writer's (the constants; tests set
+	// them longer to decide themselves when drains happen).
+	holdFor, holdDeltasFor time.Duration
+	memoryLimit            string
+	integerIDs             bool
 }
 
 // Option configures Open.
@@ -167,10 +169,11 @@ func WithClock(now func() time.Time) Option { return func(c *config) { c.now = n
 // memory limit, the real clock.
 func defaultConfig() config {
 	return config{
-		bcryptCost: bcrypt.DefaultCost,
-		now:        time.Now,
-		compactAt:  compactAt,
-		holdFor:    holdFor,
+		bcryptCost:    bcrypt.DefaultCost,
+		now:           time.Now,
+		compactAt:     compactAt,
+		holdFor:       holdFor,
+		holdDeltasFor: holdDeltasFor,
 	}
 }
 

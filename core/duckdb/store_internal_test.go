@@ -41,9 +41,12 @@ func runAlone(t *testing.T, s *Store, group []*writeOp) {
 
 func withCompactAt(n int64) Option { return func(c *config) { c.compactAt = n } }
 
-// withHoldFor holds points for up to d, so that a test logging slowly (under
-// the race detector, say) decides when they are drained.
-func withHoldFor(d time.Duration) Option { return func(c *config) { c.holdFor = d } }
+// withHoldFor holds points, and their summary changes, for up to d, so that
+// a test logging slowly (under the race detector, say) decides when they are
+// drained: a drain of summary changes takes the held points with it.
+func withHoldFor(d time.Duration) Option {
+	return func(c *config) { c.holdFor, c.holdDeltasFor = d, d }
+}
 
 // mustID returns a function that passes an id through, failing t on error.
 func mustID(t *testing.T) func(string, error) string {

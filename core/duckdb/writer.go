@@ -50,11 +50,11 @@ type writer struct {
 	// after a failed compaction, none is tried before compactAfter.
 	compactAt    int64
 	compactAfter time.Time
-	// holdFor is how long points are held at most (the constant holdFor;
-	// tests set it longer to decide themselves when drains happen).
-	holdFor time.Duration
-	mem     *memoryBudget
-	held    held
+	// holdFor is how long points are held at most, holdDeltasFor their
+	// summary changes (config's).
+	holdFor, holdDeltasFor time.Duration
+	mem                    *memoryBudget
+	held                   held
 	// drainConn and drainApps are the drain's (startDrain): a second
 	// connection, so that groups are acknowledged from the journal while
 	// held points go into DuckDB.
@@ -313,7 +313,7 @@ func startWriter(ctx context.Context, db *sql.DB, cfg config, mem *memoryBudget,
 	if err != nil {
 		return nil, err
 	}
-	w.holdFor = cfg.holdFor
+	w.holdFor, w.holdDeltasFor = cfg.holdFor, cfg.holdDeltasFor
 	w.mem, w.drop = mem, drop
 	if journalPath != "" {
 		if err := w.replay(journalPath); err != nil {
@@ -382,16 +382,17 @@ func newWriter(ctx context.Context, db *sql.DB, compactAt int64, ids *idSource) 
 		return nil, err
 	}
 	w := &writer{
-		ctx:       context.WithoutCancel(ctx),
-		conn:      conn,
-		ops:       make(chan *writeOp),
-		quit:      make(chan struct{}),
-		done:      make(chan struct{}),
-		cache:     newCache(),
-		apps:      map[string]*duckdb.Appender{},
-		compactAt: compactAt,
-		holdFor:   holdFor,
-		ids:       ids,
+		ctx:           context.WithoutCancel(ctx),
+		conn:          conn,
+		ops:           make(chan *writeOp),
+		quit:          make(chan struct{}),
+		done:          make(chan struct{}),
+		cache:         newCache(),
+		apps:          map[string]*duckdb.Appender{},
+		compactAt:     compactAt,
+		holdFor:       holdFor,
+		holdDeltasFor: holdDeltasFor,
+		ids:           ids,
 	}
 	if err := conn.QueryRowContext(ctx, `SELECT
 		greatest((SELECT COALESCE(max(last_seq), 0) FROM metric_summary), (SELECT COALESCE(max(last_seq), 0) FROM metric_summary_delta)),
@@ -561,7 +562,7 @@ func (w *writer) loop() {
 // they are old. Held points go with them.
 func (w *writer) drainDeltas() {
 	h := &w.held
-	if n := h.blocks.Load(); n >= holdBlocks || (n > 0 && time.Since(h.deltasSince) >= holdDeltasFor) {
+	if n := h.blocks.Load(); n >= holdBlocks || (n > 0 && time.Since(h.deltasSince) >= w.holdDeltasFor) {
 		_ = w.drain(false) // on failure they stay held, and are tried again
 	}
 }
